@@ -1,0 +1,100 @@
+# relgate: a plain GNU Makefile.
+#
+#   make              build ./relgate
+#   make test         install what the tests lack, then run them all
+#   make test SAN=1   the same with ASan, UBSan and LeakSanitizer
+#   make demo         the incident on examples/hotel-suite, caught
+#   make bench        the benchmarks, written to bench/RESULTS.md
+#   make install PREFIX=/usr/local
+
+CC ?= cc
+PREFIX ?= /usr/local
+PKGS = libgit2 jansson yaml-0.1
+O ?= build
+
+WARN = -Wall -Wextra -Wshadow -Wmissing-prototypes -Wstrict-prototypes -Wvla \
+       -Wformat=2 -Wno-format-nonliteral \
+       -Wno-missing-field-initializers -Werror
+CFLAGS ?= -O2 -g
+ALL_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L $(WARN) $(CFLAGS) -MMD -MP \
+             $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lm
+
+ifeq ($(SAN),1)
+O = build-san
+CC = clang
+ALL_CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+LDFLAGS += -fsanitize=address,undefined
+endif
+
+CORE = diag util arena jsonfile glob config tree cache workspace scan resolve \
+       lockfile changes graph impact term
+CMDS = common affected graph
+CORE_OBJ = $(CORE:%=$(O)/%.o)
+CMD_OBJ = $(CMDS:%=$(O)/cmd/%.o)
+OBJ = $(CORE_OBJ) $(CMD_OBJ) $(O)/main.o
+
+UNIT = test-scan test-glob test-resolve test-util test-jsonfile
+UNIT_BIN = $(UNIT:%=$(O)/tests/%)
+
+all: relgate
+
+relgate: $(OBJ)
+	$(CC) $(LDFLAGS) -o $@ $(OBJ) $(LIBS)
+
+$(O)/%.o: src/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Isrc -c -o $@ $<
+
+$(O)/tests/%.o: tests/unit/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Isrc -c -o $@ $<
+
+$(O)/tests/test-%: $(O)/tests/test-%.o $(CORE_OBJ)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) -lcmocka
+
+deps-build:
+	@sh scripts/install-deps.sh build
+
+deps-test:
+	@sh scripts/install-deps.sh test
+
+deps-demo:
+	@sh scripts/install-deps.sh demo
+
+deps-bench:
+	@sh scripts/install-deps.sh bench
+
+# The dependencies are checked before anything compiles, so that a fresh
+# machine gets them first.
+test: deps-test
+	@$(MAKE) --no-print-directory relgate unit-bin
+	@sh tests/run.sh $(UNIT_BIN)
+
+unit-bin: $(UNIT_BIN)
+
+demo: deps-demo
+	@$(MAKE) --no-print-directory relgate
+	@sh examples/demo.sh
+
+bench: deps-bench
+	@$(MAKE) --no-print-directory relgate
+	@bash bench/run.sh
+
+fuzz:
+	@$(MAKE) --no-print-directory -f tests/fuzz/Makefile
+
+install: relgate
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 755 relgate $(DESTDIR)$(PREFIX)/bin/relgate
+	install -m 644 doc/relgate.1 $(DESTDIR)$(PREFIX)/share/man/man1/relgate.1
+	install -d $(DESTDIR)$(PREFIX)/share/bash-completion/completions
+	install -m 644 doc/relgate.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/relgate
+
+clean:
+	rm -rf build build-san relgate tests/trash
+
+.PHONY: all test unit-bin demo bench fuzz install clean deps-build deps-test deps-demo deps-bench
+.SECONDARY:
+
+-include $(OBJ:.o=.d) $(UNIT_BIN:=.d)

@@ -1,0 +1,2 @@
+export { h } from './dom.js';
+export { card, list } from './components.js';

@@ -1,0 +1,406 @@
+/*
+ * relgate affected: which products (or, with --packages, which workspace
+ * packages) a change reaches, each with one shortest chain of reasons.
+ */
+#define _GNU_SOURCE
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd/cmd.h"
+#include "diag.h"
+#include "impact.h"
+#include "scan.h"
+#include "term.h"
+
+static const char usage[] =
+	"usage: relgate affected (--base REF [--head REF] | --uncommitted | --files PATH...|-)\n"
+	"                        [--packages] [--format text|json|markdown] [--no-imports]\n"
+	"                        [--no-cache]\n"
+	"\n"
+	"Lists the products a change reaches, each with the chain of reasons:\n"
+	"  distributor <- @hotel/shared (dependency) <- packages/shared/src/registry.js (changed)\n"
+	"\n"
+	"  --base REF       compare the merge-base of REF and --head (default HEAD) with --head\n"
+	"  --uncommitted    staged, unstaged and untracked changes\n"
+	"  --files PATH...  these files changed (- reads paths from stdin, one a line)\n"
+	"  --packages       list every affected workspace package, not only products\n"
+	"  --no-imports     follow package.json dependencies only, not imports\n"
+	"  --no-cache       do not read or write .relgate/cache\n"
+	"\n"
+	"exit codes: 0 done, 2 usage or configuration error, 3 environment error\n";
+
+/* One row of the result: a product or a package, and its node. */
+struct row {
+	const char *name;
+	uint32_t node;
+};
+
+/* The words in parentheses after a link: how it changed and the edge's kind. */
+static void link_note(const struct chain_link *l, bool first, struct buf *b)
+{
+	const struct gedge *e = l->edge;
+
+	buf_reset(b);
+	if (first)
+		buf_adds(b, l->change);
+	if (!e || e->kind == EDGE_OWNS || e->kind == EDGE_PRODUCT)
+		return;
+	if (b->len)
+		buf_adds(b, ", ");
+	switch (e->kind) {
+	case EDGE_DEPENDENCY:
+		buf_adds(b, dep_kind_name((enum dep_kind)e->sub));
+		break;
+	case EDGE_IMPORT:
+		buf_adds(b, import_kind_name((enum import_kind)e->sub));
+		break;
+	case EDGE_INPUT:
+		buf_adds(b, "input");
+		break;
+	case EDGE_GLOBAL_INPUT:
+		buf_adds(b, "globalInputs");
+		break;
+	case EDGE_LOCKFILE:
+		buf_addf(b, "lockfile: %s", e->detail);
+		break;
+	default:
+		buf_adds(b, e->detail ? e->detail : edge_kind_name((enum edge_kind)e->kind));
+	}
+}
+
+static const char *link_label(const struct chain_link *l)
+{
+	return l->node->kind == NODE_FILE ? l->node->path : l->node->name;
+}
+
+/* Is link i the product's own package, shown by the product's name? */
+static bool collapsed(const struct chain *c, size_t i)
+{
+	return c->links[i].edge && c->links[i].edge->kind == EDGE_PRODUCT;
+}
+
+static void print_text(struct impact *im, struct row *rows, size_t n, bool packages)
+{
+	struct buf note = BUF_INIT;
+	size_t i, hit = 0, k;
+
+	for (i = 0; i < n; i++)
+		hit += walk_reached(&im->walk, rows[i].node);
+	if (diag_level >= 0) {
+		printf("%s%zu of %zu %s affected%s by %zu changed file%s", term_bold(), hit, n,
+		       packages ? "packages" : "products", term_reset(), im->changes.n,
+		       im->changes.n == 1 ? "" : "s");
+		if (*im->changes.head_hex)
+			printf(" (%.10s...%.10s)", im->changes.base_hex, im->changes.head_hex);
+		else if (im->changes.mode == CHANGES_UNCOMMITTED)
+			printf(" (uncommitted, against %.10s)", im->changes.base_hex);
+		printf("\n");
+	}
+	for (i = 0; i < n; i++) {
+		struct chain c;
+
+		if (!walk_reached(&im->walk, rows[i].node))
+			continue;
+		if (diag_level < 0) {
+			printf("%s\n", rows[i].name);
+			continue;
+		}
+		impact_chain(im, rows[i].node, &c);
+		printf("%s%s%s", term_green(), rows[i].name, term_reset());
+		for (k = c.n - 1; k-- > 0;) {
+			if (collapsed(&c, k))
+				continue;
+			link_note(&c.links[k], k == 0, &note);
+			printf(" <- %s", link_label(&c.links[k]));
+			if (note.len)
+				printf(" %s(%s)%s", term_dim(), note.data, term_reset());
+		}
+		printf("\n");
+		chain_release(&c);
+	}
+	if (diag_level >= 0 && hit < n) {
+		const char *sep = "";
+
+		printf("%snot affected:%s ", term_dim(), term_reset());
+		for (i = 0; i < n; i++) {
+			if (walk_reached(&im->walk, rows[i].node))
+				continue;
+			printf("%s%s", sep, rows[i].name);
+			sep = ", ";
+		}
+		printf("\n");
+	}
+	buf_release(&note);
+}
+
+static void json_changed(struct impact *im, struct buf *out)
+{
+	const char *sep = "";
+	size_t i;
+
+	buf_adds(out, "\"changed\": [");
+	for (i = 0; i < im->changes.n; i++) {
+		const struct change *c = &im->changes.v[i];
+
+		buf_adds(out, sep);
+		buf_add_json_str(out, c->path);
+		if (c->old_path) {
+			buf_adds(out, ", ");
+			buf_add_json_str(out, c->old_path);
+		}
+		sep = ", ";
+	}
+	buf_adds(out, "]");
+}
+
+static void print_json(struct impact *im, struct row *rows, size_t n, bool packages)
+{
+	struct buf out = BUF_INIT, note = BUF_INIT;
+	const char *sep = "";
+	size_t i, k;
+
+	buf_adds(&out, "{\"base\": ");
+	if (*im->changes.base_hex)
+		buf_add_json_str(&out, im->changes.base_hex);
+	else
+		buf_adds(&out, "null");
+	buf_adds(&out, ", \"head\": ");
+	if (*im->changes.head_hex)
+		buf_add_json_str(&out, im->changes.head_hex);
+	else
+		buf_adds(&out, "null");
+	buf_adds(&out, ",\n ");
+	json_changed(im, &out);
+	buf_addf(&out, ",\n \"%s\": [", "products");
+	for (i = 0; i < n; i++) {
+		struct chain c;
+		const char *s2 = "";
+		size_t last;
+
+		if (!walk_reached(&im->walk, rows[i].node))
+			continue;
+		impact_chain(im, rows[i].node, &c);
+		/* a product's chain ends at its package; a package's at itself */
+		last = packages ? c.n : c.n - 1;
+		buf_addf(&out, "%s\n  {\"name\": ", sep);
+		buf_add_json_str(&out, rows[i].name);
+		buf_adds(&out, ", \"because\": [");
+		for (k = 0; k < last; k++) {
+			buf_adds(&out, s2);
+			buf_add_json_str(&out, c.links[k].node->path);
+			s2 = ", ";
+		}
+		buf_adds(&out, "],\n   \"chain\": [");
+		s2 = "";
+		for (k = 0; k < c.n; k++) {
+			const struct chain_link *l = &c.links[k];
+			static const char *const kinds[] = {"file", "package", "product"};
+
+			buf_addf(&out, "%s{\"kind\": \"%s\", \"name\": ", s2, kinds[l->node->kind]);
+			buf_add_json_str(&out, link_label(l));
+			if (k == 0) {
+				buf_adds(&out, ", \"change\": ");
+				buf_add_json_str(&out, l->change);
+			}
+			if (l->edge) {
+				buf_addf(&out, ", \"edge\": \"%s\"",
+					 edge_kind_name((enum edge_kind)l->edge->kind));
+				link_note(l, false, &note);
+				if (note.len) {
+					buf_adds(&out, ", \"why\": ");
+					buf_add_json_str(&out, note.data);
+				}
+			}
+			buf_adds(&out, "}");
+			s2 = ", ";
+		}
+		buf_adds(&out, "]}");
+		sep = ",";
+		chain_release(&c);
+	}
+	buf_adds(&out, "\n ],\n \"unaffected\": [");
+	sep = "";
+	for (i = 0; i < n; i++) {
+		if (walk_reached(&im->walk, rows[i].node))
+			continue;
+		buf_adds(&out, sep);
+		buf_add_json_str(&out, rows[i].name);
+		sep = ", ";
+	}
+	buf_adds(&out, "]");
+	if (im->lock.all) {
+		buf_adds(&out, ",\n \"lockfile\": ");
+		buf_add_json_str(&out, im->lock.reason);
+	}
+	buf_adds(&out, "}\n");
+	fwrite(out.data, 1, out.len, stdout);
+	buf_release(&out);
+	buf_release(&note);
+}
+
+/* Markdown inline code that survives backticks and table pipes. */
+static void md_code(struct buf *b, const char *s)
+{
+	bool ticks = strchr(s, '`') != NULL;
+
+	buf_adds(b, ticks ? "`` " : "`");
+	for (; *s; s++) {
+		if (*s == '|')
+			buf_adds(b, "\\|");
+		else if (*s == '\n' || *s == '\r')
+			buf_addc(b, ' ');
+		else
+			buf_addc(b, *s);
+	}
+	buf_adds(b, ticks ? " ``" : "`");
+}
+
+static void print_markdown(struct impact *im, struct row *rows, size_t n, bool packages)
+{
+	struct buf out = BUF_INIT, note = BUF_INIT;
+	size_t i, k, hit = 0;
+	const char *what = packages ? "packages" : "products";
+
+	for (i = 0; i < n; i++)
+		hit += walk_reached(&im->walk, rows[i].node);
+	buf_addf(&out, "### relgate: %zu of %zu %s affected\n\n", hit, n, what);
+	if (*im->changes.head_hex)
+		buf_addf(&out, "Change: `%.10s...%.10s`, %zu changed file%s.\n\n",
+			 im->changes.base_hex, im->changes.head_hex, im->changes.n,
+			 im->changes.n == 1 ? "" : "s");
+	else
+		buf_addf(&out, "Change: %zu changed file%s.\n\n", im->changes.n,
+			 im->changes.n == 1 ? "" : "s");
+	if (hit) {
+		buf_addf(&out, "| %s | why |\n| --- | --- |\n", packages ? "package" : "product");
+		for (i = 0; i < n; i++) {
+			struct chain c;
+
+			if (!walk_reached(&im->walk, rows[i].node))
+				continue;
+			impact_chain(im, rows[i].node, &c);
+			buf_adds(&out, "| **");
+			md_code(&out, rows[i].name);
+			buf_adds(&out, "** | ");
+			for (k = 0; k + 1 < c.n; k++) {
+				if (collapsed(&c, k))
+					continue;
+				md_code(&out, link_label(&c.links[k]));
+				link_note(&c.links[k], k == 0, &note);
+				if (note.len) {
+					buf_adds(&out, " (");
+					for (const char *p = note.data; *p; p++)
+						buf_adds(&out, *p == '|' ? "\\|" : (char[2]){*p, 0});
+					buf_adds(&out, ")");
+				}
+				buf_adds(&out, " → ");
+			}
+			buf_adds(&out, "**");
+			md_code(&out, rows[i].name);
+			buf_adds(&out, "** |\n");
+			chain_release(&c);
+		}
+		buf_adds(&out, "\n");
+	}
+	if (hit < n) {
+		const char *sep = "";
+
+		buf_adds(&out, "Not affected: ");
+		for (i = 0; i < n; i++) {
+			if (walk_reached(&im->walk, rows[i].node))
+				continue;
+			buf_adds(&out, sep);
+			md_code(&out, rows[i].name);
+			sep = ", ";
+		}
+		buf_adds(&out, "\n\n");
+	}
+	if (im->lock.all)
+		buf_addf(&out, "> **Every product**: %s.\n\n", im->lock.reason);
+	buf_addf(&out, "<details><summary>%zu changed file%s</summary>\n\n", im->changes.n,
+		 im->changes.n == 1 ? "" : "s");
+	for (i = 0; i < im->changes.n; i++) {
+		buf_adds(&out, "- ");
+		md_code(&out, im->changes.v[i].path);
+		if (im->changes.v[i].old_path) {
+			buf_adds(&out, " (renamed from ");
+			md_code(&out, im->changes.v[i].old_path);
+			buf_adds(&out, ")");
+		}
+		buf_adds(&out, "\n");
+	}
+	buf_adds(&out, "\n</details>\n");
+	fwrite(out.data, 1, out.len, stdout);
+	buf_release(&out);
+	buf_release(&note);
+}
+
+static int by_name(const void *a, const void *b)
+{
+	return strcmp(((const struct row *)a)->name, ((const struct row *)b)->name);
+}
+
+int cmd_affected(int argc, char **argv)
+{
+	static struct option longopts[CHANGE_OPTIONS_COUNT + 4];
+	struct impact_opts o = {0};
+	enum output_format format = FORMAT_TEXT;
+	bool packages = false;
+	struct impact im;
+	struct row *rows;
+	size_t n = 0, i;
+	int c, files = 0, ret;
+
+	memcpy(longopts, change_long_options, CHANGE_OPTIONS_COUNT * sizeof(*longopts));
+	longopts[CHANGE_OPTIONS_COUNT] = (struct option){"packages", no_argument, NULL, 'p'};
+	longopts[CHANGE_OPTIONS_COUNT + 1] = (struct option){"format", required_argument, NULL, 'f'};
+	longopts[CHANGE_OPTIONS_COUNT + 2] = (struct option){"help", no_argument, NULL, 'h'};
+	o.config = global_opts.config;
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		if (change_option(c, optarg, &o, &files))
+			continue;
+		switch (c) {
+		case 'p':
+			packages = true;
+			break;
+		case 'f':
+			format = parse_format("affected", optarg,
+					      FMT(FORMAT_TEXT) | FMT(FORMAT_JSON) | FMT(FORMAT_MARKDOWN));
+			break;
+		case 'h':
+			fputs(usage, stdout);
+			return 0;
+		default:
+			fputs(usage, stderr);
+			return EXIT_USAGE;
+		}
+	}
+	change_options_done("affected", &o, files, argc, argv);
+
+	ret = impact_run(&im, &o);
+	if (ret) {
+		impact_release(&im);
+		return ret;
+	}
+	rows = xcalloc(im.ws.npkgs + im.nproducts + 1, sizeof(*rows));
+	if (packages) {
+		for (i = 0; i < im.ws.npkgs; i++)
+			if (!im.ws.pkgs[i].is_root)
+				rows[n++] = (struct row){im.ws.pkgs[i].name, (uint32_t)im.ws.pkgs[i].node};
+		qsort(rows, n, sizeof(*rows), by_name);
+	} else {
+		for (i = 0; i < im.nproducts; i++)
+			rows[n++] = (struct row){im.products[i].name, im.products[i].node};
+	}
+	if (format == FORMAT_JSON)
+		print_json(&im, rows, n, packages);
+	else if (format == FORMAT_MARKDOWN)
+		print_markdown(&im, rows, n, packages);
+	else
+		print_text(&im, rows, n, packages);
+	free(rows);
+	impact_release(&im);
+	return 0;
+}

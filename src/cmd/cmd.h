@@ -1,0 +1,38 @@
+/*
+ * cmd: one file per command, each exporting cmd_<name>(argc, argv) with
+ * argv[0] the command's name; main.c holds the table.  A command parses
+ * its options, calls the core, formats the result, and returns the exit
+ * code.
+ */
+#ifndef RELGATE_CMD_H
+#define RELGATE_CMD_H
+
+/* Options that come before the command. */
+struct global_opts {
+	const char *config;   /* --config FILE */
+};
+
+extern struct global_opts global_opts;
+
+enum output_format { FORMAT_TEXT, FORMAT_JSON, FORMAT_MARKDOWN, FORMAT_DOT };
+
+/* Parse --format's argument among the allowed ones; exits 2 when not allowed. */
+enum output_format parse_format(const char *cmd, const char *arg, unsigned allowed);
+#define FMT(f) (1u << (f))
+
+/*
+ * The long options every change-reading command takes, for getopt_long,
+ * and their handling: returns 1 when opt was one of them.
+ */
+struct impact_opts;
+#define CHANGE_OPTIONS_COUNT 6
+extern const struct option change_long_options[CHANGE_OPTIONS_COUNT];
+enum { OPT_BASE = 1000, OPT_HEAD, OPT_UNCOMMITTED, OPT_FILES, OPT_NO_IMPORTS, OPT_NO_CACHE };
+int change_option(int opt, const char *arg, struct impact_opts *o, int *files);
+/* Check the combination and take the file arguments; exits 2 on misuse. */
+void change_options_done(const char *cmd, struct impact_opts *o, int files, int argc, char **argv);
+
+int cmd_affected(int argc, char **argv);
+int cmd_graph(int argc, char **argv);
+
+#endif

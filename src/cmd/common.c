@@ -1,0 +1,77 @@
+/*
+ * common: option handling that several commands share, so that every
+ * command reads a change and a --format the same way.
+ */
+#define _GNU_SOURCE
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd/cmd.h"
+#include "diag.h"
+#include "impact.h"
+
+static const char *const format_names[] = {"text", "json", "markdown", "dot"};
+
+enum output_format parse_format(const char *cmd, const char *arg, unsigned allowed)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_LEN(format_names); i++)
+		if (!strcmp(arg, format_names[i]) && (allowed & (1u << i)))
+			return (enum output_format)i;
+	error("relgate %s: unknown format \"%s\"", cmd, arg);
+	fprintf(stderr, "formats:");
+	for (i = 0; i < ARRAY_LEN(format_names); i++)
+		if (allowed & (1u << i))
+			fprintf(stderr, " %s", format_names[i]);
+	fputc('\n', stderr);
+	exit(EXIT_USAGE);
+}
+
+const struct option change_long_options[CHANGE_OPTIONS_COUNT] = {
+	{"base", required_argument, NULL, OPT_BASE},
+	{"head", required_argument, NULL, OPT_HEAD},
+	{"uncommitted", no_argument, NULL, OPT_UNCOMMITTED},
+	{"files", no_argument, NULL, OPT_FILES},
+	{"no-imports", no_argument, NULL, OPT_NO_IMPORTS},
+	{"no-cache", no_argument, NULL, OPT_NO_CACHE},
+};
+
+int change_option(int opt, const char *arg, struct impact_opts *o, int *files)
+{
+	switch (opt) {
+	case OPT_BASE: o->base = arg; return 1;
+	case OPT_HEAD: o->head = arg; return 1;
+	case OPT_UNCOMMITTED: o->uncommitted = true; return 1;
+	case OPT_FILES: *files = 1; return 1;
+	case OPT_NO_IMPORTS: o->no_imports = true; return 1;
+	case OPT_NO_CACHE: o->no_cache = true; return 1;
+	}
+	return 0;
+}
+
+void change_options_done(const char *cmd, struct impact_opts *o, int files, int argc, char **argv)
+{
+	int modes = !!o->base + !!o->uncommitted + !!files;
+
+	if (modes > 1)
+		die(EXIT_USAGE, "relgate %s: --base, --uncommitted and --files exclude each other",
+		    cmd);
+	if (modes == 0)
+		die(EXIT_USAGE, "relgate %s: say which change: --base REF [--head REF], "
+		    "--uncommitted, or --files PATH... (--files - reads them from stdin)", cmd);
+	if (o->head && !o->base)
+		die(EXIT_USAGE, "relgate %s: --head needs --base", cmd);
+	if (files) {
+		if (optind >= argc)
+			die(EXIT_USAGE, "relgate %s: --files needs paths, or - to read them from stdin",
+			    cmd);
+		o->files = argv + optind;
+		o->nfiles = (size_t)(argc - optind);
+	} else if (optind < argc) {
+		die(EXIT_USAGE, "relgate %s: unexpected argument \"%s\"", cmd, argv[optind]);
+	}
+	o->need_change = true;
+}

@@ -1,0 +1,201 @@
+/*
+ * relgate graph: the dependency graph for pictures and debugging.  By
+ * default at package level (files folded into the package that owns them);
+ * --files shows every file node and edge.
+ */
+#define _GNU_SOURCE
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd/cmd.h"
+#include "diag.h"
+#include "impact.h"
+
+static const char usage[] =
+	"usage: relgate graph [--format dot|json] [--files] [--no-imports] [--no-cache]\n"
+	"\n"
+	"Prints the graph relgate reasons over: packages, products, and the edges\n"
+	"between them (package.json dependencies, imports folded to packages, inputs).\n"
+	"  --files       every file node and edge, not folded\n"
+	"  --no-imports  package.json dependencies only\n";
+
+struct pedge {
+	uint32_t from, to;
+	uint8_t kind;
+};
+
+static int pedge_cmp(const void *a, const void *b)
+{
+	const struct pedge *x = a, *y = b;
+
+	if (x->from != y->from)
+		return x->from < y->from ? -1 : 1;
+	if (x->to != y->to)
+		return x->to < y->to ? -1 : 1;
+	return (int)x->kind - (int)y->kind;
+}
+
+/* The node an endpoint stands for at package level. */
+static uint32_t fold(const struct impact *im, uint32_t node)
+{
+	const struct gnode *n = &im->g.nodes[node];
+
+	if (n->kind != NODE_FILE)
+		return node;
+	return (uint32_t)workspace_owner(&im->ws, n->path)->node;
+}
+
+static const char *node_kind_name(enum node_kind k)
+{
+	return k == NODE_FILE ? "file" : k == NODE_PACKAGE ? "package" : "product";
+}
+
+/* A DOT string: prefix and s, quoted. */
+static void dot_str(const char *prefix, const char *s)
+{
+	putchar('"');
+	fputs(prefix, stdout);
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			putchar('\\');
+		putchar(*s == '\n' ? ' ' : *s);
+	}
+	putchar('"');
+}
+
+static void dot_id(const struct gnode *n)
+{
+	char prefix[16];
+
+	snprintf(prefix, sizeof(prefix), "%s:", node_kind_name((enum node_kind)n->kind));
+	dot_str(prefix, n->name);
+}
+
+int cmd_graph(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{"format", required_argument, NULL, 'f'},
+		{"files", no_argument, NULL, 'F'},
+		{"no-imports", no_argument, NULL, 'I'},
+		{"no-cache", no_argument, NULL, 'C'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	struct impact_opts o = {0};
+	enum output_format format = FORMAT_JSON;
+	bool files = false;
+	struct pedge *edges;
+	struct impact im;
+	size_t n = 0, i, k;
+	bool *shown;
+	struct buf out = BUF_INIT;
+	int c, ret;
+
+	o.config = global_opts.config;
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'f':
+			format = parse_format("graph", optarg, FMT(FORMAT_DOT) | FMT(FORMAT_JSON));
+			break;
+		case 'F': files = true; break;
+		case 'I': o.no_imports = true; break;
+		case 'C': o.no_cache = true; break;
+		case 'h':
+			fputs(usage, stdout);
+			return 0;
+		default:
+			fputs(usage, stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind < argc)
+		die(EXIT_USAGE, "relgate graph: unexpected argument \"%s\"", argv[optind]);
+	ret = impact_run(&im, &o);
+	if (ret) {
+		impact_release(&im);
+		return ret;
+	}
+	edges = xcalloc(im.g.nedges + 1, sizeof(*edges));
+	for (i = 0; i < im.g.nedges; i++) {
+		const struct gedge *e = &im.g.edges[i];
+		struct pedge p = {e->from, e->to, e->kind};
+
+		if (!files) {
+			if (e->kind == EDGE_OWNS)
+				continue;
+			p.from = fold(&im, e->from);
+			p.to = fold(&im, e->to);
+			if (p.from == p.to)
+				continue;
+		}
+		edges[n++] = p;
+	}
+	qsort(edges, n, sizeof(*edges), pedge_cmp);
+	for (i = k = 0; i < n; i++)
+		if (!k || pedge_cmp(&edges[i], &edges[k - 1]))
+			edges[k++] = edges[i];
+	n = k;
+	shown = xcalloc(im.g.nnodes + 1, sizeof(*shown));
+	for (i = 0; i < im.g.nnodes; i++)
+		shown[i] = files || im.g.nodes[i].kind != NODE_FILE;
+	for (i = 0; i < n; i++)
+		shown[edges[i].from] = shown[edges[i].to] = true;
+
+	if (format == FORMAT_DOT) {
+		printf("digraph relgate {\n  rankdir=RL;\n  node [shape=box, fontname=\"sans-serif\"];\n");
+		for (i = 0; i < im.g.nnodes; i++) {
+			const struct gnode *nd = &im.g.nodes[i];
+
+			if (!shown[i])
+				continue;
+			printf("  ");
+			dot_id(nd);
+			printf(" [label=");
+			dot_str("", nd->name);
+			printf("%s];\n", nd->kind == NODE_PRODUCT ? ", shape=doubleoctagon" :
+			       nd->kind == NODE_FILE ? ", shape=note" : "");
+		}
+		for (i = 0; i < n; i++) {
+			printf("  ");
+			dot_id(&im.g.nodes[edges[i].from]);
+			printf(" -> ");
+			dot_id(&im.g.nodes[edges[i].to]);
+			printf(" [label=\"%s\"];\n", edge_kind_name((enum edge_kind)edges[i].kind));
+		}
+		printf("}\n");
+	} else {
+		const char *sep = "";
+
+		buf_adds(&out, "{\"nodes\": [");
+		for (i = 0; i < im.g.nnodes; i++) {
+			const struct gnode *nd = &im.g.nodes[i];
+
+			if (!shown[i])
+				continue;
+			buf_addf(&out, "%s\n  {\"id\": %zu, \"kind\": \"%s\", \"name\": ", sep, i,
+				 node_kind_name((enum node_kind)nd->kind));
+			buf_add_json_str(&out, nd->name);
+			buf_adds(&out, ", \"path\": ");
+			buf_add_json_str(&out, nd->path);
+			buf_adds(&out, "}");
+			sep = ",";
+		}
+		buf_adds(&out, "\n ],\n \"edges\": [");
+		sep = "";
+		for (i = 0; i < n; i++) {
+			buf_addf(&out, "%s\n  {\"from\": %u, \"to\": %u, \"kind\": \"%s\"}", sep,
+				 edges[i].from, edges[i].to,
+				 edge_kind_name((enum edge_kind)edges[i].kind));
+			sep = ",";
+		}
+		buf_adds(&out, "\n ]}\n");
+		fwrite(out.data, 1, out.len, stdout);
+	}
+	buf_release(&out);
+	free(shown);
+	free(edges);
+	impact_release(&im);
+	return 0;
+}

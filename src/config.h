@@ -1,0 +1,93 @@
+/*
+ * config: relgate.json, read strictly.  Every key is known or an error,
+ * every type is checked, every duration parsed, every error names
+ * file:line:col.  What the file does not say gets the defaults of
+ * DESIGN.md.  Nothing else reads relgate.json.
+ */
+#ifndef RELGATE_CONFIG_H
+#define RELGATE_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct strlist {
+	char **v;
+	size_t n;
+};
+
+struct step {
+	char *run;
+	int64_t timeout_ms;       /* 0: none */
+	int64_t idle_timeout_ms;  /* 0: none */
+	int retries;
+};
+
+struct boot_spec {
+	char *page;
+	char *ready;
+	int64_t timeout_ms;
+};
+
+struct check {
+	char *name;
+	bool is_boot;
+	struct step step;        /* when !is_boot */
+	struct boot_spec boot;   /* when is_boot */
+};
+
+struct product {
+	char *name;
+	char *package;           /* workspace package name; default: the product's name */
+	struct strlist inputs;
+	bool has_build;
+	struct step build;
+	char *artifact;
+	struct check *checks;
+	size_t nchecks;
+	struct strlist owners;
+	char *url;
+	int keep;
+	int line, col;           /* where relgate.json names it, for messages */
+};
+
+struct channel {
+	char *name;
+	char *type;              /* slack, webhook, email, command */
+	char *url;
+	struct strlist to;
+	char *smtp;
+	char *from;
+	char *run;
+};
+
+struct config {
+	char *path;              /* NULL when there is no relgate.json */
+	char *root;              /* the folder that holds it */
+	struct strlist global_inputs;
+	struct product *products;
+	size_t nproducts;
+	bool products_given;     /* "products" present: else every package is one */
+	struct channel *channels;
+	size_t nchannels;
+	char *store_path;
+	char *listen;
+	char *token_env;
+	int64_t bake_ms, interval_ms;
+	bool auto_rollback;
+	int fatal_events, fatal_clients;
+};
+
+/*
+ * Read and validate the relgate.json at path.  Returns 0, or -1 after
+ * printing every error found (not just the first).
+ */
+int config_load(struct config *c, const char *path);
+
+/* Defaults for a workspace without relgate.json. */
+void config_defaults(struct config *c);
+
+struct product *config_product(const struct config *c, const char *name);
+void config_release(struct config *c);
+
+#endif

@@ -1,0 +1,599 @@
+/*
+ * impact: the order of the analysis, and the edges of the graph.
+ *
+ * Edges are added in this order, which decides which chain is shown when
+ * several are equally short: ownership, product packages, manifest
+ * dependencies, inputs, the lockfile, then imports.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "diag.h"
+#include "glob.h"
+#include "impact.h"
+#include "resolve.h"
+#include "scan.h"
+
+#define SOURCE_MAX_BYTES ((size_t)256 << 20)
+#define LOCKFILE_MAX_BYTES ((size_t)512 << 20)
+
+static int open_workspace(struct impact *im, const struct impact_opts *o)
+{
+	char *cwd = getcwd(NULL, 0);
+
+	if (!cwd) {
+		error("cannot tell the current folder:");
+		return EXIT_ENV;
+	}
+	if (o->config) {
+		if (config_load(&im->cfg, o->config) < 0) {
+			free(cwd);
+			return EXIT_USAGE;
+		}
+		im->root = realpath(im->cfg.root, NULL);
+	} else {
+		char *cfgpath;
+
+		im->root = workspace_find_root(cwd);
+		if (!im->root) {
+			error("cannot resolve the folder %s:", cwd);
+			free(cwd);
+			return EXIT_ENV;
+		}
+		cfgpath = xasprintf("%s/relgate.json", im->root);
+		if (access(cfgpath, F_OK) == 0) {
+			if (config_load(&im->cfg, cfgpath) < 0) {
+				free(cfgpath);
+				free(cwd);
+				return EXIT_USAGE;
+			}
+		} else {
+			config_defaults(&im->cfg);
+		}
+		free(cfgpath);
+	}
+	free(cwd);
+	if (!im->root) {
+		error("cannot resolve the workspace folder:");
+		return EXIT_ENV;
+	}
+	im->rootfd = open(im->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (im->rootfd < 0) {
+		error("cannot open %s:", im->root);
+		return EXIT_ENV;
+	}
+	return 0;
+}
+
+static int open_repo(struct impact *im, bool required)
+{
+	const char *workdir;
+	char *real;
+	size_t n;
+
+	if (git_repository_open_ext(&im->repo, im->root, 0, NULL) < 0) {
+		im->repo = NULL;
+		im->prefix = xstrdup("");
+		if (!required)
+			return 0;
+		error("%s is not inside a git repository (use --files to name the changes)",
+		      im->root);
+		return EXIT_ENV;
+	}
+	workdir = git_repository_workdir(im->repo);
+	if (!workdir) {
+		error("%s is a bare git repository: relgate needs a working tree", im->root);
+		return EXIT_ENV;
+	}
+	real = realpath(workdir, NULL);
+	if (!real) {
+		error("cannot resolve %s:", workdir);
+		return EXIT_ENV;
+	}
+	n = strlen(real);
+	if (strncmp(im->root, real, n) || (im->root[n] && im->root[n] != '/')) {
+		error("the workspace %s is not inside the git working tree %s", im->root, real);
+		free(real);
+		return EXIT_ENV;
+	}
+	im->prefix = im->root[n] ? xasprintf("%s/", im->root + n + 1) : xstrdup("");
+	free(real);
+	return 0;
+}
+
+static int read_change(struct impact *im, const struct impact_opts *o)
+{
+	if (o->nfiles) {
+		char *cwd = getcwd(NULL, 0);
+		int r = changes_files(&im->changes, im->repo, im->root, cwd ? cwd : "/", o->files,
+				      o->nfiles);
+
+		free(cwd);
+		return r;
+	}
+	if (o->uncommitted)
+		return changes_uncommitted(&im->changes, im->repo, im->prefix);
+	return changes_range(&im->changes, im->repo, im->prefix, o->base, o->head ? o->head : "HEAD");
+}
+
+static int list_files(struct impact *im, const struct impact_opts *o)
+{
+	int r;
+
+	if (!im->repo) {
+		r = tree_from_walk(&im->tree, im->rootfd, &im->arena);
+	} else if (im->have_changes && !im->changes.head_is_checkout) {
+		git_commit *head;
+
+		if (git_commit_lookup(&head, im->repo, &im->changes.head_oid) < 0)
+			return error("cannot read commit %s", im->changes.head_hex), EXIT_ENV;
+		r = tree_from_commit(&im->tree, im->repo, im->prefix, head, im->rootfd, &im->arena);
+		git_commit_free(head);
+	} else {
+		r = tree_from_worktree(&im->tree, im->repo, im->prefix, im->rootfd,
+				       o->uncommitted || o->nfiles, &im->arena);
+	}
+	if (r < 0)
+		return EXIT_ENV;
+	/* paths the change removed still get nodes: their importers are reached */
+	if (im->have_changes) {
+		size_t i;
+
+		for (i = 0; i < im->changes.n; i++) {
+			const struct change *c = &im->changes.v[i];
+			const char *paths[2] = {c->path, c->old_path};
+			size_t k;
+
+			for (k = 0; k < 2; k++) {
+				if (paths[k] && !tree_find(&im->tree, paths[k])) {
+					struct tree_file *f = tree_add(&im->tree, paths[k], &im->arena);
+
+					f->ghost = true;
+				}
+			}
+		}
+	}
+	im->stats.files = im->tree.n;
+	return 0;
+}
+
+/* Every product: from relgate.json, or every package but the root. */
+static int list_products(struct impact *im)
+{
+	size_t i;
+	int errors = 0;
+
+	if (im->cfg.products_given) {
+		im->products = xcalloc(im->cfg.nproducts + 1, sizeof(*im->products));
+		for (i = 0; i < im->cfg.nproducts; i++) {
+			const struct product *p = &im->cfg.products[i];
+			const struct package *pkg = workspace_package(&im->ws, p->package,
+								      strlen(p->package));
+
+			if (!pkg || pkg->is_root) {
+				error("%s:%d:%d: product \"%s\": no workspace package is named \"%s\"",
+				      im->cfg.path, p->line, p->col, p->name, p->package);
+				errors++;
+				continue;
+			}
+			im->products[im->nproducts].name = p->name;
+			im->products[im->nproducts].cfg = p;
+			im->products[im->nproducts].pkg = pkg;
+			im->nproducts++;
+		}
+		return errors ? EXIT_USAGE : 0;
+	}
+	im->products = xcalloc(im->ws.npkgs + 1, sizeof(*im->products));
+	for (i = 0; i < im->ws.npkgs; i++) {
+		const struct package *pkg = &im->ws.pkgs[i];
+
+		if (pkg->is_root)
+			continue;
+		im->products[im->nproducts].name = pkg->name;
+		im->products[im->nproducts].pkg = pkg;
+		im->nproducts++;
+	}
+	return 0;
+}
+
+static void add_nodes(struct impact *im)
+{
+	struct graph *g = &im->g;
+	size_t i;
+
+	for (i = 0; i < im->ws.npkgs; i++) {
+		struct package *pkg = &im->ws.pkgs[i];
+
+		pkg->node = (int)graph_add_node(g, NODE_PACKAGE, pkg->name, *pkg->dir ? pkg->dir : ".");
+	}
+	for (i = 0; i < im->nproducts; i++)
+		im->products[i].node = graph_add_node(g, NODE_PRODUCT, im->products[i].name,
+						      im->products[i].name);
+	im->file_node = xcalloc(im->tree.n + 1, sizeof(*im->file_node));
+	for (i = 0; i < im->tree.n; i++)
+		im->file_node[i] = graph_add_node(g, NODE_FILE, im->tree.files[i].path,
+						  im->tree.files[i].path);
+}
+
+static void add_structure_edges(struct impact *im)
+{
+	struct graph *g = &im->g;
+	size_t i, j, k;
+
+	/* ownership, by the nearest package folder; sorted paths share owners */
+	for (i = 0; i < im->tree.n; i++) {
+		const struct package *owner = workspace_owner(&im->ws, im->tree.files[i].path);
+
+		graph_add_edge(g, im->file_node[i], (uint32_t)owner->node, EDGE_OWNS, 0, NULL);
+	}
+	for (i = 0; i < im->nproducts; i++)
+		graph_add_edge(g, (uint32_t)im->products[i].pkg->node, im->products[i].node,
+			       EDGE_PRODUCT, 0, NULL);
+	for (i = 0; i < im->ws.npkgs; i++) {
+		const struct package *pkg = &im->ws.pkgs[i];
+
+		for (j = 0; j < pkg->ndeps; j++) {
+			const struct dep *d = &pkg->deps[j];
+			const struct package *on = workspace_package(&im->ws, d->name, strlen(d->name));
+
+			if (on && on != pkg && !on->is_root)
+				graph_add_edge(g, (uint32_t)on->node, (uint32_t)pkg->node,
+					       EDGE_DEPENDENCY, d->kind, NULL);
+		}
+	}
+	/* inputs: the root manifest and the product's own globs */
+	for (i = 0; i < im->tree.n; i++) {
+		const char *path = im->tree.files[i].path;
+
+		for (k = 0; k < im->cfg.global_inputs.n; k++)
+			if (glob_match(im->cfg.global_inputs.v[k], path))
+				break;
+		if (k < im->cfg.global_inputs.n) {
+			for (j = 0; j < im->nproducts; j++)
+				graph_add_edge(g, im->file_node[i], im->products[j].node,
+					       EDGE_GLOBAL_INPUT, 0, NULL);
+			continue;
+		}
+		for (j = 0; j < im->nproducts; j++) {
+			const struct product *p = im->products[j].cfg;
+
+			for (k = 0; p && k < p->inputs.n; k++)
+				if (glob_match(p->inputs.v[k], path)) {
+					graph_add_edge(g, im->file_node[i], im->products[j].node,
+						       EDGE_INPUT, 0, NULL);
+					break;
+				}
+		}
+	}
+}
+
+/* The lockfile, when the change touches it: per package, or everything. */
+static int add_lockfile_edges(struct impact *im)
+{
+	const char *name = im->ws.lockfile;
+	const struct tree_file *tf;
+	struct buf old = BUF_INIT, new = BUF_INIT;
+	char *old_label = NULL, *new_label = NULL;
+	int r_old, r_new, ret = 0;
+	size_t i;
+
+	if (!im->have_changes)
+		return 0;
+	for (i = 0; i < im->changes.n; i++)
+		if (!strcmp(im->changes.v[i].path, "package-lock.json") ||
+		    !strcmp(im->changes.v[i].path, "pnpm-lock.yaml") ||
+		    !strcmp(im->changes.v[i].path, "yarn.lock") ||
+		    (im->changes.v[i].old_path && !strcmp(im->changes.v[i].old_path, "package-lock.json")))
+			break;
+	if (i == im->changes.n)
+		return 0;
+	name = im->changes.v[i].path;
+	tf = tree_find(&im->tree, name);
+	if (!tf)
+		BUG("changed lockfile %s has no node", name);
+	old_label = xasprintf("%s (at %.12s)", name, *im->changes.base_hex ? im->changes.base_hex
+									  : "HEAD");
+	new_label = *im->changes.head_hex ? xasprintf("%s (at %.12s)", name, im->changes.head_hex)
+					  : xstrdup(name);
+	r_old = changes_read_side(&im->changes, im->repo, im->prefix, im->rootfd, name, false, &old,
+				  LOCKFILE_MAX_BYTES);
+	r_new = changes_read_side(&im->changes, im->repo, im->prefix, im->rootfd, name, true, &new,
+				  LOCKFILE_MAX_BYTES);
+	if (r_old < 0 || r_new < 0) {
+		ret = error("cannot read %s:", name);
+		ret = EXIT_ENV;
+		goto out;
+	}
+	if (im->changes.mode == CHANGES_FILES && !im->changes.old_tree) {
+		im->lock.all = true;
+		im->lock.reason = xasprintf("%s is listed, and without git there is no earlier "
+					    "version to compare it with", name);
+	} else if (lockfile_diff(name, old_label, r_old ? NULL : old.data, old.len, new_label,
+				 r_new ? NULL : new.data, new.len, &im->ws, &im->lock) < 0) {
+		ret = EXIT_USAGE;
+		goto out;
+	}
+	if (im->lock.all) {
+		for (i = 0; i < im->nproducts; i++)
+			graph_add_edge(&im->g, im->file_node[tf - im->tree.files], im->products[i].node,
+				       EDGE_WORKSPACE, 0, im->lock.reason);
+	} else {
+		for (i = 0; i < im->lock.n; i++)
+			graph_add_edge(&im->g, im->file_node[tf - im->tree.files],
+				       (uint32_t)im->lock.hits[i].pkg->node, EDGE_LOCKFILE, 0,
+				       im->lock.hits[i].detail);
+	}
+out:
+	free(old_label);
+	free(new_label);
+	buf_release(&old);
+	buf_release(&new);
+	return ret;
+}
+
+/* The root package.json is the workspace's manifest: a change reaches every product. */
+static void add_root_manifest_edges(struct impact *im)
+{
+	const struct tree_file *tf = tree_find(&im->tree, "package.json");
+	size_t i;
+
+	if (!tf)
+		return;
+	for (i = 0; i < im->nproducts; i++)
+		graph_add_edge(&im->g, im->file_node[tf - im->tree.files], im->products[i].node,
+			       EDGE_WORKSPACE, 0, "the workspace's root package.json");
+}
+
+/* ---- imports ---- */
+
+static void encode_imports(const struct scan_result *r, struct buf *b)
+{
+	size_t i;
+
+	buf_reset(b);
+	for (i = 0; i < r->n; i++) {
+		buf_addc(b, (char)('0' + r->imports[i].kind));
+		buf_add(b, scan_spec(r, i), r->imports[i].len + 1);
+	}
+}
+
+/* Specifiers of one file: from the cache, or read and scanned. */
+static int file_imports(struct impact *im, const struct tree_file *f, struct buf *enc,
+			struct scan_result *res, struct buf *text)
+{
+	const void *cached;
+	size_t len;
+	git_oid oid;
+
+	if (f->has_oid && (cached = cache_get(&im->cache, &f->oid, CACHE_IMPORTS, &len))) {
+		buf_reset(enc);
+		buf_add(enc, cached, len);
+		im->stats.cache_hits++;
+		return 0;
+	}
+	buf_reset(text);
+	if (tree_read(&im->tree, f, text, SOURCE_MAX_BYTES) < 0) {
+		if (errno == EFBIG)
+			warn("%s: larger than %zu MB, its imports are not scanned", f->path,
+			     SOURCE_MAX_BYTES >> 20);
+		else if (errno == EISDIR || errno == EINVAL || errno == ELOOP)
+			warn("%s: not a regular file, its imports are not scanned", f->path);
+		else
+			return error("cannot read %s:", f->path);
+		buf_reset(enc);
+		return 0;
+	}
+	scan_result_reset(res);
+	scan_source(text->data, text->len, (enum scan_lang)f->lang, res);
+	im->stats.scanned++;
+	if (res->status == SCAN_BINARY)
+		warn("%s: binary content, its imports are not scanned", f->path);
+	else if (res->status == SCAN_TOO_DEEP)
+		warn("%s:%u: nesting too deep, the imports after this line are not scanned",
+		     f->path, res->stop_line);
+	encode_imports(res, enc);
+	if (res->status == SCAN_OK) {
+		if (f->has_oid)
+			cache_put(&im->cache, &f->oid, CACHE_IMPORTS, enc->data, enc->len);
+		else if (git_odb_hash(&oid, text->data, text->len, GIT_OBJECT_BLOB) == 0)
+			cache_put(&im->cache, &oid, CACHE_IMPORTS, enc->data, enc->len);
+	}
+	return 0;
+}
+
+static int add_import_edges(struct impact *im)
+{
+	struct buf enc = BUF_INIT, text = BUF_INIT;
+	struct scan_result res = {0};
+	struct resolver rs;
+	size_t i;
+	int ret = 0;
+
+	resolver_init(&rs, &im->ws, &im->tree, &im->arena);
+	for (i = 0; i < im->tree.n; i++) {
+		const struct tree_file *f = &im->tree.files[i];
+		const char *p, *end;
+
+		if (f->lang == LANG_NONE || f->ghost || f->symlink)
+			continue;
+		if (file_imports(im, f, &enc, &res, &text) < 0) {
+			ret = EXIT_ENV;
+			break;
+		}
+		for (p = enc.data, end = enc.data + enc.len; p < end; p += strlen(p) + 1) {
+			struct resolution r;
+			uint8_t kind = (uint8_t)(*p - '0');
+
+			im->stats.imports++;
+			if (resolve_import(&rs, f->path, p + 1, kind == IMPORT_CSS, &r) < 0)
+				ret = EXIT_USAGE;
+			if (r.kind == RES_FILE)
+				graph_add_edge(&im->g, im->file_node[r.file - im->tree.files],
+					       im->file_node[i], EDGE_IMPORT, kind, NULL);
+			else if (r.kind == RES_PACKAGE)
+				graph_add_edge(&im->g, (uint32_t)r.pkg->node, im->file_node[i],
+					       EDGE_IMPORT, kind, NULL);
+			else if (r.kind == RES_MISSING)
+				im->stats.unresolved++;
+		}
+	}
+	resolver_release(&rs);
+	scan_result_release(&res);
+	buf_release(&enc);
+	buf_release(&text);
+	return ret;
+}
+
+static void walk_change(struct impact *im)
+{
+	uint32_t *seeds = xcalloc(im->changes.n * 2 + 1, sizeof(*seeds));
+	size_t n = 0, i;
+
+	for (i = 0; im->have_changes && i < im->changes.n; i++) {
+		const struct change *c = &im->changes.v[i];
+		const struct tree_file *f = tree_find(&im->tree, c->path);
+
+		if (f)
+			seeds[n++] = im->file_node[f - im->tree.files];
+		if (c->old_path && (f = tree_find(&im->tree, c->old_path)))
+			seeds[n++] = im->file_node[f - im->tree.files];
+	}
+	graph_walk(&im->g, seeds, n, &im->walk);
+	free(seeds);
+}
+
+/* How the change touched path: "changed", "deleted", "renamed to x", ... */
+static const char *change_word(const struct impact *im, const char *path)
+{
+	size_t i;
+
+	for (i = 0; im->have_changes && i < im->changes.n; i++) {
+		const struct change *c = &im->changes.v[i];
+
+		if (!strcmp(c->path, path)) {
+			switch (c->status) {
+			case CHANGE_ADDED: return "added";
+			case CHANGE_DELETED: return "deleted";
+			case CHANGE_RENAMED: return "renamed";
+			case CHANGE_LISTED: return "listed";
+			default: return "changed";
+			}
+		}
+		if (c->old_path && !strcmp(c->old_path, path))
+			return "renamed away";
+	}
+	return "changed";
+}
+
+void impact_chain(const struct impact *im, uint32_t node, struct chain *c)
+{
+	uint32_t *edges, seed;
+	size_t n, i;
+
+	memset(c, 0, sizeof(*c));
+	if (!walk_reached(&im->walk, node))
+		return;
+	n = walk_chain(&im->g, &im->walk, node, &edges, &seed);
+	c->links = xcalloc(n + 1, sizeof(*c->links));
+	c->n = n + 1;
+	c->links[0].node = &im->g.nodes[seed];
+	c->links[0].change = change_word(im, im->g.nodes[seed].path);
+	for (i = 0; i < n; i++) {
+		const struct gedge *e = &im->g.edges[edges[i]];
+
+		c->links[i].edge = e;
+		c->links[i + 1].node = &im->g.nodes[e->to];
+	}
+	free(edges);
+}
+
+void chain_release(struct chain *c)
+{
+	free(c->links);
+	memset(c, 0, sizeof(*c));
+}
+
+int impact_run(struct impact *im, const struct impact_opts *o)
+{
+	bool need_git = o->need_change && !o->nfiles;
+	double t0;
+	int r;
+
+	memset(im, 0, sizeof(*im));
+	im->rootfd = -1;
+	if ((r = open_workspace(im, o)) || (r = open_repo(im, need_git)))
+		return r;
+	if (o->need_change) {
+		if ((r = read_change(im, o)))
+			return r;
+		im->have_changes = true;
+	}
+	t0 = now_ms();
+	if ((r = list_files(im, o)))
+		return r;
+	im->stats.ms_tree = now_ms() - t0;
+
+	t0 = now_ms();
+	if (o->no_cache) {
+		cache_disable(&im->cache);
+	} else {
+		char *path = xasprintf("%s/.relgate/cache/facts-v1", im->root);
+
+		cache_open(&im->cache, path);
+		free(path);
+	}
+	if (workspace_load(&im->ws, &im->tree, &im->cache, &im->arena) < 0)
+		return EXIT_USAGE;
+	if ((r = list_products(im)))
+		return r;
+	im->stats.ms_workspace = now_ms() - t0;
+
+	t0 = now_ms();
+	add_nodes(im);
+	add_structure_edges(im);
+	add_root_manifest_edges(im);
+	if ((r = add_lockfile_edges(im)))
+		return r;
+	if (!o->no_imports && (r = add_import_edges(im)))
+		return r;
+	im->stats.ms_scan = now_ms() - t0;
+
+	t0 = now_ms();
+	graph_finish(&im->g);
+	walk_change(im);
+	im->stats.ms_graph = now_ms() - t0;
+	cache_save(&im->cache);
+	verbose("%zu files, %zu scanned, %zu from the cache, %zu imports (%zu unresolved); "
+		"tree %.1f ms, workspace %.1f ms, imports %.1f ms, graph %.1f ms",
+		im->stats.files, im->stats.scanned, im->stats.cache_hits, im->stats.imports,
+		im->stats.unresolved, im->stats.ms_tree, im->stats.ms_workspace, im->stats.ms_scan,
+		im->stats.ms_graph);
+	return 0;
+}
+
+void impact_release(struct impact *im)
+{
+	walk_release(&im->walk);
+	graph_release(&im->g);
+	free(im->file_node);
+	free(im->products);
+	lockfile_diff_release(&im->lock);
+	if (im->have_changes)
+		changes_release(&im->changes);
+	cache_close(&im->cache);
+	workspace_release(&im->ws);
+	tree_release(&im->tree);
+	arena_free(&im->arena);
+	if (im->repo)
+		git_repository_free(im->repo);
+	if (im->rootfd >= 0)
+		close(im->rootfd);
+	config_release(&im->cfg);
+	free(im->root);
+	free(im->prefix);
+}

@@ -1,0 +1,92 @@
+/*
+ * impact: the whole of impact analysis, for the commands that need it
+ * (affected, graph, plan, test --affected, ship).  It finds the workspace,
+ * reads the change, lists the files, loads the packages, scans imports
+ * (through the cache), builds the graph and walks it from the changed
+ * files.  It prints errors but nothing else: formatting is the commands'.
+ */
+#ifndef RELGATE_IMPACT_H
+#define RELGATE_IMPACT_H
+
+#include <git2.h>
+#include <stdbool.h>
+
+#include "arena.h"
+#include "cache.h"
+#include "changes.h"
+#include "config.h"
+#include "graph.h"
+#include "lockfile.h"
+#include "tree.h"
+#include "workspace.h"
+
+struct impact_opts {
+	const char *config;     /* --config FILE, or NULL to search */
+	const char *base, *head;
+	bool uncommitted;
+	char **files;           /* --files */
+	size_t nfiles;
+	bool no_imports;        /* manifest edges only, like Turborepo */
+	bool no_cache;
+	bool need_change;       /* false for `graph`: no change to read */
+};
+
+/* One product of the workspace, with its node. */
+struct impact_product {
+	const char *name;
+	const struct product *cfg;   /* NULL without relgate.json */
+	const struct package *pkg;
+	uint32_t node;
+};
+
+struct impact_stats {
+	size_t files, scanned, cache_hits, imports, unresolved;
+	double ms_tree, ms_workspace, ms_scan, ms_graph;
+};
+
+struct impact {
+	struct config cfg;
+	char *root;                  /* absolute workspace root */
+	char *prefix;                /* root within the repository: "" or "a/b/" */
+	int rootfd;
+	git_repository *repo;        /* NULL without git */
+	struct arena arena;
+	struct tree tree;
+	struct workspace ws;
+	struct cache cache;
+	struct changes changes;
+	bool have_changes;
+	struct lockfile_diff lock;
+	struct graph g;
+	struct impact_product *products;
+	size_t nproducts;
+	uint32_t *file_node;         /* tree index -> node */
+	struct walk walk;
+	struct impact_stats stats;
+};
+
+/*
+ * Load and analyse.  Returns 0, or the exit code to end with after the
+ * errors were printed (2 for configuration, 3 for the environment).
+ */
+int impact_run(struct impact *im, const struct impact_opts *o);
+
+/* One step of a chain of reasons. */
+struct chain_link {
+	const struct gnode *node;
+	const struct gedge *edge;   /* to the next link; NULL for the last */
+	const char *change;         /* for the changed file: "changed", "deleted", ... */
+};
+
+struct chain {
+	struct chain_link *links;   /* the changed file first */
+	size_t n;
+};
+
+/* The chain of reasons that reached node (empty when it was not reached). */
+void impact_chain(const struct impact *im, uint32_t node, struct chain *c);
+void chain_release(struct chain *c);
+
+void impact_release(struct impact *im);
+
+#endif

@@ -1,0 +1,124 @@
+/*
+ * main: global options, then one command from the table.  After the
+ * command, a failure to write standard output is an error too (a full
+ * disk or a closed pipe must not look like success).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <git2.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cmd/cmd.h"
+#include "diag.h"
+#include "term.h"
+#include "util.h"
+
+#define RELGATE_VERSION "0.1.0"
+
+struct global_opts global_opts;
+
+static const struct command {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *help;
+} commands[] = {
+	{"affected", cmd_affected, "the products a change reaches, and why"},
+	{"graph", cmd_graph, "the dependency graph, as DOT or JSON"},
+};
+
+static void print_usage(FILE *f)
+{
+	size_t i;
+
+	fprintf(f, "usage: relgate [-C DIR] [--config FILE] [--color auto|always|never] [-q] [-v]\n"
+		   "               COMMAND [ARGS]\n\ncommands:\n");
+	for (i = 0; i < ARRAY_LEN(commands); i++)
+		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].help);
+	fprintf(f, "\n'relgate COMMAND --help' tells more about a command.\n"
+		   "\nexit codes: 0 success, 1 the gate said no, 2 usage or configuration error,\n"
+		   "            3 environment error (git, browser, store)\n");
+}
+
+/* Global options; returns the index of the command. */
+static int parse_globals(int argc, char **argv)
+{
+	int i;
+
+	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
+		const char *a = argv[i];
+
+		if (!strcmp(a, "-C") || !strcmp(a, "--config") || !strcmp(a, "--color")) {
+			if (i + 1 >= argc)
+				die(EXIT_USAGE, "%s needs an argument", a);
+		}
+		if (!strcmp(a, "-C")) {
+			if (chdir(argv[++i]) < 0)
+				die(EXIT_USAGE, "cannot change to folder %s:", argv[i]);
+		} else if (!strcmp(a, "--config")) {
+			global_opts.config = argv[++i];
+		} else if (starts_with(a, "--config=")) {
+			global_opts.config = a + 9;
+		} else if (!strcmp(a, "--color") || starts_with(a, "--color=")) {
+			const char *v = a[7] == '=' ? a + 8 : argv[++i];
+
+			if (!strcmp(v, "auto"))
+				term_color_mode = COLOR_AUTO;
+			else if (!strcmp(v, "always"))
+				term_color_mode = COLOR_ALWAYS;
+			else if (!strcmp(v, "never"))
+				term_color_mode = COLOR_NEVER;
+			else
+				die(EXIT_USAGE, "--color must be auto, always or never, not \"%s\"", v);
+		} else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
+			diag_level = -1;
+		} else if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) {
+			diag_level = 1;
+		} else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+			print_usage(stdout);
+			exit(0);
+		} else if (!strcmp(a, "--version")) {
+			printf("relgate %s\n", RELGATE_VERSION);
+			exit(0);
+		} else {
+			error("unknown option %s", a);
+			print_usage(stderr);
+			exit(EXIT_USAGE);
+		}
+	}
+	return i;
+}
+
+int main(int argc, char **argv)
+{
+	const struct command *cmd = NULL;
+	size_t k;
+	int i, ret;
+
+	i = parse_globals(argc, argv);
+	if (i >= argc) {
+		print_usage(stderr);
+		return EXIT_USAGE;
+	}
+	for (k = 0; k < ARRAY_LEN(commands); k++)
+		if (!strcmp(commands[k].name, argv[i]))
+			cmd = &commands[k];
+	if (!cmd) {
+		error("\"%s\" is not a relgate command", argv[i]);
+		print_usage(stderr);
+		return EXIT_USAGE;
+	}
+	git_libgit2_init();
+	optind = 1;
+	ret = cmd->run(argc - i, argv + i);
+	git_libgit2_shutdown();
+
+	if (fflush(stdout) || ferror(stdout)) {
+		error("cannot write standard output:");
+		return EXIT_ENV;
+	}
+	return ret;
+}

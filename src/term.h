@@ -1,0 +1,27 @@
+/*
+ * term: colour on a terminal, and only there.  --color=auto (the default)
+ * colours when standard output is a terminal, TERM is not "dumb" and
+ * NO_COLOR is not set; always and never force it.
+ */
+#ifndef RELGATE_TERM_H
+#define RELGATE_TERM_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+enum color_mode { COLOR_AUTO, COLOR_ALWAYS, COLOR_NEVER };
+
+extern enum color_mode term_color_mode;
+
+/* Should output to f be coloured? */
+bool term_use_color(FILE *f);
+
+/* Escape sequences, or "" when colour is off for stdout. */
+const char *term_bold(void);
+const char *term_dim(void);
+const char *term_green(void);
+const char *term_red(void);
+const char *term_yellow(void);
+const char *term_reset(void);
+
+#endif

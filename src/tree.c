@@ -1,0 +1,355 @@
+/*
+ * tree: listing the workspace's files.  It never follows a symbolic link
+ * and never descends into node_modules; it reads no file content itself
+ * (scanning does that, through tree_read).
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "diag.h"
+#include "scan.h"
+#include "tree.h"
+
+#define WALK_MAX_DEPTH 64
+
+static bool in_node_modules(const char *path)
+{
+	const char *p = path;
+
+	while ((p = strstr(p, "node_modules"))) {
+		if ((p == path || p[-1] == '/') && (p[12] == '/' || !p[12]))
+			return true;
+		p += 12;
+	}
+	return false;
+}
+
+struct tree_file *tree_add(struct tree *t, const char *path, struct arena *a)
+{
+	struct strmap_entry *e;
+	struct tree_file *f;
+
+	if (!t->by_path.cap)
+		strmap_init(&t->by_path, 1024);
+	e = strmap_put(&t->by_path, path, strlen(path));
+	if (e->value)
+		return &t->files[(uintptr_t)e->value - 1];
+	GROW(t->files, t->n + 1, t->cap);
+	f = &t->files[t->n++];
+	memset(f, 0, sizeof(*f));
+	f->path = arena_strdup(a, path);
+	f->lang = (uint8_t)scan_lang_of(path);
+	e->key = f->path;
+	e->value = (void *)(uintptr_t)t->n;
+	return f;
+}
+
+struct tree_file *tree_find(const struct tree *t, const char *path)
+{
+	void *v = strmap_get(&t->by_path, path, strlen(path));
+
+	return v ? &t->files[(uintptr_t)v - 1] : NULL;
+}
+
+/* The files worth a stat: those whose content the graph reads. */
+static bool content_matters(const char *path, uint8_t lang)
+{
+	const char *base = strrchr(path, '/');
+
+	if (lang != LANG_NONE)
+		return true;
+	base = base ? base + 1 : path;
+	return !strcmp(base, "package.json") || starts_with(base, "tsconfig") ||
+	       starts_with(base, "jsconfig") || !strcmp(base, "pnpm-workspace.yaml") ||
+	       !strcmp(base, "package-lock.json");
+}
+
+int tree_from_worktree(struct tree *t, git_repository *repo, const char *prefix, int rootfd,
+		       bool untracked, struct arena *a)
+{
+	size_t plen = strlen(prefix), i, n;
+	struct stat index_st;
+	bool have_index_time;
+	git_index *idx;
+
+	t->source = TREE_WORKTREE;
+	t->repo = repo;
+	t->rootfd = rootfd;
+	t->prefix = prefix;
+	if (git_repository_index(&idx, repo) < 0)
+		return error("cannot read git's index: %s", git_error_last()->message);
+	have_index_time = git_index_path(idx) && stat(git_index_path(idx), &index_st) == 0;
+	n = git_index_entrycount(idx);
+	strmap_init(&t->by_path, n);
+	for (i = 0; i < n; i++) {
+		const git_index_entry *e = git_index_get_byindex(idx, i);
+		const char *rel;
+		struct tree_file *f;
+		struct stat st;
+
+		if (strncmp(e->path, prefix, plen))
+			continue;
+		rel = e->path + plen;
+		if (!*rel || in_node_modules(rel) || e->mode == GIT_FILEMODE_COMMIT)
+			continue;
+		if (tree_find(t, rel))
+			continue;  /* a conflicted path has several stages */
+		bool stat_ok = false;
+
+		if (e->mode != GIT_FILEMODE_LINK && content_matters(rel, (uint8_t)scan_lang_of(rel))) {
+			if (fstatat(rootfd, rel, &st, AT_SYMLINK_NOFOLLOW) == 0)
+				stat_ok = true;
+			else if (errno == ENOENT || errno == ENOTDIR)
+				continue;  /* deleted in the working tree: not part of it */
+		}
+		f = tree_add(t, rel, a);
+		f->size = e->file_size;
+		if (e->mode == GIT_FILEMODE_LINK) {
+			f->symlink = true;
+			f->lang = LANG_NONE;
+		}
+		if (!stat_ok)
+			continue;
+		f->size = (uint64_t)st.st_size;
+		/* git's own test: same size and times, and not racily clean */
+		if ((uint32_t)st.st_size == e->file_size &&
+		    (uint32_t)st.st_mtim.tv_sec == (uint32_t)e->mtime.seconds &&
+		    (uint32_t)st.st_mtim.tv_nsec == e->mtime.nanoseconds &&
+		    (uint32_t)st.st_ctim.tv_sec == (uint32_t)e->ctime.seconds &&
+		    (!have_index_time || st.st_mtim.tv_sec < index_st.st_mtim.tv_sec)) {
+			git_oid_cpy(&f->oid, &e->id);
+			f->has_oid = true;
+		}
+	}
+	git_index_free(idx);
+
+	if (untracked) {
+		git_status_options opts = GIT_STATUS_OPTIONS_INIT;
+		git_status_list *list;
+		char *spec = xasprintf("%s*", prefix);
+		char *specs[1] = {spec};
+
+		opts.show = GIT_STATUS_SHOW_WORKDIR_ONLY;
+		opts.flags = GIT_STATUS_OPT_INCLUDE_UNTRACKED | GIT_STATUS_OPT_RECURSE_UNTRACKED_DIRS;
+		if (plen) {
+			opts.pathspec.strings = specs;
+			opts.pathspec.count = 1;
+		}
+		if (git_status_list_new(&list, repo, &opts) < 0) {
+			free(spec);
+			return error("cannot list untracked files: %s", git_error_last()->message);
+		}
+		n = git_status_list_entrycount(list);
+		for (i = 0; i < n; i++) {
+			const git_status_entry *s = git_status_byindex(list, i);
+			const char *path;
+
+			if (!(s->status & GIT_STATUS_WT_NEW) || !s->index_to_workdir)
+				continue;
+			path = s->index_to_workdir->new_file.path;
+			if (strncmp(path, prefix, plen) || in_node_modules(path + plen))
+				continue;
+			tree_add(t, path + plen, a);
+		}
+		git_status_list_free(list);
+		free(spec);
+	}
+	return 0;
+}
+
+struct walk_ctx {
+	struct tree *t;
+	struct arena *a;
+	const char *prefix;
+	size_t plen;
+};
+
+static int commit_walk_cb(const char *root, const git_tree_entry *entry, void *payload)
+{
+	struct walk_ctx *w = payload;
+	const char *name = git_tree_entry_name(entry);
+	git_filemode_t mode = git_tree_entry_filemode(entry);
+	struct tree_file *f;
+	char *path;
+
+	if (mode == GIT_FILEMODE_TREE)
+		return !strcmp(name, "node_modules") ? 1 : 0;
+	if (mode == GIT_FILEMODE_COMMIT)
+		return 0;
+	path = xasprintf("%s%s", root, name);
+	f = tree_add(w->t, path, w->a);
+	free(path);
+	git_oid_cpy(&f->oid, git_tree_entry_id(entry));
+	f->has_oid = true;
+	if (mode == GIT_FILEMODE_LINK) {
+		f->symlink = true;
+		f->lang = LANG_NONE;
+	}
+	return 0;
+}
+
+int tree_from_commit(struct tree *t, git_repository *repo, const char *prefix,
+		     const git_commit *commit, int rootfd, struct arena *a)
+{
+	struct walk_ctx w = {t, a, prefix, strlen(prefix)};
+	git_tree *root = NULL, *sub = NULL;
+	git_tree_entry *te = NULL;
+	int ret = -1;
+
+	t->source = TREE_COMMIT;
+	t->repo = repo;
+	t->rootfd = rootfd;
+	t->prefix = prefix;
+	strmap_init(&t->by_path, 4096);
+	if (git_commit_tree(&root, commit) < 0) {
+		error("cannot read the tree of commit %s: %s",
+		      git_oid_tostr_s(git_commit_id(commit)), git_error_last()->message);
+		goto out;
+	}
+	if (w.plen) {
+		char *dir = xstrndup(prefix, w.plen - 1);
+		int r = git_tree_entry_bypath(&te, root, dir);
+
+		free(dir);
+		if (r < 0 || git_tree_entry_type(te) != GIT_OBJECT_TREE) {
+			error("commit %s has no folder %.*s", git_oid_tostr_s(git_commit_id(commit)),
+			      (int)w.plen - 1, prefix);
+			goto out;
+		}
+		if (git_tree_lookup(&sub, repo, git_tree_entry_id(te)) < 0) {
+			error("cannot read folder %s: %s", prefix, git_error_last()->message);
+			goto out;
+		}
+	}
+	if (git_tree_walk(sub ? sub : root, GIT_TREEWALK_PRE, commit_walk_cb, &w) < 0) {
+		error("cannot walk the tree of commit %s: %s",
+		      git_oid_tostr_s(git_commit_id(commit)), git_error_last()->message);
+		goto out;
+	}
+	ret = 0;
+out:
+	git_tree_entry_free(te);
+	git_tree_free(sub);
+	git_tree_free(root);
+	return ret;
+}
+
+static int walk_dir(struct tree *t, int dirfd, const char *dir, int depth, struct arena *a)
+{
+	struct dirent *de;
+	DIR *d;
+
+	if (depth > WALK_MAX_DEPTH)
+		return error("%s: folders nested more than %d deep", dir, WALK_MAX_DEPTH);
+	d = fdopendir(dirfd);
+	if (!d) {
+		close(dirfd);
+		return error("cannot list %s:", *dir ? dir : ".");
+	}
+	while ((de = readdir(d))) {
+		const char *name = de->d_name;
+		unsigned char type = de->d_type;
+		char *path;
+
+		if (!strcmp(name, ".") || !strcmp(name, "..") || !strcmp(name, ".git") ||
+		    !strcmp(name, "node_modules") || !strcmp(name, ".relgate"))
+			continue;
+		if (type == DT_UNKNOWN) {
+			struct stat st;
+
+			if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+				continue;
+			type = S_ISDIR(st.st_mode) ? DT_DIR : S_ISLNK(st.st_mode) ? DT_LNK :
+			       S_ISREG(st.st_mode) ? DT_REG : DT_UNKNOWN;
+		}
+		path = *dir ? xasprintf("%s/%s", dir, name) : xstrdup(name);
+		if (type == DT_DIR) {
+			int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+			if (fd < 0 || walk_dir(t, fd, path, depth + 1, a) < 0) {
+				if (fd < 0)
+					error("cannot open %s:", path);
+				free(path);
+				closedir(d);
+				return -1;
+			}
+		} else if (type == DT_REG || type == DT_LNK) {
+			struct tree_file *f = tree_add(t, path, a);
+
+			if (type == DT_LNK) {
+				f->symlink = true;
+				f->lang = LANG_NONE;
+			}
+		}
+		free(path);
+	}
+	closedir(d);
+	return 0;
+}
+
+static int by_path(const void *a, const void *b)
+{
+	return strcmp(((const struct tree_file *)a)->path, ((const struct tree_file *)b)->path);
+}
+
+int tree_from_walk(struct tree *t, int rootfd, struct arena *a)
+{
+	int fd = openat(rootfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	size_t i;
+
+	t->source = TREE_WALK;
+	t->rootfd = rootfd;
+	t->prefix = "";
+	strmap_init(&t->by_path, 1024);
+	if (fd < 0)
+		return error("cannot open the workspace folder:");
+	if (walk_dir(t, fd, "", 0, a) < 0)
+		return -1;
+	qsort(t->files, t->n, sizeof(*t->files), by_path);
+	strmap_free(&t->by_path);
+	strmap_init(&t->by_path, t->n);
+	for (i = 0; i < t->n; i++) {
+		struct strmap_entry *e = strmap_put(&t->by_path, t->files[i].path,
+						    strlen(t->files[i].path));
+
+		e->value = (void *)(uintptr_t)(i + 1);
+	}
+	return 0;
+}
+
+int tree_read(const struct tree *t, const struct tree_file *f, struct buf *b, size_t limit)
+{
+	if (t->source == TREE_COMMIT && f->has_oid) {
+		git_blob *blob;
+		git_object_size_t size;
+
+		if (git_blob_lookup(&blob, t->repo, &f->oid) < 0) {
+			errno = ENOENT;
+			return -1;
+		}
+		size = git_blob_rawsize(blob);
+		if ((limit && size > limit) || size > SIZE_MAX / 2 ||
+		    buf_grow(b, (size_t)size) < 0) {
+			git_blob_free(blob);
+			errno = EFBIG;
+			return -1;
+		}
+		buf_add(b, git_blob_rawcontent(blob), (size_t)size);
+		git_blob_free(blob);
+		return 0;
+	}
+	return read_file_at(t->rootfd, f->path, b, limit);
+}
+
+void tree_release(struct tree *t)
+{
+	free(t->files);
+	strmap_free(&t->by_path);
+	memset(t, 0, sizeof(*t));
+}
