@@ -39,7 +39,12 @@ UNIT_BIN = $(UNIT:%=$(O)/tests/%)
 
 all: relgate
 
-relgate: $(OBJ)
+# The binary is linked in the build folder of its flavour (plain or SAN=1)
+# and copied to the root, so that switching flavours always switches ./relgate.
+relgate: $(O)/relgate FORCE
+	@cmp -s $< $@ || { cp $< $@.tmp && mv -f $@.tmp $@; }
+
+$(O)/relgate: $(OBJ)
 	$(CC) $(LDFLAGS) -o $@ $(OBJ) $(LIBS)
 
 $(O)/%.o: src/%.c
@@ -91,10 +96,12 @@ install: relgate
 	install -d $(DESTDIR)$(PREFIX)/share/bash-completion/completions
 	install -m 644 doc/relgate.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/relgate
 
+FORCE:
+
 clean:
 	rm -rf build build-san relgate tests/trash
 
-.PHONY: all test unit-bin demo bench fuzz install clean deps-build deps-test deps-demo deps-bench
+.PHONY: FORCE all test unit-bin demo bench fuzz install clean deps-build deps-test deps-demo deps-bench
 .SECONDARY:
 
 -include $(OBJ:.o=.d) $(UNIT_BIN:=.d)

@@ -90,15 +90,147 @@ static void add_deltas(struct changes *c, git_diff *diff, const char *prefix)
 	}
 }
 
+/*
+ * Compare two trees (either may be NULL for "empty"), adding a change per
+ * file.  Subtrees with the same id are skipped without being read, which
+ * is what makes a small change in a large repository cheap to find.
+ */
+static int diff_trees(struct changes *c, git_repository *repo, const git_tree *a,
+		      const git_tree *b, struct buf *path, size_t plen);
+
+static int diff_one_side(struct changes *c, git_repository *repo, const git_tree_entry *e,
+			 bool added, struct buf *path, size_t plen)
+{
+	const git_oid *id = git_tree_entry_id(e);
+	git_filemode_t mode = git_tree_entry_filemode(e);
+	git_tree *t;
+	int r;
+
+	if (mode == GIT_FILEMODE_COMMIT)
+		return 0;
+	if (mode != GIT_FILEMODE_TREE) {
+		if (!skip_path(path->data + plen)) {
+			add(c, path->data + plen, NULL, added ? CHANGE_ADDED : CHANGE_DELETED);
+			git_oid_cpy(&c->v[c->n - 1].oid, id);
+		}
+		return 0;
+	}
+	if (git_tree_lookup(&t, repo, id) < 0)
+		return error("cannot read tree %s: %s", git_oid_tostr_s(id), git_error_last()->message);
+	r = diff_trees(c, repo, added ? NULL : t, added ? t : NULL, path, plen);
+	git_tree_free(t);
+	return r;
+}
+
+static int diff_trees(struct changes *c, git_repository *repo, const git_tree *a,
+		      const git_tree *b, struct buf *path, size_t plen)
+{
+	size_t na = a ? git_tree_entrycount(a) : 0, nb = b ? git_tree_entrycount(b) : 0, i;
+	size_t len = path->len;
+	int r = 0;
+
+	for (i = 0; i < na && !r; i++) {
+		const git_tree_entry *ea = git_tree_entry_byindex(a, i);
+		const char *name = git_tree_entry_name(ea);
+		const git_tree_entry *eb = b ? git_tree_entry_byname(b, name) : NULL;
+		git_filemode_t ma = git_tree_entry_filemode(ea);
+
+		path->len = len;
+		buf_addf(path, "%s%s", len ? "/" : "", name);
+		if (!eb) {
+			r = diff_one_side(c, repo, ea, false, path, plen);
+		} else if (!git_oid_equal(git_tree_entry_id(ea), git_tree_entry_id(eb)) ||
+			   ma != git_tree_entry_filemode(eb)) {
+			git_filemode_t mb = git_tree_entry_filemode(eb);
+
+			if (ma == GIT_FILEMODE_TREE && mb == GIT_FILEMODE_TREE) {
+				git_tree *ta, *tb;
+
+				if (git_tree_lookup(&ta, repo, git_tree_entry_id(ea)) < 0)
+					return error("cannot read tree: %s", git_error_last()->message);
+				if (git_tree_lookup(&tb, repo, git_tree_entry_id(eb)) < 0) {
+					git_tree_free(ta);
+					return error("cannot read tree: %s", git_error_last()->message);
+				}
+				r = diff_trees(c, repo, ta, tb, path, plen);
+				git_tree_free(ta);
+				git_tree_free(tb);
+			} else if (ma == GIT_FILEMODE_TREE || mb == GIT_FILEMODE_TREE) {
+				/* a folder became a file or the other way round */
+				r = diff_one_side(c, repo, ea, false, path, plen);
+				if (!r)
+					r = diff_one_side(c, repo, eb, true, path, plen);
+			} else if (ma != GIT_FILEMODE_COMMIT && !skip_path(path->data + plen)) {
+				add(c, path->data + plen, NULL, CHANGE_MODIFIED);
+			}
+		}
+	}
+	for (i = 0; i < nb && !r; i++) {
+		const git_tree_entry *eb = git_tree_entry_byindex(b, i);
+
+		if (a && git_tree_entry_byname(a, git_tree_entry_name(eb)))
+			continue;
+		path->len = len;
+		buf_addf(path, "%s%s", len ? "/" : "", git_tree_entry_name(eb));
+		r = diff_one_side(c, repo, eb, true, path, plen);
+	}
+	path->len = len;
+	path->data[len] = '\0';
+	return r;
+}
+
+/* The subtree at prefix ("a/b/") of tree, or NULL when there is none. */
+static git_tree *subtree(git_repository *repo, git_tree *tree, const char *prefix)
+{
+	git_tree_entry *te;
+	git_tree *sub = NULL;
+	char *dir;
+
+	if (!*prefix) {
+		git_tree_dup(&sub, tree);
+		return sub;
+	}
+	dir = xstrndup(prefix, strlen(prefix) - 1);
+	if (git_tree_entry_bypath(&te, tree, dir) == 0) {
+		if (git_tree_entry_type(te) == GIT_OBJECT_TREE)
+			git_tree_lookup(&sub, repo, git_tree_entry_id(te));
+		git_tree_entry_free(te);
+	}
+	free(dir);
+	return sub;
+}
+
+/* Pair deletions and additions of the same content: exact renames. */
+static void pair_renames(struct changes *c)
+{
+	size_t i, j, k;
+
+	for (i = 0; i < c->n; i++) {
+		if (c->v[i].status != CHANGE_ADDED)
+			continue;
+		for (j = 0; j < c->n; j++) {
+			if (c->v[j].status != CHANGE_DELETED || !git_oid_equal(&c->v[i].oid, &c->v[j].oid))
+				continue;
+			c->v[i].status = CHANGE_RENAMED;
+			c->v[i].old_path = c->v[j].path;
+			for (k = j + 1; k < c->n; k++)
+				c->v[k - 1] = c->v[k];
+			c->n--;
+			if (j < i)
+				i--;
+			break;
+		}
+	}
+}
+
 int changes_range(struct changes *c, git_repository *repo, const char *prefix, const char *base,
 		  const char *head)
 {
-	git_diff_options opts = GIT_DIFF_OPTIONS_INIT;
-	git_diff_find_options find = GIT_DIFF_FIND_OPTIONS_INIT;
 	git_commit *bc = NULL, *hc = NULL, *mc = NULL;
-	git_oid mb;
-	git_diff *diff = NULL;
+	git_tree *old_sub = NULL, *new_sub = NULL;
+	struct buf path = BUF_INIT;
 	git_object *checkout = NULL;
+	git_oid mb;
 	int ret;
 
 	memset(c, 0, sizeof(*c));
@@ -125,23 +257,23 @@ int changes_range(struct changes *c, git_repository *repo, const char *prefix, c
 	git_oid_tostr(c->head_hex, sizeof(c->head_hex), git_commit_id(hc));
 	git_oid_cpy(&c->head_oid, git_commit_id(hc));
 	if (git_revparse_single(&checkout, repo, "HEAD") == 0)
-		c->head_is_checkout = !git_oid_cmp(git_object_id(checkout), git_commit_id(hc));
-	if (git_diff_tree_to_tree(&diff, repo, c->old_tree, c->new_tree, &opts) < 0) {
-		error("cannot compare %s with %s: %s", base, head, git_error_last()->message);
+		c->head_is_checkout = git_oid_equal(git_object_id(checkout), git_commit_id(hc));
+	old_sub = subtree(repo, c->old_tree, prefix);
+	new_sub = subtree(repo, c->new_tree, prefix);
+	buf_adds(&path, prefix);
+	if (path.len)
+		path.data[--path.len] = '\0';  /* no trailing slash: diff_trees adds one */
+	if (diff_trees(c, repo, old_sub, new_sub, &path, *prefix ? path.len + 1 : 0) < 0) {
 		ret = EXIT_ENV;
 		goto out;
 	}
-	find.flags = GIT_DIFF_FIND_RENAMES;
-	if (git_diff_find_similar(diff, &find) < 0) {
-		error("cannot detect renames: %s", git_error_last()->message);
-		ret = EXIT_ENV;
-		goto out;
-	}
-	add_deltas(c, diff, prefix);
+	pair_renames(c);
 	ret = 0;
 out:
+	buf_release(&path);
+	git_tree_free(old_sub);
+	git_tree_free(new_sub);
 	git_object_free(checkout);
-	git_diff_free(diff);
 	git_commit_free(bc);
 	git_commit_free(hc);
 	git_commit_free(mc);

@@ -2,8 +2,9 @@
  * changes: which files a change touches, from git or from the user.
  *
  * A commit range is compared from the merge-base of base and head to head,
- * as `git diff base...head` and the peers (Turborepo, Nx) do, with rename
- * detection: a rename counts as both its paths.  A shallow clone whose
+ * as `git diff base...head` and the peers (Turborepo, Nx) do.  A rename
+ * counts as both its paths; renames whose content did not change are shown
+ * as renames, others as a deletion and an addition (the same two paths).  A shallow clone whose
  * history lacks the merge-base is an error that says to fetch more, never a
  * silent "everything changed".  --uncommitted compares HEAD with the
  * working tree (staged, unstaged and untracked files).
@@ -31,6 +32,7 @@ struct change {
 	char *path;
 	char *old_path;     /* renames only */
 	enum change_status status;
+	git_oid oid;        /* the content, where known (pairs exact renames) */
 };
 
 enum changes_mode { CHANGES_RANGE, CHANGES_UNCOMMITTED, CHANGES_FILES };

@@ -127,7 +127,13 @@ static int list_files(struct impact *im, const struct impact_opts *o)
 
 	if (!im->repo) {
 		r = tree_from_walk(&im->tree, im->rootfd, &im->arena);
-	} else if (im->have_changes && !im->changes.head_is_checkout) {
+	} else if (im->have_changes && im->changes.mode == CHANGES_RANGE) {
+		/*
+		 * A commit range is analysed as committed: uncommitted edits are
+		 * not part of it.  Reading the commit's tree also gives every
+		 * file's blob id without a stat, and without git's "racily clean"
+		 * doubt that a fresh checkout casts on every file.
+		 */
 		git_commit *head;
 
 		if (git_commit_lookup(&head, im->repo, &im->changes.head_oid) < 0)
@@ -223,7 +229,8 @@ static void add_nodes(struct impact *im)
 static void add_structure_edges(struct impact *im)
 {
 	struct graph *g = &im->g;
-	size_t i, j, k;
+	size_t *with_inputs = xcalloc(im->nproducts + 1, sizeof(*with_inputs));
+	size_t i, j, k, nwith = 0;
 
 	/* ownership, by the nearest package folder; sorted paths share owners */
 	for (i = 0; i < im->tree.n; i++) {
@@ -246,7 +253,10 @@ static void add_structure_edges(struct impact *im)
 					       EDGE_DEPENDENCY, d->kind, NULL);
 		}
 	}
-	/* inputs: the root manifest and the product's own globs */
+	/* inputs: the workspace's globalInputs and each product's own globs */
+	for (j = 0; j < im->nproducts; j++)
+		if (im->products[j].cfg && im->products[j].cfg->inputs.n)
+			with_inputs[nwith++] = j;
 	for (i = 0; i < im->tree.n; i++) {
 		const char *path = im->tree.files[i].path;
 
@@ -259,17 +269,17 @@ static void add_structure_edges(struct impact *im)
 					       EDGE_GLOBAL_INPUT, 0, NULL);
 			continue;
 		}
-		for (j = 0; j < im->nproducts; j++) {
-			const struct product *p = im->products[j].cfg;
+		for (j = 0; j < nwith; j++) {
+			const struct impact_product *ip = &im->products[with_inputs[j]];
 
-			for (k = 0; p && k < p->inputs.n; k++)
-				if (glob_match(p->inputs.v[k], path)) {
-					graph_add_edge(g, im->file_node[i], im->products[j].node,
-						       EDGE_INPUT, 0, NULL);
+			for (k = 0; k < ip->cfg->inputs.n; k++)
+				if (glob_match(ip->cfg->inputs.v[k], path)) {
+					graph_add_edge(g, im->file_node[i], ip->node, EDGE_INPUT, 0, NULL);
 					break;
 				}
 		}
 	}
+	free(with_inputs);
 }
 
 /* The lockfile, when the change touches it: per package, or everything. */
@@ -408,7 +418,7 @@ static int file_imports(struct impact *im, const struct tree_file *f, struct buf
 
 static int add_import_edges(struct impact *im)
 {
-	struct buf enc = BUF_INIT, text = BUF_INIT;
+	struct buf enc = BUF_INIT, text = BUF_INIT, dir = BUF_INIT;
 	struct scan_result res = {0};
 	struct resolver rs;
 	size_t i;
@@ -425,12 +435,21 @@ static int add_import_edges(struct impact *im)
 			ret = EXIT_ENV;
 			break;
 		}
+		if (!enc.len)
+			continue;
+		{
+			const char *slash = strrchr(f->path, '/');
+
+			buf_reset(&dir);
+			if (slash)
+				buf_add(&dir, f->path, (size_t)(slash - f->path));
+		}
 		for (p = enc.data, end = enc.data + enc.len; p < end; p += strlen(p) + 1) {
 			struct resolution r;
 			uint8_t kind = (uint8_t)(*p - '0');
 
 			im->stats.imports++;
-			if (resolve_import(&rs, f->path, p + 1, kind == IMPORT_CSS, &r) < 0)
+			if (resolve_import(&rs, dir.data, p + 1, kind == IMPORT_CSS, &r) < 0)
 				ret = EXIT_USAGE;
 			if (r.kind == RES_FILE)
 				graph_add_edge(&im->g, im->file_node[r.file - im->tree.files],
@@ -446,6 +465,7 @@ static int add_import_edges(struct impact *im)
 	scan_result_release(&res);
 	buf_release(&enc);
 	buf_release(&text);
+	buf_release(&dir);
 	return ret;
 }
 

@@ -21,6 +21,12 @@ struct ts_path {
 	size_t ntargets;
 };
 
+/* A remembered resolution of a bare specifier under one tsconfig. */
+struct memo {
+	const struct tsconfig *tc;
+	struct resolution res;
+};
+
 struct tsconfig {
 	const char *base_url;     /* workspace-relative, or NULL */
 	const char *paths_base;   /* what "paths" targets are relative to */
@@ -43,12 +49,14 @@ void resolver_init(struct resolver *r, const struct workspace *ws, const struct 
 	r->t = t;
 	r->a = a;
 	strmap_init(&r->tsconfig_by_dir, 64);
+	strmap_init(&r->bare, 1024);
 	buf_init(&r->scratch);
 }
 
 void resolver_release(struct resolver *r)
 {
 	strmap_free(&r->tsconfig_by_dir);
+	strmap_free(&r->bare);
 	buf_release(&r->scratch);
 }
 
@@ -84,9 +92,11 @@ static const struct tree_file *try_candidates(struct resolver *r, const char *pa
 				return f;
 		}
 	}
+	buf_reset(b);
+	buf_add(b, path, n);
 	for (i = 0; i < ARRAY_LEN(script_exts); i++) {
-		buf_reset(b);
-		buf_addf(b, "%s%s", path, script_exts[i]);
+		b->len = n;
+		buf_adds(b, script_exts[i]);
 		if ((f = lookup(r, b->data)))
 			return f;
 	}
@@ -105,9 +115,12 @@ static const struct tree_file *try_candidates(struct resolver *r, const char *pa
 		if ((f = lookup(r, b->data)))
 			return f;
 	}
+	buf_reset(b);
+	buf_add(b, path, n);
+	buf_adds(b, "/index");
 	for (i = 0; i < ARRAY_LEN(script_exts); i++) {
-		buf_reset(b);
-		buf_addf(b, "%s/index%s", path, script_exts[i]);
+		b->len = n + 6;
+		buf_adds(b, script_exts[i]);
 		if ((f = lookup(r, b->data)))
 			return f;
 	}
@@ -423,42 +436,20 @@ static void resolve_package(struct resolver *r, const struct package *pkg, const
 	out->kind = f ? RES_FILE : RES_PACKAGE;
 }
 
-int resolve_import(struct resolver *r, const char *importer, const char *spec, bool css,
-		   struct resolution *out)
+/* Resolve a bare specifier (no "./"): aliases first, then workspace packages. */
+static void resolve_bare(struct resolver *r, const struct tsconfig *tc, const char *spec,
+			 struct resolution *out)
 {
-	char *dir = path_dirname(importer);
-	const struct tsconfig *tc;
 	const struct package *pkg;
 	const char *name_end;
-	int before = r->errors;
 
-	memset(out, 0, sizeof(*out));
-	out->kind = RES_EXTERNAL;
-	if (css && spec[0] == '~')
-		spec++;
-	if (!*spec || strstr(spec, "://") || starts_with(spec, "//") || starts_with(spec, "data:") ||
-	    starts_with(spec, "node:"))
-		goto done;
-	if (spec[0] == '.' || (css && spec[0] != '@' && spec[0] != '/')) {
-		const struct tree_file *f = try_path(r, dir, spec, css);
-
-		if (f || spec[0] == '.') {
-			out->kind = f ? RES_FILE : RES_MISSING;
-			out->file = f;
-			goto done;
-		}
-	}
-	if (spec[0] == '/')
-		goto done;
-
-	tc = tsconfig_for(r, dir);
 	if (tc->npaths) {
 		const struct tree_file *f = resolve_paths(r, tc, spec);
 
 		if (f) {
 			out->kind = RES_FILE;
 			out->file = f;
-			goto done;
+			return;
 		}
 	}
 	if (tc->base_url) {
@@ -467,10 +458,9 @@ int resolve_import(struct resolver *r, const char *importer, const char *spec, b
 		if (f) {
 			out->kind = RES_FILE;
 			out->file = f;
-			goto done;
+			return;
 		}
 	}
-
 	name_end = spec[0] == '@' ? strchr(spec, '/') : spec;
 	name_end = name_end ? strchr(name_end + (spec[0] == '@'), '/') : NULL;
 	if (!name_end)
@@ -478,7 +468,49 @@ int resolve_import(struct resolver *r, const char *importer, const char *spec, b
 	pkg = workspace_package(r->ws, spec, (size_t)(name_end - spec));
 	if (pkg && !pkg->is_root)
 		resolve_package(r, pkg, name_end, out);
-done:
-	free(dir);
+}
+
+int resolve_import(struct resolver *r, const char *dir, const char *spec, bool css,
+		   struct resolution *out)
+{
+	const struct tsconfig *tc;
+	struct strmap_entry *e;
+	struct memo *m;
+	int before = r->errors;
+
+	memset(out, 0, sizeof(*out));
+	out->kind = RES_EXTERNAL;
+	if (css && spec[0] == '~')
+		spec++;
+	if (!*spec || strstr(spec, "://") || starts_with(spec, "//") || starts_with(spec, "data:") ||
+	    starts_with(spec, "node:"))
+		return 0;
+	if (spec[0] == '.' || (css && spec[0] != '@' && spec[0] != '/')) {
+		const struct tree_file *f = try_path(r, dir, spec, css);
+
+		if (f || spec[0] == '.') {
+			out->kind = f ? RES_FILE : RES_MISSING;
+			out->file = f;
+			return 0;
+		}
+	}
+	if (spec[0] == '/')
+		return 0;
+
+	/* a bare specifier means the same from every folder under one tsconfig */
+	tc = tsconfig_for(r, dir);
+	e = strmap_put(&r->bare, spec, strlen(spec));
+	m = e->value;
+	if (m && m->tc == tc) {
+		*out = m->res;
+		return r->errors > before ? -1 : 0;
+	}
+	if (!m) {
+		e->key = arena_strdup(r->a, spec);
+		m = e->value = arena_calloc(r->a, 1, sizeof(*m));
+	}
+	resolve_bare(r, tc, spec, out);
+	m->tc = tc;
+	m->res = *out;
 	return r->errors > before ? -1 : 0;
 }

@@ -36,6 +36,7 @@ struct resolver {
 	const struct tree *t;
 	struct arena *a;
 	struct strmap tsconfig_by_dir;  /* dir -> struct tsconfig *, or a "none" marker */
+	struct strmap bare;             /* bare specifier -> struct memo * */
 	int errors;                     /* broken tsconfig files seen */
 	struct buf scratch;
 };
@@ -43,10 +44,11 @@ struct resolver {
 void resolver_init(struct resolver *r, const struct workspace *ws, const struct tree *t,
 		   struct arena *a);
 /*
- * Resolve spec as imported by the file at importer (workspace-relative).
- * Returns 0, or -1 after an error message about a broken tsconfig file.
+ * Resolve spec as imported by a file in the folder dir (workspace-relative,
+ * "" for the root).  Returns 0, or -1 after an error message about a broken
+ * tsconfig file.
  */
-int resolve_import(struct resolver *r, const char *importer, const char *spec, bool css,
+int resolve_import(struct resolver *r, const char *dir, const char *spec, bool css,
 		   struct resolution *out);
 void resolver_release(struct resolver *r);
 

@@ -168,6 +168,7 @@ struct walk_ctx {
 	struct arena *a;
 	const char *prefix;
 	size_t plen;
+	struct buf path;
 };
 
 static int commit_walk_cb(const char *root, const git_tree_entry *entry, void *payload)
@@ -176,15 +177,15 @@ static int commit_walk_cb(const char *root, const git_tree_entry *entry, void *p
 	const char *name = git_tree_entry_name(entry);
 	git_filemode_t mode = git_tree_entry_filemode(entry);
 	struct tree_file *f;
-	char *path;
 
 	if (mode == GIT_FILEMODE_TREE)
 		return !strcmp(name, "node_modules") ? 1 : 0;
 	if (mode == GIT_FILEMODE_COMMIT)
 		return 0;
-	path = xasprintf("%s%s", root, name);
-	f = tree_add(w->t, path, w->a);
-	free(path);
+	buf_reset(&w->path);
+	buf_adds(&w->path, root);
+	buf_adds(&w->path, name);
+	f = tree_add(w->t, w->path.data, w->a);
 	git_oid_cpy(&f->oid, git_tree_entry_id(entry));
 	f->has_oid = true;
 	if (mode == GIT_FILEMODE_LINK) {
@@ -197,7 +198,7 @@ static int commit_walk_cb(const char *root, const git_tree_entry *entry, void *p
 int tree_from_commit(struct tree *t, git_repository *repo, const char *prefix,
 		     const git_commit *commit, int rootfd, struct arena *a)
 {
-	struct walk_ctx w = {t, a, prefix, strlen(prefix)};
+	struct walk_ctx w = {t, a, prefix, strlen(prefix), BUF_INIT};
 	git_tree *root = NULL, *sub = NULL;
 	git_tree_entry *te = NULL;
 	int ret = -1;
@@ -234,6 +235,7 @@ int tree_from_commit(struct tree *t, git_repository *repo, const char *prefix,
 	}
 	ret = 0;
 out:
+	buf_release(&w.path);
 	git_tree_entry_free(te);
 	git_tree_free(sub);
 	git_tree_free(root);

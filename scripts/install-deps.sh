@@ -1,0 +1,75 @@
+#!/bin/sh
+# install-deps.sh GROUP: install what relgate's build, tests, demo or
+# benchmarks lack on a Debian 12 machine, and nothing it already has.
+#
+#   build  the C compiler and the libraries relgate links with
+#   test   build + what the tests run: cmocka, prove, git, jq, node/npm,
+#          clang (sanitizers, fuzzing), the example's and the peers' npm packages
+#   demo   build + node/npm and the example workspace's npm packages
+#   bench  test + the peers' npm packages
+#
+# Debian packages need root (or sudo); without either it says what to install.
+set -eu
+
+group=${1:-build}
+top=$(cd "$(dirname "$0")/.." && pwd)
+
+build_pkgs="gcc make pkg-config libgit2-dev libjansson-dev libyaml-dev"
+test_pkgs="$build_pkgs libcmocka-dev perl git jq nodejs npm clang libclang-rt-14-dev"
+demo_pkgs="$build_pkgs git nodejs npm"
+bench_pkgs="$test_pkgs"
+
+case $group in
+build) want=$build_pkgs ;;
+test) want=$test_pkgs ;;
+demo) want=$demo_pkgs ;;
+bench) want=$bench_pkgs ;;
+*) echo "install-deps.sh: unknown group $group (build, test, demo, bench)" >&2; exit 2 ;;
+esac
+
+missing=
+for p in $want; do
+	# a command on PATH counts for the tools (node and npm may come from elsewhere)
+	case $p in
+	nodejs) command -v node >/dev/null 2>&1 && continue ;;
+	npm) command -v npm >/dev/null 2>&1 && continue ;;
+	esac
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"
+done
+
+if [ -n "$missing" ]; then
+	if [ "$(id -u)" = 0 ]; then
+		sudo=
+	elif command -v sudo >/dev/null 2>&1; then
+		sudo=sudo
+	else
+		echo "relgate needs these Debian packages:$missing" >&2
+		echo "install them as root: apt-get install$missing" >&2
+		exit 3
+	fi
+	echo "installing Debian packages:$missing"
+	$sudo apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends $missing >/dev/null
+fi
+
+# npm packages, from committed lockfiles, only when missing or stale
+npm_ci() {
+	dir=$1
+	if [ ! -f "$dir/node_modules/.package-lock.json" ] ||
+	   [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
+		echo "installing npm packages in ${dir#"$top"/}"
+		(cd "$dir" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+	fi
+}
+
+case $group in
+test|demo|bench)
+	npm_ci "$top/examples/hotel-suite"
+	;;
+esac
+case $group in
+test|bench)
+	npm_ci "$top/bench"
+	;;
+esac
+exit 0

@@ -1,0 +1,192 @@
+# test-lib.sh: the helpers every end-to-end test sources, after git's t/test-lib.sh.
+#
+#   . "$(dirname "$0")/test-lib.sh"
+#   test_expect_success 'title' 'commands'
+#   test_done
+#
+# Each test script runs in its own scratch folder ($TRASH, removed at the end
+# unless the script failed or RELGATE_KEEP_TRASH is set) and prints TAP for prove.
+# $RELGATE is the binary under test, $SRCDIR the repository root.
+
+set -u
+
+SRCDIR=$(cd "$(dirname "$0")/.." && pwd)
+RELGATE=${RELGATE:-$SRCDIR/relgate}
+TEST_NAME=$(basename "$0" .sh)
+TRASH=$SRCDIR/tests/trash/$TEST_NAME
+export SRCDIR RELGATE TRASH
+
+if ! test -x "$RELGATE"; then
+	echo "1..0 # SKIP $RELGATE is not built (run make)"
+	exit 0
+fi
+
+rm -rf "$TRASH"
+mkdir -p "$TRASH"
+cd "$TRASH" || exit 1
+
+# A fixed identity and no user configuration, so that tests do not depend
+# on the machine.
+export GIT_AUTHOR_NAME='Test Author' GIT_AUTHOR_EMAIL='author@example.com'
+export GIT_COMMITTER_NAME='Test Committer' GIT_COMMITTER_EMAIL='committer@example.com'
+export GIT_AUTHOR_DATE='2026-01-01T00:00:00Z' GIT_COMMITTER_DATE='2026-01-01T00:00:00Z'
+export GIT_CONFIG_NOSYSTEM=1 HOME=$TRASH XDG_CONFIG_HOME=$TRASH/.config
+export NO_COLOR=1 TZ=UTC LC_ALL=C
+git config --global init.defaultBranch main 2>/dev/null
+git config --global advice.detachedHead false 2>/dev/null
+
+test_count=0
+test_failed=0
+test_skipped=0
+
+say() { printf '# %s\n' "$*"; }
+
+# Run the commands of a test in a subshell-free eval, so that variables set
+# by one test are seen by the next (as in git's test suite).
+test_run_() {
+	eval >"$TRASH/.out" 2>&1 "$1"
+	eval_ret=$?
+	return $eval_ret
+}
+
+test_report_failure_() {
+	printf 'not ok %d - %s\n' "$test_count" "$1"
+	sed -e 's/^/#   /' <<-EOF
+	$2
+	EOF
+	if test -s "$TRASH/.out"; then
+		echo "#   output:"
+		sed -e 's/^/#   | /' "$TRASH/.out" | head -n 60
+	fi
+	test_failed=$((test_failed + 1))
+}
+
+test_expect_success() {
+	test_count=$((test_count + 1))
+	if test_run_ "$2"; then
+		printf 'ok %d - %s\n' "$test_count" "$1"
+	else
+		test_report_failure_ "$1" "$2"
+	fi
+}
+
+# A known breakage: reported as TODO, so that it does not fail the run.
+test_expect_failure() {
+	test_count=$((test_count + 1))
+	if test_run_ "$2"; then
+		printf 'ok %d - %s # TODO known breakage vanished\n' "$test_count" "$1"
+	else
+		printf 'not ok %d - %s # TODO known breakage\n' "$test_count" "$1"
+	fi
+}
+
+test_skip() {
+	test_count=$((test_count + 1))
+	test_skipped=$((test_skipped + 1))
+	printf 'ok %d # skip %s (%s)\n' "$test_count" "$1" "$2"
+}
+
+skip_all() {
+	echo "1..0 # SKIP $*"
+	cd / && rm -rf "$TRASH"
+	exit 0
+}
+
+# The command must fail with a code from 1 to 125 (not a crash, not a signal).
+test_must_fail() {
+	"$@"
+	ret=$?
+	if test $ret -eq 0; then
+		echo "test_must_fail: command succeeded: $*"
+		return 1
+	elif test $ret -gt 125; then
+		echo "test_must_fail: command died with code $ret (a crash?): $*"
+		return 1
+	fi
+	return 0
+}
+
+# The command must end with exactly this exit code.
+test_expect_code() {
+	want=$1
+	shift
+	"$@"
+	ret=$?
+	if test $ret -ne "$want"; then
+		echo "test_expect_code: wanted $want, got $ret: $*"
+		return 1
+	fi
+	return 0
+}
+
+test_cmp() {
+	diff -u "$1" "$2"
+}
+
+# The file must contain a line matching the pattern (grep -E).
+test_grep() {
+	if ! grep -E -e "$1" "$2" >/dev/null; then
+		echo "test_grep: no line matches '$1' in $2:"
+		sed 's/^/  | /' "$2" | head -n 40
+		return 1
+	fi
+}
+
+test_grep_not() {
+	if grep -E -e "$1" "$2" >/dev/null; then
+		echo "test_grep_not: a line matches '$1' in $2:"
+		grep -E -e "$1" "$2" | sed 's/^/  | /' | head -n 20
+		return 1
+	fi
+}
+
+# Write a file, making its folders: write_file PATH <<EOF ... EOF
+write_file() {
+	mkdir -p "$(dirname "$1")" && cat >"$1"
+}
+
+# A workspace package: make_package DIR NAME [DEP...] (dependencies on NAMEs)
+make_package() {
+	dir=$1 name=$2
+	shift 2
+	deps=
+	for d in "$@"; do
+		deps="$deps${deps:+, }\"$d\": \"*\""
+	done
+	write_file "$dir/package.json" <<-EOF
+	{"name": "$name", "version": "1.0.0", "main": "src/index.js", "dependencies": {$deps}}
+	EOF
+	test -f "$dir/src/index.js" || write_file "$dir/src/index.js" <<-EOF
+	export const name = '$name';
+	EOF
+}
+
+# An npm workspace in the current folder, committed: make_workspace [PATTERN...]
+make_workspace() {
+	pats=
+	for p in "${@:-packages/*}"; do
+		pats="$pats${pats:+, }\"$p\""
+	done
+	write_file package.json <<-EOF
+	{"name": "ws", "private": true, "workspaces": [$pats]}
+	EOF
+	git init -q . && git add -A && git commit -qm initial
+}
+
+# Names of products (or packages) in affected's JSON, one a line, sorted.
+affected_names() {
+	"$RELGATE" affected --format json "$@" >"$TRASH/.json" || return $?
+	jq -r '.products[].name' "$TRASH/.json" | LC_ALL=C sort
+}
+
+test_done() {
+	echo "1..$test_count"
+	if test $test_failed -gt 0; then
+		say "failed $test_failed of $test_count test(s); scratch folder kept: $TRASH"
+		exit 1
+	fi
+	if test -z "${RELGATE_KEEP_TRASH:-}"; then
+		cd / && rm -rf "$TRASH"
+	fi
+	exit 0
+}
