@@ -9,7 +9,7 @@
 
 CC ?= cc
 PREFIX ?= /usr/local
-PKGS = libgit2 jansson yaml-0.1
+PKGS = libgit2 jansson yaml-0.1 libcrypto
 O ?= build
 
 WARN = -Wall -Wextra -Wshadow -Wmissing-prototypes -Wstrict-prototypes -Wvla \

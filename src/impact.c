@@ -9,6 +9,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -139,6 +141,7 @@ static int list_files(struct impact *im, const struct impact_opts *o)
 		if (git_commit_lookup(&head, im->repo, &im->changes.head_oid) < 0)
 			return error("cannot read commit %s", im->changes.head_hex), EXIT_ENV;
 		r = tree_from_commit(&im->tree, im->repo, im->prefix, head, im->rootfd, &im->arena);
+		im->tree.checkout = im->changes.head_is_checkout;
 		git_commit_free(head);
 	} else {
 		r = tree_from_worktree(&im->tree, im->repo, im->prefix, im->rootfd,
@@ -372,79 +375,160 @@ static void encode_imports(const struct scan_result *r, struct buf *b)
 	}
 }
 
-/* Specifiers of one file: from the cache, or read and scanned. */
-static int file_imports(struct impact *im, const struct tree_file *f, struct buf *enc,
-			struct scan_result *res, struct buf *text)
-{
-	const void *cached;
+/*
+ * Scanning runs on every core: each job reads one file and lexes it into
+ * its encoded specifiers.  Workers touch nothing shared but the job list
+ * (taken by an atomic counter) and git's object database (behind a lock in
+ * tree_read); messages, the cache and the graph are left to the main
+ * thread, in file order, so that the output does not depend on timing.
+ */
+struct scan_job {
+	uint32_t file;
+	int err;                 /* errno of a failed read, or 0 */
+	uint8_t status;          /* enum scan_status */
+	uint32_t stop_line;
+	git_oid oid;             /* the content's blob id */
+	char *enc;
 	size_t len;
-	git_oid oid;
+};
 
-	if (f->has_oid && (cached = cache_get(&im->cache, &f->oid, CACHE_IMPORTS, &len))) {
-		buf_reset(enc);
-		buf_add(enc, cached, len);
-		im->stats.cache_hits++;
-		return 0;
-	}
+struct scan_pool {
+	struct impact *im;
+	struct scan_job *jobs;
+	size_t n;
+	atomic_size_t next;
+};
+
+static void scan_one(struct impact *im, struct scan_job *job, struct buf *text,
+		     struct scan_result *res, struct buf *enc)
+{
+	const struct tree_file *f = &im->tree.files[job->file];
+
 	buf_reset(text);
 	if (tree_read(&im->tree, f, text, SOURCE_MAX_BYTES) < 0) {
-		if (errno == EFBIG)
-			warn("%s: larger than %zu MB, its imports are not scanned", f->path,
-			     SOURCE_MAX_BYTES >> 20);
-		else if (errno == EISDIR || errno == EINVAL || errno == ELOOP)
-			warn("%s: not a regular file, its imports are not scanned", f->path);
-		else
-			return error("cannot read %s:", f->path);
-		buf_reset(enc);
-		return 0;
+		job->err = errno ? errno : EIO;
+		return;
 	}
 	scan_result_reset(res);
 	scan_source(text->data, text->len, (enum scan_lang)f->lang, res);
-	im->stats.scanned++;
-	if (res->status == SCAN_BINARY)
-		warn("%s: binary content, its imports are not scanned", f->path);
-	else if (res->status == SCAN_TOO_DEEP)
-		warn("%s:%u: nesting too deep, the imports after this line are not scanned",
-		     f->path, res->stop_line);
+	job->status = (uint8_t)res->status;
+	job->stop_line = res->stop_line;
 	encode_imports(res, enc);
-	if (res->status == SCAN_OK) {
-		if (f->has_oid)
-			cache_put(&im->cache, &f->oid, CACHE_IMPORTS, enc->data, enc->len);
-		else if (git_odb_hash(&oid, text->data, text->len, GIT_OBJECT_BLOB) == 0)
-			cache_put(&im->cache, &oid, CACHE_IMPORTS, enc->data, enc->len);
+	job->enc = xmalloc(enc->len + 1);
+	memcpy(job->enc, enc->data, enc->len + 1);
+	job->len = enc->len;
+	if (f->has_oid)
+		git_oid_cpy(&job->oid, &f->oid);
+	else if (git_odb_hash(&job->oid, text->data, text->len, GIT_OBJECT_BLOB) < 0)
+		job->status = SCAN_BINARY + 100;  /* no id: do not cache */
+}
+
+static void *scan_worker(void *arg)
+{
+	struct scan_pool *pool = arg;
+	struct buf text = BUF_INIT, enc = BUF_INIT;
+	struct scan_result res = {0};
+	size_t i;
+
+	while ((i = atomic_fetch_add(&pool->next, 1)) < pool->n)
+		scan_one(pool->im, &pool->jobs[i], &text, &res, &enc);
+	scan_result_release(&res);
+	buf_release(&text);
+	buf_release(&enc);
+	return NULL;
+}
+
+static void run_scan_jobs(struct impact *im, struct scan_job *jobs, size_t n)
+{
+	struct scan_pool pool = {im, jobs, n, 0};
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	size_t nthreads = cores < 1 ? 1 : cores > 8 ? 8 : (size_t)cores, i, started = 0;
+	pthread_t threads[8];
+
+	if (n < 64)
+		nthreads = 1;
+	for (i = 1; i < nthreads; i++)
+		if (pthread_create(&threads[started], NULL, scan_worker, &pool) == 0)
+			started++;
+	scan_worker(&pool);
+	for (i = 0; i < started; i++)
+		pthread_join(threads[i], NULL);
+}
+
+/* Report how a job went, cache its result; returns -1 on a read error. */
+static int finish_job(struct impact *im, struct scan_job *job)
+{
+	const struct tree_file *f = &im->tree.files[job->file];
+
+	if (job->err) {
+		if (job->err == EFBIG)
+			warn("%s: larger than %zu MB, its imports are not scanned", f->path,
+			     SOURCE_MAX_BYTES >> 20);
+		else if (job->err == EISDIR || job->err == EINVAL || job->err == ELOOP)
+			warn("%s: not a regular file, its imports are not scanned", f->path);
+		else
+			return errno = job->err, error("cannot read %s:", f->path);
+		return 0;
 	}
+	im->stats.scanned++;
+	if (job->status == SCAN_BINARY)
+		warn("%s: binary content, its imports are not scanned", f->path);
+	else if (job->status == SCAN_TOO_DEEP)
+		warn("%s:%u: nesting too deep, the imports after this line are not scanned",
+		     f->path, job->stop_line);
+	else if (job->status == SCAN_OK)
+		cache_put(&im->cache, &job->oid, CACHE_IMPORTS, job->enc, job->len);
 	return 0;
 }
 
 static int add_import_edges(struct impact *im)
 {
-	struct buf enc = BUF_INIT, text = BUF_INIT, dir = BUF_INIT;
-	struct scan_result res = {0};
+	struct buf dir = BUF_INIT;
 	struct resolver rs;
-	size_t i;
+	struct scan_job *jobs = xcalloc(im->tree.n + 1, sizeof(*jobs));
+	const char **encs = xcalloc(im->tree.n + 1, sizeof(*encs));
+	size_t *lens = xcalloc(im->tree.n + 1, sizeof(*lens));
+	size_t i, njobs = 0, next_job = 0;
 	int ret = 0;
 
-	resolver_init(&rs, &im->ws, &im->tree, &im->arena);
+	/* what the cache knows, and what must be read */
 	for (i = 0; i < im->tree.n; i++) {
 		const struct tree_file *f = &im->tree.files[i];
-		const char *p, *end;
+		const void *cached;
 
 		if (f->lang == LANG_NONE || f->ghost || f->symlink)
 			continue;
-		if (file_imports(im, f, &enc, &res, &text) < 0) {
-			ret = EXIT_ENV;
-			break;
+		if (f->has_oid && (cached = cache_get(&im->cache, &f->oid, CACHE_IMPORTS, &lens[i]))) {
+			encs[i] = cached;
+			im->stats.cache_hits++;
+		} else {
+			jobs[njobs++].file = (uint32_t)i;
 		}
-		if (!enc.len)
-			continue;
-		{
-			const char *slash = strrchr(f->path, '/');
+	}
+	run_scan_jobs(im, jobs, njobs);
 
-			buf_reset(&dir);
-			if (slash)
-				buf_add(&dir, f->path, (size_t)(slash - f->path));
+	resolver_init(&rs, &im->ws, &im->tree, &im->arena);
+	for (i = 0; i < im->tree.n && !ret; i++) {
+		const struct tree_file *f = &im->tree.files[i];
+		const char *p, *end, *slash;
+
+		if (next_job < njobs && jobs[next_job].file == i) {
+			struct scan_job *job = &jobs[next_job++];
+
+			if (finish_job(im, job) < 0) {
+				ret = EXIT_ENV;
+				break;
+			}
+			encs[i] = job->enc;
+			lens[i] = job->len;
 		}
-		for (p = enc.data, end = enc.data + enc.len; p < end; p += strlen(p) + 1) {
+		if (!encs[i] || !lens[i])
+			continue;
+		slash = strrchr(f->path, '/');
+		buf_reset(&dir);
+		if (slash)
+			buf_add(&dir, f->path, (size_t)(slash - f->path));
+		for (p = encs[i], end = encs[i] + lens[i]; p < end; p += strlen(p) + 1) {
 			struct resolution r;
 			uint8_t kind = (uint8_t)(*p - '0');
 
@@ -462,9 +546,11 @@ static int add_import_edges(struct impact *im)
 		}
 	}
 	resolver_release(&rs);
-	scan_result_release(&res);
-	buf_release(&enc);
-	buf_release(&text);
+	for (i = 0; i < njobs; i++)
+		free(jobs[i].enc);
+	free(jobs);
+	free(encs);
+	free(lens);
 	buf_release(&dir);
 	return ret;
 }

@@ -187,8 +187,11 @@ static bool is_expr_keyword(const char *s, size_t n)
 	};
 	size_t i;
 
+	/* most identifiers are not keywords: the first letter rules them out */
+	if (n < 2 || n > 10 || !strchr("rtinodvceyaw", s[0]))
+		return false;
 	for (i = 0; i < ARRAY_LEN(words); i++)
-		if (word_is(s, n, words[i]))
+		if (words[i][0] == s[0] && word_is(s, n, words[i]))
 			return true;
 	return false;
 }

@@ -43,6 +43,7 @@ struct tree {
 	git_repository *repo;  /* borrowed; NULL for TREE_WALK */
 	int rootfd;            /* the workspace root, for reading */
 	const char *prefix;    /* the workspace root within the repository, "" or "a/b/" */
+	bool checkout;         /* TREE_COMMIT of the commit checked out: try the disk first */
 };
 
 /*
