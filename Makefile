@@ -27,7 +27,7 @@ ALL_CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize
 LDFLAGS += -fsanitize=address,undefined
 endif
 
-CORE = diag util arena jsonfile glob config tree cache workspace scan resolve \
+CORE = diag util arena jsonfile glob config tree cache workspace scan resolve snapshot \
        lockfile changes graph impact term
 CMDS = common affected graph
 CORE_OBJ = $(CORE:%=$(O)/%.o)

@@ -194,32 +194,11 @@ void cache_put(struct cache *c, const git_oid *oid, uint8_t kind, const void *da
 	c->added++;
 }
 
-/* Create the folders of path (not its last component). */
-static int make_parents(const char *path)
-{
-	char *p = xstrdup(path), *s = p;
-
-	while ((s = strchr(s + 1, '/'))) {
-		*s = '\0';
-		if (mkdir(p, 0777) < 0 && errno != EEXIST) {
-			free(p);
-			return -1;
-		}
-		*s = '/';
-	}
-	free(p);
-	return 0;
-}
-
 int cache_save(struct cache *c)
 {
 	struct buf b = BUF_INIT;
 	uint32_t count = 0;
 	size_t i;
-	char *tmp;
-	int fd;
-	ssize_t w;
-	size_t off = 0;
 
 	if (c->disabled || !c->added)
 		return 0;
@@ -240,35 +219,13 @@ int cache_save(struct cache *c)
 		b.data[8 + i] = (char)(count >> (8 * i));
 	put32(&b, hash_bytes(b.data, b.len));
 
-	tmp = xasprintf("%s.tmp.XXXXXX", c->path);
-	if (make_parents(c->path) < 0 || (fd = mkstemp(tmp)) < 0) {
+	if (write_file_atomic(c->path, b.data, b.len) < 0) {
 		warn("cannot write the cache %s:", c->path);
-		goto fail;
+		buf_release(&b);
+		return -1;
 	}
-	while (off < b.len) {
-		w = write(fd, b.data + off, b.len - off);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0) {
-			warn("cannot write the cache %s:", tmp);
-			close(fd);
-			unlink(tmp);
-			goto fail;
-		}
-		off += (size_t)w;
-	}
-	if (close(fd) < 0 || rename(tmp, c->path) < 0) {
-		warn("cannot write the cache %s:", c->path);
-		unlink(tmp);
-		goto fail;
-	}
-	free(tmp);
 	buf_release(&b);
 	return 0;
-fail:
-	free(tmp);
-	buf_release(&b);
-	return -1;
 }
 
 void cache_close(struct cache *c)

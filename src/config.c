@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/evp.h>
+
 #include "config.h"
 #include "diag.h"
 #include "glob.h"
@@ -411,6 +413,7 @@ int config_load(struct config *c, const char *path)
 		errno = e;
 		return error("cannot read %s:", path);
 	}
+	EVP_Digest(text.data, text.len, c->digest, NULL, EVP_sha1(), NULL);
 	root = jsonfile_parse(path, text.data, text.len, JSON_REJECT_DUPLICATES);
 	if (!root) {
 		buf_release(&text);

@@ -63,6 +63,7 @@ struct channel {
 
 struct config {
 	char *path;              /* NULL when there is no relgate.json */
+	unsigned char digest[20];  /* SHA-1 of its text, zero without it */
 	char *root;              /* the folder that holds it */
 	struct strlist global_inputs;
 	struct product *products;

@@ -11,6 +11,7 @@
 
 const char *diag_progname = "relgate";
 int diag_level;
+unsigned diag_warnings;
 
 static void vreport(const char *prefix, const char *fmt, va_list ap)
 {
@@ -50,6 +51,7 @@ void warn(const char *fmt, ...)
 {
 	va_list ap;
 
+	diag_warnings++;
 	if (diag_level < 0)
 		return;
 	va_start(ap, fmt);

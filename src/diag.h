@@ -39,6 +39,9 @@ void verbose(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 noreturn void bug_at(const char *file, int line, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/* How many warnings were printed (or would have been, under -q). */
+extern unsigned diag_warnings;
+
 /* 0 normal, -1 quiet (-q), 1 verbose (-v). */
 extern int diag_level;
 

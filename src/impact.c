@@ -9,17 +9,20 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <sys/stat.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <openssl/evp.h>
 
 #include "diag.h"
 #include "glob.h"
 #include "impact.h"
 #include "resolve.h"
 #include "scan.h"
+#include "snapshot.h"
 
 #define SOURCE_MAX_BYTES ((size_t)256 << 20)
 #define LOCKFILE_MAX_BYTES ((size_t)512 << 20)
@@ -210,7 +213,7 @@ static int list_products(struct impact *im)
 	return 0;
 }
 
-static void add_nodes(struct impact *im)
+void impact_add_nodes(struct impact *im)
 {
 	struct graph *g = &im->g;
 	size_t i;
@@ -349,6 +352,8 @@ out:
 	return ret;
 }
 
+const char impact_root_manifest_reason[] = "the workspace's root package.json";
+
 /* The root package.json is the workspace's manifest: a change reaches every product. */
 static void add_root_manifest_edges(struct impact *im)
 {
@@ -359,7 +364,7 @@ static void add_root_manifest_edges(struct impact *im)
 		return;
 	for (i = 0; i < im->nproducts; i++)
 		graph_add_edge(&im->g, im->file_node[tf - im->tree.files], im->products[i].node,
-			       EDGE_WORKSPACE, 0, "the workspace's root package.json");
+			       EDGE_WORKSPACE, 0, impact_root_manifest_reason);
 }
 
 /* ---- imports ---- */
@@ -624,22 +629,15 @@ void chain_release(struct chain *c)
 	memset(c, 0, sizeof(*c));
 }
 
-int impact_run(struct impact *im, const struct impact_opts *o)
+/*
+ * Everything before the change is looked at: files, packages, products,
+ * and the edges that depend only on the head's content.
+ */
+static int build_graph(struct impact *im, const struct impact_opts *o)
 {
-	bool need_git = o->need_change && !o->nfiles;
-	double t0;
+	double t0 = now_ms();
 	int r;
 
-	memset(im, 0, sizeof(*im));
-	im->rootfd = -1;
-	if ((r = open_workspace(im, o)) || (r = open_repo(im, need_git)))
-		return r;
-	if (o->need_change) {
-		if ((r = read_change(im, o)))
-			return r;
-		im->have_changes = true;
-	}
-	t0 = now_ms();
 	if ((r = list_files(im, o)))
 		return r;
 	im->stats.ms_tree = now_ms() - t0;
@@ -660,25 +658,111 @@ int impact_run(struct impact *im, const struct impact_opts *o)
 	im->stats.ms_workspace = now_ms() - t0;
 
 	t0 = now_ms();
-	add_nodes(im);
+	impact_add_nodes(im);
 	add_structure_edges(im);
 	add_root_manifest_edges(im);
-	if ((r = add_lockfile_edges(im)))
-		return r;
 	if (!o->no_imports && (r = add_import_edges(im)))
 		return r;
 	im->stats.ms_scan = now_ms() - t0;
+	return 0;
+}
+
+/*
+ * The snapshot serves commit ranges whose change removes no path: removed
+ * paths become nodes of their own, which a snapshot of the head cannot hold.
+ */
+static bool snapshot_usable(const struct impact *im, const struct impact_opts *o)
+{
+	size_t i;
+
+	if (o->no_cache || !im->have_changes || im->changes.mode != CHANGES_RANGE)
+		return false;
+	for (i = 0; i < im->changes.n; i++)
+		if (im->changes.v[i].status == CHANGE_DELETED || im->changes.v[i].old_path)
+			return false;
+	return true;
+}
+
+/* What the head's graph depends on: relgate's build, the head, the config, the options. */
+static void snapshot_key(const struct impact *im, const struct impact_opts *o,
+			 unsigned char *key)
+{
+	static const char version[] = "relgate snapshot 1";
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	unsigned char flags = (unsigned char)o->no_imports;
+	struct stat exe;
+	unsigned int n;
+
+	if (!ctx || !EVP_DigestInit_ex(ctx, EVP_sha1(), NULL))
+		die(EXIT_ENV, "cannot compute SHA-1");
+	EVP_DigestUpdate(ctx, version, sizeof(version));
+	/* a rebuilt relgate may build another graph: its binary is part of the key */
+	if (stat("/proc/self/exe", &exe) == 0) {
+		EVP_DigestUpdate(ctx, &exe.st_size, sizeof(exe.st_size));
+		EVP_DigestUpdate(ctx, &exe.st_mtim, sizeof(exe.st_mtim));
+		EVP_DigestUpdate(ctx, &exe.st_ino, sizeof(exe.st_ino));
+	}
+	EVP_DigestUpdate(ctx, git_tree_id(im->changes.new_tree), GIT_OID_RAWSZ);
+	EVP_DigestUpdate(ctx, im->prefix, strlen(im->prefix) + 1);
+	EVP_DigestUpdate(ctx, im->cfg.digest, sizeof(im->cfg.digest));
+	EVP_DigestUpdate(ctx, &flags, 1);
+	EVP_DigestFinal_ex(ctx, key, &n);
+	EVP_MD_CTX_free(ctx);
+}
+
+int impact_run(struct impact *im, const struct impact_opts *o)
+{
+	bool need_git = o->need_change && !o->nfiles, use_snapshot;
+	unsigned char key[SNAPSHOT_KEY_SIZE];
+	unsigned warnings_before;
+	char *snap_path = NULL;
+	double t0;
+	int r;
+
+	memset(im, 0, sizeof(*im));
+	im->rootfd = -1;
+	if ((r = open_workspace(im, o)) || (r = open_repo(im, need_git)))
+		return r;
+	if (o->need_change) {
+		if ((r = read_change(im, o)))
+			return r;
+		im->have_changes = true;
+	}
+	use_snapshot = snapshot_usable(im, o);
+	if (use_snapshot) {
+		snapshot_key(im, o, key);
+		snap_path = xasprintf("%s/.relgate/cache/graph-v1", im->root);
+		t0 = now_ms();
+		im->stats.snapshot = snapshot_load(im, snap_path, key);
+		im->stats.ms_tree = now_ms() - t0;
+	}
+	/* a graph whose making warned is not kept: the warnings would be lost */
+	warnings_before = diag_warnings;
+	if (!im->stats.snapshot && (r = build_graph(im, o))) {
+		free(snap_path);
+		return r;
+	}
+	if (use_snapshot && !im->stats.snapshot && diag_warnings == warnings_before)
+		snapshot_save(im, snap_path, key);
+	free(snap_path);
+	im->stats.files = im->tree.n;
+	if ((r = add_lockfile_edges(im)))
+		return r;
 
 	t0 = now_ms();
 	graph_finish(&im->g);
 	walk_change(im);
 	im->stats.ms_graph = now_ms() - t0;
 	cache_save(&im->cache);
-	verbose("%zu files, %zu scanned, %zu from the cache, %zu imports (%zu unresolved); "
-		"tree %.1f ms, workspace %.1f ms, imports %.1f ms, graph %.1f ms",
-		im->stats.files, im->stats.scanned, im->stats.cache_hits, im->stats.imports,
-		im->stats.unresolved, im->stats.ms_tree, im->stats.ms_workspace, im->stats.ms_scan,
-		im->stats.ms_graph);
+	if (im->stats.snapshot)
+		verbose("%zu files; the head's graph from the snapshot in %.1f ms, walk %.1f ms",
+			im->stats.files, im->stats.ms_tree, im->stats.ms_graph);
+	else
+		verbose("%zu files, %zu scanned, %zu from the cache, %zu imports (%zu unresolved); "
+			"tree %.1f ms, workspace %.1f ms, imports %.1f ms, graph %.1f ms",
+			im->stats.files, im->stats.scanned, im->stats.cache_hits, im->stats.imports,
+			im->stats.unresolved, im->stats.ms_tree, im->stats.ms_workspace,
+			im->stats.ms_scan, im->stats.ms_graph);
 	return 0;
 }
 
@@ -702,4 +786,5 @@ void impact_release(struct impact *im)
 	config_release(&im->cfg);
 	free(im->root);
 	free(im->prefix);
+	free(im->snapshot_data);
 }

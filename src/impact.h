@@ -41,6 +41,7 @@ struct impact_product {
 
 struct impact_stats {
 	size_t files, scanned, cache_hits, imports, unresolved;
+	bool snapshot;               /* the graph came from the snapshot */
 	double ms_tree, ms_workspace, ms_scan, ms_graph;
 };
 
@@ -63,7 +64,14 @@ struct impact {
 	uint32_t *file_node;         /* tree index -> node */
 	struct walk walk;
 	struct impact_stats stats;
+	char *snapshot_data;         /* the loaded snapshot, whose strings the graph uses */
 };
+
+/* The reason on the edges from the root package.json to every product. */
+extern const char impact_root_manifest_reason[];
+
+/* Make the graph's nodes from the files, packages and products, in a fixed order. */
+void impact_add_nodes(struct impact *im);
 
 /*
  * Load and analyse.  Returns 0, or the exit code to end with after the

@@ -32,7 +32,7 @@ static bool in_node_modules(const char *path)
 	return false;
 }
 
-struct tree_file *tree_add(struct tree *t, const char *path, struct arena *a)
+struct tree_file *tree_add_static(struct tree *t, const char *path, uint8_t lang)
 {
 	struct strmap_entry *e;
 	struct tree_file *f;
@@ -45,11 +45,19 @@ struct tree_file *tree_add(struct tree *t, const char *path, struct arena *a)
 	GROW(t->files, t->n + 1, t->cap);
 	f = &t->files[t->n++];
 	memset(f, 0, sizeof(*f));
-	f->path = arena_strdup(a, path);
-	f->lang = (uint8_t)scan_lang_of(path);
-	e->key = f->path;
+	f->path = path;
+	f->lang = lang;
 	e->value = (void *)(uintptr_t)t->n;
 	return f;
+}
+
+struct tree_file *tree_add(struct tree *t, const char *path, struct arena *a)
+{
+	struct tree_file *f = tree_find(t, path);
+
+	if (f)
+		return f;
+	return tree_add_static(t, arena_strdup(a, path), (uint8_t)scan_lang_of(path));
 }
 
 struct tree_file *tree_find(const struct tree *t, const char *path)

@@ -59,8 +59,10 @@ int tree_from_commit(struct tree *t, git_repository *repo, const char *prefix,
 /* List the files under the folder rootfd, without git. */
 int tree_from_walk(struct tree *t, int rootfd, struct arena *a);
 
-/* Add a path that is not in the tree (a deleted file); returns its entry. */
+/* Add a path (copied into a); returns its entry, the existing one for a known path. */
 struct tree_file *tree_add(struct tree *t, const char *path, struct arena *a);
+/* Add a path that outlives the tree, with a known language, without copying it. */
+struct tree_file *tree_add_static(struct tree *t, const char *path, uint8_t lang);
 struct tree_file *tree_find(const struct tree *t, const char *path);
 
 /*

@@ -100,6 +100,13 @@ char *path_dirname(const char *path);
 /* Join a and b with one '/', as a new string; "" acts as identity. */
 char *path_join(const char *a, const char *b);
 
+/*
+ * Write data to path atomically: into a temporary file of the same folder,
+ * then renamed over path, so that readers see the old or the new file and
+ * never half of one.  Missing folders are made.  Returns 0, or -1 with errno.
+ */
+int write_file_atomic(const char *path, const void *data, size_t len);
+
 /* Milliseconds of a monotonic clock. */
 double now_ms(void);
 
