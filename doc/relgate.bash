@@ -1,0 +1,35 @@
+# bash completion for relgate
+_relgate()
+{
+	local cur prev cmd i
+	cur=${COMP_WORDS[COMP_CWORD]}
+	prev=${COMP_WORDS[COMP_CWORD-1]}
+	cmd=
+	for ((i = 1; i < COMP_CWORD; i++)); do
+		case ${COMP_WORDS[i]} in
+		-C|--config|--color) ((i++)) ;;
+		-*) ;;
+		*) cmd=${COMP_WORDS[i]}; break ;;
+		esac
+	done
+	case $prev in
+	-C) COMPREPLY=($(compgen -d -- "$cur")); return ;;
+	--config) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+	--color) COMPREPLY=($(compgen -W "auto always never" -- "$cur")); return ;;
+	--base|--head)
+		COMPREPLY=($(compgen -W "$(git for-each-ref --format='%(refname:short)' 2>/dev/null) HEAD" -- "$cur"))
+		return ;;
+	--format)
+		case $cmd in
+		graph) COMPREPLY=($(compgen -W "dot json" -- "$cur")) ;;
+		*) COMPREPLY=($(compgen -W "text json markdown" -- "$cur")) ;;
+		esac
+		return ;;
+	esac
+	case $cmd in
+	"") COMPREPLY=($(compgen -W "affected graph -C --config --color -q -v --help --version" -- "$cur")) ;;
+	affected) COMPREPLY=($(compgen -W "--base --head --uncommitted --files --packages --format --no-imports --no-cache --help" -- "$cur")) ;;
+	graph) COMPREPLY=($(compgen -W "--format --files --no-imports --no-cache --help" -- "$cur")) ;;
+	esac
+}
+complete -F _relgate relgate
