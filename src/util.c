@@ -85,7 +85,7 @@ char *xasprintf(const char *fmt, ...)
 	return b.data;
 }
 
-static char buf_empty[1];
+char buf_empty[1];
 
 void buf_init(struct buf *b)
 {
@@ -175,6 +175,34 @@ void buf_reset(struct buf *b)
 		b->data[0] = '\0';
 }
 
+/* Length of the valid UTF-8 sequence at p (1 to 4), or 0 when it is not one. */
+static size_t utf8_len(const unsigned char *p)
+{
+	size_t n, i;
+	uint32_t c;
+
+	if (*p < 0x80)
+		return 1;
+	if ((*p & 0xe0) == 0xc0)
+		n = 2, c = *p & 0x1f;
+	else if ((*p & 0xf0) == 0xe0)
+		n = 3, c = *p & 0x0f;
+	else if ((*p & 0xf8) == 0xf0)
+		n = 4, c = *p & 0x07;
+	else
+		return 0;
+	for (i = 1; i < n; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		c = c << 6 | (p[i] & 0x3f);
+	}
+	/* no overlong forms, no surrogates, nothing past U+10FFFF */
+	if ((n == 2 && c < 0x80) || (n == 3 && c < 0x800) || (n == 4 && c < 0x10000) ||
+	    (c >= 0xd800 && c <= 0xdfff) || c > 0x10ffff)
+		return 0;
+	return n;
+}
+
 void buf_add_json_str(struct buf *b, const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;
@@ -182,9 +210,10 @@ void buf_add_json_str(struct buf *b, const char *s)
 	buf_addc(b, '"');
 	while (*p) {
 		const unsigned char *run = p;
+		size_t n;
 
 		/* copy the plain bytes in one go */
-		while (*p >= 0x20 && *p != '"' && *p != '\\' && *p != 0x7f)
+		while (*p >= 0x20 && *p < 0x7f && *p != '"' && *p != '\\')
 			p++;
 		if (p > run)
 			buf_add(b, run, (size_t)(p - run));
@@ -196,7 +225,17 @@ void buf_add_json_str(struct buf *b, const char *s)
 		case '\n': buf_adds(b, "\\n"); break;
 		case '\r': buf_adds(b, "\\r"); break;
 		case '\t': buf_adds(b, "\\t"); break;
-		default: buf_addf(b, "\\u%04x", *p);
+		default:
+			if (*p < 0x80) {
+				buf_addf(b, "\\u%04x", *p);
+			} else if ((n = utf8_len(p))) {
+				buf_add(b, p, n);
+				p += n;
+				continue;
+			} else {
+				/* JSON is UTF-8: a byte that is not becomes U+FFFD */
+				buf_adds(b, "\\ufffd");
+			}
 		}
 		p++;
 	}

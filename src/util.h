@@ -39,7 +39,8 @@ struct buf {
 	char *data;
 	size_t len, cap, max;
 };
-#define BUF_INIT {0}
+extern char buf_empty[];
+#define BUF_INIT {buf_empty, 0, 0, 0}
 
 void buf_init(struct buf *b);
 void buf_release(struct buf *b);

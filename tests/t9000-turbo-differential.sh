@@ -126,7 +126,8 @@ compare() { # BASE HEAD
 	turbo_affected_json . "$1" "$2" >"$out.turbo.json" 2>"$out.turbo.err" &&
 		"$RELGATE" -C . affected --base "$1" --head "$2" --packages --no-imports \
 			--format json >"$out.relgate.json" &&
-		json_names turbo "$out.turbo.json" "$out.turbo" relgate "$out.relgate.json" "$out.relgate" &&
+		json_names turbo <"$out.turbo.json" >"$out.turbo" &&
+		json_names relgate <"$out.relgate.json" >"$out.relgate" &&
 		test_cmp "$out.turbo" "$out.relgate"
 }
 
@@ -229,7 +230,6 @@ diverged() { # REPO SIDE_DIR MAIN_DIR
 # shape seed packages
 WORKSPACES='
 layered 1 40
-layered 7 24
 chain 2 12
 diamond 3 15
 star 4 20
