@@ -432,34 +432,33 @@ bool ends_with(const char *s, const char *suffix)
 
 int path_normalize(char *path)
 {
-	char *out = path, *p = path;
+	char *out = path;
+	const char *p = path;
 
 	while (*p) {
-		char *end = strchr(p, '/');
-		size_t n = end ? (size_t)(end - p) : strlen(p);
+		const char *seg = p;
+		size_t n = strcspn(p, "/");
 
-		if (n == 0 || (n == 1 && p[0] == '.')) {
-			/* skip */
-		} else if (n == 2 && p[0] == '.' && p[1] == '.') {
-			char *slash;
-
-			if (out == path)
-				return -1;
-			out[-1] = '\0';
-			slash = strrchr(path, '/');
-			out = slash ? slash + 1 : path;
-		} else {
-			if (out != p)
-				memmove(out, p, n);
-			out += n;
-			*out++ = '/';
-		}
+		/* step past the segment before writing: out never passes p */
 		p += n;
 		if (*p == '/')
 			p++;
+		if (n == 0 || (n == 1 && seg[0] == '.'))
+			continue;
+		if (n == 2 && seg[0] == '.' && seg[1] == '.') {
+			if (out == path)
+				return -1;
+			while (out > path && out[-1] != '/')
+				out--;
+			if (out > path)
+				out--;  /* the separator before the dropped segment */
+			continue;
+		}
+		if (out != path)
+			*out++ = '/';
+		memmove(out, seg, n);
+		out += n;
 	}
-	if (out > path)
-		out--;
 	*out = '\0';
 	return 0;
 }
