@@ -122,13 +122,20 @@ static void print_text(struct impact *im, struct row *rows, size_t n, bool packa
 	}
 	if (diag_level >= 0 && hit < n) {
 		const char *sep = "";
+		size_t shown = 0, left = n - hit;
 
 		printf("%snot affected:%s ", term_dim(), term_reset());
 		for (i = 0; i < n; i++) {
 			if (walk_reached(&im->walk, rows[i].node))
 				continue;
+			/* a long list helps nobody on a terminal; JSON has them all */
+			if (left > 12 && shown == 10) {
+				printf(" and %zu more", left - shown);
+				break;
+			}
 			printf("%s%s", sep, rows[i].name);
 			sep = ", ";
+			shown++;
 		}
 		printf("\n");
 	}
