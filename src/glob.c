@@ -10,7 +10,7 @@
 #include "glob.h"
 #include "util.h"
 
-#define MAX_ALTERNATIVES 256
+#define MAX_ALTERNATIVES 4096
 #define MAX_BRACE_DEPTH 8
 
 /* Length of the segment starting at s (up to '/' or the end). */
@@ -210,7 +210,7 @@ static bool brace_match(const char *pat, const char *path, int *budget, int dept
 
 bool glob_match(const char *pattern, const char *path)
 {
-	int budget = MAX_ALTERNATIVES;
+	int budget = MAX_ALTERNATIVES * 8;  /* nodes of the expansion tree, not only leaves */
 
 	while (pattern[0] == '.' && pattern[1] == '/')
 		pattern += 2;
@@ -224,6 +224,47 @@ bool glob_match(const char *pattern, const char *path)
 bool glob_is_literal(const char *pattern)
 {
 	return !strpbrk(pattern, "*?[{\\");
+}
+
+/*
+ * How many brace-free patterns pattern expands to, capped at cap + 1:
+ * the product over its groups of the sum over their alternatives.
+ */
+static size_t expansions(const char *p, const char *end, size_t cap)
+{
+	size_t total = 1;
+
+	while (p < end) {
+		if (*p == '\\' && p + 1 < end) {
+			p += 2;
+		} else if (*p == '{') {
+			const char *close = brace_end(p), *alt = p + 1, *q;
+			size_t sum = 0;
+			int d = 0;
+
+			if (!close || close >= end)
+				return cap + 1;
+			for (q = alt; q <= close; q++) {
+				if (*q == '\\' && q + 1 < close) {
+					q++;
+				} else if (*q == '{') {
+					d++;
+				} else if (*q == '}' && d > 0) {
+					d--;
+				} else if ((*q == ',' && d == 0) || q == close) {
+					sum += expansions(alt, q, cap);
+					alt = q + 1;
+				}
+			}
+			total = sum && total > cap / sum ? cap + 1 : total * sum;
+			if (total > cap)
+				return cap + 1;
+			p = close + 1;
+		} else {
+			p++;
+		}
+	}
+	return total;
 }
 
 const char *glob_check(const char *pattern)
@@ -251,5 +292,7 @@ const char *glob_check(const char *pattern)
 		return "\"{\" is never closed";
 	if (maxdepth > MAX_BRACE_DEPTH)
 		return "braces nested too deeply";
+	if (expansions(pattern, pattern + strlen(pattern), MAX_ALTERNATIVES) > MAX_ALTERNATIVES)
+		return "braces expand to more than 4096 patterns";
 	return NULL;
 }

@@ -71,6 +71,7 @@ struct lexer {
 	enum state state;
 	enum import_kind kind;
 	int clause_tokens;
+	bool clause_brace;   /* inside the { } of a clause: "a-b" as x is a name */
 	const char *arg;
 	size_t arg_len;
 	uint32_t arg_line;
@@ -263,6 +264,7 @@ static void feed(struct lexer *lx, enum tok t, const char *s, size_t n)
 			lx->state = S_CLAUSE;
 			lx->kind = IMPORT_STATIC;
 			lx->clause_tokens = 0;
+			lx->clause_brace = punct && c == '{';
 			if (t == T_IDENT && word_is(s, n, "from"))
 				lx->state = S_FROM;  /* import from from "x" is rare; harmless */
 		} else {
@@ -274,6 +276,7 @@ static void feed(struct lexer *lx, enum tok t, const char *s, size_t n)
 			lx->state = S_CLAUSE;
 			lx->kind = IMPORT_EXPORT;
 			lx->clause_tokens = 0;
+			lx->clause_brace = c == '{';
 		} else if (t == T_IDENT && word_is(s, n, "type")) {
 			/* export type { X } from "y" */
 		} else {
@@ -281,8 +284,12 @@ static void feed(struct lexer *lx, enum tok t, const char *s, size_t n)
 		}
 		return;
 	case S_CLAUSE:
+		if (punct && (c == '{' || c == '}'))
+			lx->clause_brace = c == '{';
 		if (++lx->clause_tokens > MAX_CLAUSE_TOKENS) {
 			lx->state = S_START;
+		} else if (t == T_STRING && lx->clause_brace) {
+			/* export { "a-b" as ab } from "x": a string name, not the source */
 		} else if (t == T_IDENT && word_is(s, n, "from")) {
 			lx->state = S_FROM;
 		} else if (t == T_IDENT && (word_is(s, n, "import") || word_is(s, n, "export") ||
@@ -369,6 +376,9 @@ static void lex_string(struct lexer *lx)
 
 	while (lx->p < lx->end && *lx->p != q && *lx->p != '\n') {
 		if (*lx->p == '\\' && lx->p + 1 < lx->end) {
+			/* a line continuation: backslash, then LF or CRLF */
+			if (lx->p[1] == '\r' && lx->p + 2 < lx->end && lx->p[2] == '\n')
+				lx->p++;
 			if (lx->p[1] == '\n')
 				lx->line++;
 			lx->p++;
@@ -505,6 +515,10 @@ static void lex_jsx_tag(struct lexer *lx)
 	if (c == '\n') {
 		lx->line++;
 		lx->p++;
+	} else if (c == '/' && lx->p + 1 < lx->end && lx->p[1] == '/') {
+		skip_line_comment(lx);   /* comments between attributes */
+	} else if (c == '/' && lx->p + 1 < lx->end && lx->p[1] == '*') {
+		skip_block_comment(lx);
 	} else if (c == '/' && lx->p + 1 < lx->end && lx->p[1] == '>') {
 		lx->p += 2;
 		lx->depth--;
@@ -710,8 +724,11 @@ static void css_string(struct lexer *lx, bool want)
 	const char *start = lx->p;
 
 	while (lx->p < lx->end && *lx->p != q && *lx->p != '\n') {
-		if (*lx->p == '\\' && lx->p + 1 < lx->end)
+		if (*lx->p == '\\' && lx->p + 1 < lx->end) {
+			if (lx->p[1] == '\n')
+				lx->line++;
 			lx->p++;
+		}
 		lx->p++;
 	}
 	if (want)

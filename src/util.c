@@ -255,6 +255,7 @@ char *buf_detach(struct buf *b, size_t *len)
 int read_file_at(int dirfd, const char *path, struct buf *b, size_t limit)
 {
 	struct stat st;
+	size_t start = b->len;
 	int fd, saved;
 	ssize_t n;
 
@@ -285,7 +286,7 @@ int read_file_at(int dirfd, const char *path, struct buf *b, size_t limit)
 		if (n == 0)
 			break;
 		b->len += (size_t)n;
-		if (limit && b->len > limit) {
+		if (limit && b->len - start > limit) {
 			errno = EFBIG;
 			goto fail;
 		}
@@ -550,12 +551,18 @@ int parse_duration(const char *s, int64_t *ms)
 	char *end;
 	double v;
 	size_t i;
+	const char *q;
 
-	if (!s || !((*s >= '0' && *s <= '9') || *s == '.'))
+	/* digits, an optional fraction, a unit: no signs, exponents or hex */
+	if (!s)
+		return -1;
+	for (q = s; (*q >= '0' && *q <= '9') || *q == '.'; q++)
+		;
+	if (q == s || strchr(s, '.') != strrchr(s, '.') || !(*q >= 'a' && *q <= 'z'))
 		return -1;
 	errno = 0;
 	v = strtod(s, &end);
-	if (errno || end == s || !isfinite(v) || v < 0)
+	if (errno || end != q || !isfinite(v) || v < 0)
 		return -1;
 	for (i = 0; i < ARRAY_LEN(units); i++) {
 		if (!strcmp(end, units[i].unit)) {
