@@ -12,9 +12,11 @@
 #include "changes.h"
 #include "diag.h"
 
+/* Installed packages and relgate's own state are never changes of the workspace. */
 static bool skip_path(const char *path)
 {
-	return starts_with(path, "node_modules/") || strstr(path, "/node_modules/");
+	return starts_with(path, "node_modules/") || strstr(path, "/node_modules/") ||
+	       starts_with(path, ".relgate/");
 }
 
 static void add(struct changes *c, const char *path, const char *old_path,

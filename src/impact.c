@@ -75,6 +75,20 @@ static int open_workspace(struct impact *im, const struct impact_opts *o)
 	return 0;
 }
 
+/*
+ * relgate's own folder keeps itself out of git, as pytest's cache does, so
+ * that it never shows up as a change (nor in `git status`).
+ */
+static void ensure_state_dir(const char *root)
+{
+	static const char text[] = "# relgate's cache and state: not for git\n*\n";
+	char *path = xasprintf("%s/.relgate/.gitignore", root);
+
+	if (access(path, F_OK) < 0 && write_file_atomic(path, text, sizeof(text) - 1) < 0)
+		warn("cannot write %s:", path);
+	free(path);
+}
+
 static int open_repo(struct impact *im, bool required)
 {
 	const char *workdir;
@@ -742,8 +756,10 @@ int impact_run(struct impact *im, const struct impact_opts *o)
 		free(snap_path);
 		return r;
 	}
-	if (use_snapshot && !im->stats.snapshot && diag_warnings == warnings_before)
+	if (use_snapshot && !im->stats.snapshot && diag_warnings == warnings_before) {
+		ensure_state_dir(im->root);
 		snapshot_save(im, snap_path, key);
+	}
 	free(snap_path);
 	im->stats.files = im->tree.n;
 	if ((r = add_lockfile_edges(im)))
@@ -753,6 +769,8 @@ int impact_run(struct impact *im, const struct impact_opts *o)
 	graph_finish(&im->g);
 	walk_change(im);
 	im->stats.ms_graph = now_ms() - t0;
+	if (im->cache.added)
+		ensure_state_dir(im->root);
 	cache_save(&im->cache);
 	if (im->stats.snapshot)
 		verbose("%zu files; the head's graph from the snapshot in %.1f ms, walk %.1f ms",
