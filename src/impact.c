@@ -343,6 +343,12 @@ static int add_lockfile_edges(struct impact *im)
 		im->lock.all = true;
 		im->lock.reason = xasprintf("%s is listed, and without git there is no earlier "
 					    "version to compare it with", name);
+	} else if (im->changes.mode == CHANGES_FILES && r_old == 0 && r_new == 0 &&
+		   old.len == new.len && !memcmp(old.data, new.data, old.len)) {
+		/* listed, yet the same as HEAD: the change is against a base we do not know */
+		im->lock.all = true;
+		im->lock.reason = xasprintf("%s is listed but matches HEAD, so the version it "
+					    "changed from is unknown", name);
 	} else if (lockfile_diff(name, old_label, r_old ? NULL : old.data, old.len, new_label,
 				 r_new ? NULL : new.data, new.len, &im->ws, &im->lock) < 0) {
 		ret = EXIT_USAGE;
