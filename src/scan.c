@@ -66,6 +66,7 @@ struct lexer {
 	char prev_punct;
 	bool prev_keyword;   /* an identifier after which an expression starts */
 	bool prev_dot;       /* the previous token was "." or "?." */
+	bool prev_postfix;   /* it was a "!" right after an expression: TypeScript's x! */
 
 	/* the import recogniser */
 	enum state state;
@@ -203,7 +204,7 @@ static bool expression_may_start(const struct lexer *lx)
 	case T_NONE:
 		return true;
 	case T_PUNCT:
-		return lx->prev_punct != ')' && lx->prev_punct != ']';
+		return lx->prev_punct != ')' && lx->prev_punct != ']' && !lx->prev_postfix;
 	case T_IDENT:
 		return lx->prev_keyword;
 	default:
@@ -338,7 +339,13 @@ static void token(struct lexer *lx, enum tok t, const char *s, size_t n)
 {
 	bool dot = t == T_PUNCT && (*s == '.' || (*s == '?' && n == 2));
 
+	bool ended = (lx->prev == T_IDENT && !lx->prev_keyword) || lx->prev == T_STRING ||
+		     lx->prev == T_TEMPLATE || lx->prev == T_OTHER ||
+		     (lx->prev == T_PUNCT && (lx->prev_punct == ')' || lx->prev_punct == ']' ||
+					     lx->prev_postfix));
+
 	feed(lx, t, s, n);
+	lx->prev_postfix = t == T_PUNCT && *s == '!' && n == 1 && ended;
 	lx->prev = t;
 	lx->prev_punct = t == T_PUNCT ? *s : 0;
 	lx->prev_keyword = t == T_IDENT && is_expr_keyword(s, n);
