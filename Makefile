@@ -28,6 +28,7 @@ LDFLAGS += -fsanitize=address,undefined
 endif
 
 CORE = diag util arena jsonfile glob config tree cache workspace scan resolve snapshot \
+       supervise \
        lockfile changes graph impact term
 CMDS = common affected graph
 CORE_OBJ = $(CORE:%=$(O)/%.o)
