@@ -9,7 +9,7 @@
 
 CC ?= cc
 PREFIX ?= /usr/local
-PKGS = libgit2 jansson yaml-0.1 libcrypto
+PKGS = libgit2 jansson yaml-0.1 libcrypto libmicrohttpd
 O ?= build
 
 WARN = -Wall -Wextra -Wshadow -Wmissing-prototypes -Wstrict-prototypes -Wvla \
@@ -28,9 +28,9 @@ LDFLAGS += -fsanitize=address,undefined
 endif
 
 CORE = diag util arena jsonfile glob config tree cache workspace scan resolve snapshot \
-       supervise \
+       supervise gate report browser \
        lockfile changes graph impact term
-CMDS = common affected graph
+CMDS = common affected graph test boot
 CORE_OBJ = $(CORE:%=$(O)/%.o)
 CMD_OBJ = $(CMDS:%=$(O)/cmd/%.o)
 OBJ = $(CORE_OBJ) $(CMD_OBJ) $(O)/main.o

@@ -730,6 +730,13 @@ static void snapshot_key(const struct impact *im, const struct impact_opts *o,
 	EVP_MD_CTX_free(ctx);
 }
 
+int impact_open(struct impact *im, const struct impact_opts *o)
+{
+	memset(im, 0, sizeof(*im));
+	im->rootfd = -1;
+	return open_workspace(im, o);
+}
+
 int impact_run(struct impact *im, const struct impact_opts *o)
 {
 	bool need_git = o->need_change && !o->nfiles, use_snapshot;

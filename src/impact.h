@@ -79,6 +79,12 @@ void impact_add_nodes(struct impact *im);
  */
 int impact_run(struct impact *im, const struct impact_opts *o);
 
+/*
+ * Only find the workspace and read relgate.json (for commands that need no
+ * graph).  Returns 0 or the exit code; impact_release() cleans up either way.
+ */
+int impact_open(struct impact *im, const struct impact_opts *o);
+
 /* One step of a chain of reasons. */
 struct chain_link {
 	const struct gnode *node;

@@ -28,6 +28,8 @@ static const struct command {
 } commands[] = {
 	{"affected", cmd_affected, "the products a change reaches, and why"},
 	{"graph", cmd_graph, "the dependency graph, as DOT or JSON"},
+	{"test", cmd_test, "build and check products under a supervisor that never hangs"},
+	{"boot", cmd_boot, "start a built product in a headless browser, fail on start-up errors"},
 };
 
 static void print_usage(FILE *f)

@@ -357,7 +357,7 @@ static void not_started(struct supervisor *sv, struct running *r, const char *fm
 static void child(const struct sv_step *step, int out_w, int err_w, const char *cgroup_procs,
 		  char **envp, const sigset_t *mask)
 {
-	int devnull, e;
+	int devnull, e, keep;
 
 	sigprocmask(SIG_SETMASK, mask, NULL);
 	signal(SIGPIPE, SIG_DFL);
@@ -374,11 +374,23 @@ static void child(const struct sv_step *step, int out_w, int err_w, const char *
 		goto fail;
 	if (step->cwd && chdir(step->cwd) < 0)
 		goto fail;
+	/* extra descriptors (the browser's DevTools pipe) at 3 and 4 */
+	if (step->fd3 >= 0 || step->fd4 >= 0) {
+		int a = step->fd3 >= 0 ? fcntl(step->fd3, F_DUPFD_CLOEXEC, 10) : -1;
+		int b = step->fd4 >= 0 ? fcntl(step->fd4, F_DUPFD_CLOEXEC, 10) : -1;
+
+		if ((step->fd3 >= 0 && (a < 0 || dup2(a, 3) < 0)) ||
+		    (step->fd4 >= 0 && (b < 0 || dup2(b, 4) < 0)))
+			goto fail;
+		if (err_w == 3 || err_w == 4)
+			goto fail;
+	}
 	/* nothing inherited past stderr: every other descriptor closes at exec */
-	if (syscall(SYS_close_range, 3, ~0U, 4 /* CLOSE_RANGE_CLOEXEC */) < 0) {
+	keep = step->fd4 >= 0 ? 5 : step->fd3 >= 0 ? 4 : 3;
+	if (syscall(SYS_close_range, keep, ~0U, 4 /* CLOSE_RANGE_CLOEXEC */) < 0) {
 		long fd, max = sysconf(_SC_OPEN_MAX);
 
-		for (fd = 3; fd < (max > 0 && max < 65536 ? max : 65536); fd++)
+		for (fd = keep; fd < (max > 0 && max < 65536 ? max : 65536); fd++)
 			if (fd != err_w)
 				fcntl((int)fd, F_SETFD, FD_CLOEXEC);
 	}
@@ -693,6 +705,13 @@ static int poll_timeout(const struct supervisor *sv, double now)
 
 void *sv_wait(struct supervisor *sv)
 {
+	return sv_wait_for(sv, -1);
+}
+
+void *sv_wait_for(struct supervisor *sv, int max_ms)
+{
+	double until = max_ms >= 0 ? now_ms() + max_ms : 0;
+
 	for (;;) {
 		struct pollfd fds[1 + 256];
 		struct running *r, **link;
@@ -734,8 +753,20 @@ void *sv_wait(struct supervisor *sv)
 			fds[n].events = POLLIN;
 			n++;
 		}
-		if (poll(fds, n, poll_timeout(sv, now)) < 0 && errno != EINTR) {
-			error("poll:");
+		{
+			int t = poll_timeout(sv, now);
+
+			if (max_ms >= 0) {
+				if (now >= until)
+					return NULL;
+				if (t > (int)(until - now) + 1)
+					t = (int)(until - now) + 1;
+			}
+			n = poll(fds, n, t) < 0 ? (nfds_t)-1 : n;
+		}
+		if (n == (nfds_t)-1) {
+			if (errno != EINTR)
+				error("poll:");
 			continue;
 		}
 		if (fds[0].revents & POLLIN) {
@@ -760,6 +791,16 @@ void *sv_wait(struct supervisor *sv)
 				read_output(r);
 		reap(sv);
 	}
+}
+
+size_t sv_running(const struct supervisor *sv)
+{
+	const struct running *r;
+	size_t n = 0;
+
+	for (r = sv->steps; r; r = r->next)
+		n++;
+	return n;
 }
 
 int sv_stop_signal(const struct supervisor *sv)

@@ -26,6 +26,9 @@
 
 #include "util.h"
 
+/* Zero-initialise with SV_STEP_INIT: descriptors 3 and 4 default to none. */
+#define SV_STEP_INIT {.fd3 = -1, .fd4 = -1}
+
 struct sv_step {
 	const char *name;          /* for messages: "distributor: build" */
 	const char *run;           /* a shell command, run with /bin/sh -c */
@@ -37,6 +40,7 @@ struct sv_step {
 	int64_t grace_ms;          /* between SIGTERM and SIGKILL; 0: the default */
 	const char *log_path;      /* the whole output goes there (truncated first); NULL: none */
 	size_t tail_max;           /* bytes of output kept in memory; 0: the default */
+	int fd3, fd4;              /* given to the child as descriptors 3 and 4; -1: none */
 };
 
 enum sv_outcome {
@@ -87,6 +91,15 @@ int sv_start(struct supervisor *sv, const struct sv_step *step, struct sv_result
  * or when relgate was asked to stop (sv_stop_signal() then tells by what).
  */
 void *sv_wait(struct supervisor *sv);
+
+/*
+ * The same, but return NULL after at most max_ms (0: just look), so that a
+ * caller can keep a display or a protocol of its own going meanwhile.
+ */
+void *sv_wait_for(struct supervisor *sv, int max_ms);
+
+/* How many steps are running. */
+size_t sv_running(const struct supervisor *sv);
 
 /* The SIGINT/SIGTERM/SIGHUP that asked relgate to stop, or 0. */
 int sv_stop_signal(const struct supervisor *sv);

@@ -34,5 +34,7 @@ void change_options_done(const char *cmd, struct impact_opts *o, int files, int 
 
 int cmd_affected(int argc, char **argv);
 int cmd_graph(int argc, char **argv);
+int cmd_test(int argc, char **argv);
+int cmd_boot(int argc, char **argv);
 
 #endif

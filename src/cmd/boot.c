@@ -1,0 +1,188 @@
+/*
+ * relgate boot: the browser boot check on its own, for a product of
+ * relgate.json or any folder.  The gate runs it as a supervised step.
+ */
+#define _GNU_SOURCE
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "browser.h"
+#include "cmd/cmd.h"
+#include "diag.h"
+#include "impact.h"
+#include "term.h"
+
+static const char usage[] =
+	"usage: relgate boot (PRODUCT | --dir DIR) [--page PAGE] [--ready EXPR]\n"
+	"                    [--timeout DURATION] [--format text|json]\n"
+	"\n"
+	"Serves the built artifact on loopback, opens the page in headless chromium,\n"
+	"and fails on the first uncaught exception, unhandled rejection, console.error\n"
+	"or failed request before EXPR is true (default: the load event, then 1s).\n"
+	"\n"
+	"exit codes: 0 it started, 1 it did not (or the artifact is missing),\n"
+	"            2 usage or configuration error, 3 no browser\n";
+
+static void print_text(const char *name, const struct boot_result *r)
+{
+	if (r->passed) {
+		printf("%s: boot %spassed%s: ready %.0f ms after navigation (browser start %.0f ms)\n",
+		       name, term_green(), term_reset(), r->ms, r->browser_ms);
+		return;
+	}
+	printf("%s: boot %sfailed%s: %s before the page was ready\n", name, term_red(),
+	       term_reset(), r->kind);
+	printf("  %s%s%s\n", term_bold(), r->message, term_reset());
+	if (r->where)
+		printf("  at %s\n", r->where);
+	if (r->excerpt)
+		printf("  code: %s\n", r->excerpt);
+	if (r->stack && strchr(r->stack, '\n')) {
+		const char *p = strchr(r->stack, '\n') + 1;
+
+		printf("  stack:\n");
+		while (*p) {
+			size_t n = strcspn(p, "\n");
+
+			printf("    %.*s\n", (int)n, p);
+			p += n + (p[n] == '\n');
+		}
+	}
+}
+
+static void print_json(const char *name, const struct boot_result *r)
+{
+	struct buf b = BUF_INIT;
+
+	buf_adds(&b, "{\"name\": ");
+	buf_add_json_str(&b, name);
+	buf_addf(&b, ", \"passed\": %s, \"ms\": %.0f, \"browserMs\": %.0f",
+		 r->passed ? "true" : "false", r->ms, r->browser_ms);
+	if (!r->passed) {
+		const char *fields[][2] = {{"kind", r->kind}, {"message", r->message},
+					   {"where", r->where}, {"code", r->excerpt},
+					   {"stack", r->stack}};
+		size_t i;
+
+		for (i = 0; i < ARRAY_LEN(fields); i++) {
+			if (!fields[i][1])
+				continue;
+			buf_addf(&b, ", \"%s\": ", fields[i][0]);
+			buf_add_json_str(&b, fields[i][1]);
+		}
+	}
+	buf_adds(&b, "}\n");
+	fwrite(b.data, 1, b.len, stdout);
+	buf_release(&b);
+}
+
+int cmd_boot(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{"dir", required_argument, NULL, 'd'},
+		{"page", required_argument, NULL, 'p'},
+		{"ready", required_argument, NULL, 'r'},
+		{"timeout", required_argument, NULL, 't'},
+		{"name", required_argument, NULL, 'n'},
+		{"format", required_argument, NULL, 'f'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	struct boot_opts o = {.page = "index.html", .timeout_ms = 20000};
+	struct impact_opts io = {0};
+	enum output_format format = FORMAT_TEXT;
+	const char *name = NULL;
+	struct boot_result r;
+	struct supervisor *sv;
+	struct impact im;
+	bool have_timeout = false, have_page = false;
+	char *dir = NULL;
+	int c, ret;
+
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'd': o.dir = optarg; break;
+		case 'p': o.page = optarg; have_page = true; break;
+		case 'r': o.ready = optarg; break;
+		case 'n': name = optarg; break;
+		case 't':
+			if (parse_duration(optarg, &o.timeout_ms) < 0 || !o.timeout_ms)
+				die(EXIT_USAGE, "relgate boot: --timeout takes a duration like 20s, not "
+				    "\"%s\"", optarg);
+			have_timeout = true;
+			break;
+		case 'f':
+			format = parse_format("boot", optarg, FMT(FORMAT_TEXT) | FMT(FORMAT_JSON));
+			break;
+		case 'h':
+			fputs(usage, stdout);
+			return 0;
+		default:
+			fputs(usage, stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if ((optind < argc) == (o.dir != NULL))
+		die(EXIT_USAGE, "relgate boot: name a product or give --dir, not both or neither");
+	if (optind + 1 < argc)
+		die(EXIT_USAGE, "relgate boot: one product at a time");
+	memset(&im, 0, sizeof(im));
+	im.rootfd = -1;
+	if (optind < argc) {
+		const struct product *p;
+		size_t k;
+
+		io.config = global_opts.config;
+		if ((ret = impact_open(&im, &io)))
+			goto out;
+		p = config_product(&im.cfg, argv[optind]);
+		if (!p) {
+			error("no product is named \"%s\"%s%s", argv[optind],
+			      im.cfg.path ? " in " : "", im.cfg.path ? im.cfg.path : "");
+			ret = EXIT_USAGE;
+			goto out;
+		}
+		if (!p->artifact) {
+			error("product \"%s\" has no \"artifact\" folder to serve", p->name);
+			ret = EXIT_USAGE;
+			goto out;
+		}
+		dir = xasprintf("%s/%s", im.root, p->artifact);
+		o.dir = dir;
+		for (k = 0; k < p->nchecks; k++) {
+			if (!p->checks[k].is_boot)
+				continue;
+			if (!have_page)
+				o.page = p->checks[k].boot.page;
+			if (!o.ready)
+				o.ready = p->checks[k].boot.ready;
+			if (!have_timeout)
+				o.timeout_ms = p->checks[k].boot.timeout_ms;
+			break;
+		}
+		name = name ? name : p->name;
+	}
+	if (!name)
+		name = o.dir;
+	sv = supervisor_new();
+	if (!sv) {
+		ret = EXIT_ENV;
+		goto out;
+	}
+	ret = boot_check(sv, &o, &r);
+	if (!ret) {
+		if (format == FORMAT_JSON)
+			print_json(name, &r);
+		else
+			print_text(name, &r);
+		ret = r.passed ? 0 : EXIT_GATE;
+		boot_result_release(&r);
+	}
+	supervisor_free(sv);
+out:
+	free(dir);
+	impact_release(&im);
+	return ret;
+}

@@ -1,0 +1,347 @@
+/*
+ * relgate test: build and check products under the supervisor, with a live
+ * display on a terminal (plain lines elsewhere), a summary table, and JUnit
+ * and JSON reports that are written even when relgate is interrupted.
+ */
+#define _GNU_SOURCE
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cmd/cmd.h"
+#include "diag.h"
+#include "gate.h"
+#include "impact.h"
+#include "report.h"
+#include "term.h"
+
+static const char usage[] =
+	"usage: relgate test [PRODUCT...] [--affected (--base REF [--head REF] | --uncommitted |\n"
+	"                    --files PATH...)] [-j N] [--junit FILE] [--json FILE]\n"
+	"                    [--grace DURATION] [--logs DIR]\n"
+	"\n"
+	"Builds each product and runs its checks (relgate.json), under a supervisor\n"
+	"that ends every step on time and leaves no process behind.\n"
+	"  PRODUCT...        these products (default: all, or --affected)\n"
+	"  --affected        the products the change reaches (options of relgate affected)\n"
+	"  -j N              products in parallel (default: the number of cores)\n"
+	"  --junit FILE      JUnit XML: a testsuite per product, a testcase per step\n"
+	"  --json FILE       the results as JSON\n"
+	"  --grace DURATION  between SIGTERM and SIGKILL on a timeout (default 5s)\n"
+	"  --logs DIR        where each step's output goes (default .relgate/logs/<run>)\n"
+	"\n"
+	"exit codes: 0 every product passed, 1 a step failed or relgate was interrupted,\n"
+	"            2 usage or configuration error, 3 environment error\n";
+
+struct display {
+	bool live;
+	int drawn;        /* lines of the live block on screen */
+	size_t done, total;
+	double start;
+};
+
+static void clear_live(struct display *d)
+{
+	if (!d->live || !d->drawn)
+		return;
+	printf("\033[%dA\033[J", d->drawn);
+	d->drawn = 0;
+}
+
+static void draw_live(struct gate *g)
+{
+	static const char spin[] = "|/-\\";
+	struct display *d = g->data;
+	double now = now_ms();
+	size_t i, k;
+
+	if (!d->live)
+		return;
+	clear_live(d);
+	for (i = 0; i < g->n; i++) {
+		const struct gate_product *gp = &g->products[i];
+
+		if (!gp->started || gp->finished)
+			continue;
+		for (k = 0; k < gp->n; k++) {
+			const struct gate_step *st = &gp->steps[k];
+
+			if (!st->started || st->finished)
+				continue;
+			printf("  %s%c%s %s: %s%s %s%.1fs%s\n", term_yellow(),
+			       spin[(int)(now / 120) % 4], term_reset(), gp->p->name, st->name,
+			       st->attempts > 1 ? " (retry)" : "", term_dim(),
+			       (now - gp->start_ms) / 1e3, term_reset());
+			d->drawn++;
+		}
+	}
+	printf("  %s%zu of %zu steps done, %.1fs%s\n", term_dim(), d->done, d->total,
+	       (now - d->start) / 1e3, term_reset());
+	d->drawn++;
+	fflush(stdout);
+}
+
+static void on_progress(struct gate *g, struct gate_product *gp, struct gate_step *st, bool done)
+{
+	struct display *d = g->data;
+	struct buf msg = BUF_INIT;
+	bool ok = st->res.outcome == SV_PASSED;
+
+	clear_live(d);
+	if (!done) {
+		if (!d->live)
+			printf("%s: %s started%s\n", gp->p->name, st->name,
+			       st->attempts > 1 ? " again (retry)" : "");
+	} else {
+		d->done++;
+		gate_step_message(st, &msg);
+		printf("%s%s%s %s: %s %s(%.1fs)%s", ok ? term_green() : term_red(),
+		       ok ? "passed" : sv_outcome_name(st->res.outcome), term_reset(), gp->p->name,
+		       st->name, term_dim(), st->res.ms / 1e3, term_reset());
+		if (!ok) {
+			/* indent what the step said, so it reads as part of this line */
+			char *p = msg.data, *nl;
+
+			printf(": %.*s\n", (int)strcspn(p, "\n"), p);
+			while ((nl = strchr(p, '\n'))) {
+				p = nl + 1;
+				printf("    %.*s\n", (int)strcspn(p, "\n"), p);
+			}
+			printf("    %slog: %s%s\n", term_dim(), st->log ? st->log : "-", term_reset());
+		} else {
+			printf("\n");
+		}
+	}
+	buf_release(&msg);
+	fflush(stdout);
+	draw_live(g);
+}
+
+static void on_tick(struct gate *g)
+{
+	draw_live(g);
+}
+
+static void print_summary(const struct gate *g)
+{
+	size_t i, k, w = 7, failed = 0;
+
+	for (i = 0; i < g->n; i++)
+		if (strlen(g->products[i].p->name) > w)
+			w = strlen(g->products[i].p->name);
+	printf("\n%s%-*s  %-12s %-12s %8s%s\n", term_bold(), (int)w, "product", "step", "result",
+	       "time", term_reset());
+	for (i = 0; i < g->n; i++) {
+		const struct gate_product *gp = &g->products[i];
+
+		failed += !gp->passed;
+		if (!gp->n)
+			printf("%-*s  %-12s %-12s %8s\n", (int)w, gp->p->name, "-", "nothing to run",
+			       "");
+		for (k = 0; k < gp->n; k++) {
+			const struct gate_step *st = &gp->steps[k];
+			const char *word = st->skipped ? "skipped" : sv_outcome_name(st->res.outcome);
+			const char *color = st->skipped ? term_dim() :
+					    st->res.outcome == SV_PASSED ? term_green() : term_red();
+			char result[32];
+
+			snprintf(result, sizeof(result), "%s%s", word,
+				 st->attempts > 1 && st->res.outcome == SV_PASSED ? " (flaky)" : "");
+			printf("%-*s  %-12s %s%-12s%s %7.1fs\n", (int)w, k ? "" : gp->p->name,
+			       st->name, color, result, term_reset(), st->skipped ? 0.0 : st->res.ms / 1e3);
+		}
+	}
+	if (g->stop_signal)
+		printf("\n%sinterrupted by %s%s: every step was stopped, the reports are written\n",
+		       term_red(), strsignal(g->stop_signal), term_reset());
+	else if (failed)
+		printf("\n%s%zu of %zu products failed%s\n", term_red(), failed, g->n, term_reset());
+	else
+		printf("\n%sall %zu products passed%s\n", term_green(), g->n, term_reset());
+}
+
+static int write_report(const char *path, void (*fn)(const struct gate *, struct buf *),
+			const struct gate *g)
+{
+	struct buf b = BUF_INIT;
+	int r;
+
+	fn(g, &b);
+	r = write_file_atomic(path, b.data, b.len);
+	if (r < 0)
+		error("cannot write %s:", path);
+	buf_release(&b);
+	return r;
+}
+
+int cmd_test(int argc, char **argv)
+{
+	static struct option longopts[CHANGE_OPTIONS_COUNT + 8];
+	struct impact_opts o = {0};
+	const char *junit = NULL, *json = NULL, *logs = NULL;
+	const struct product **products = NULL;
+	int64_t grace = 5000;
+	long jobs = sysconf(_SC_NPROCESSORS_ONLN);
+	bool affected = false;
+	struct display d = {0};
+	struct gate g = {0};
+	struct impact im;
+	char self[PATH_MAX], *log_dir = NULL;
+	size_t n = 0, i;
+	ssize_t len;
+	int c, files = 0, ret;
+
+	memcpy(longopts, change_long_options, CHANGE_OPTIONS_COUNT * sizeof(*longopts));
+	longopts[CHANGE_OPTIONS_COUNT] = (struct option){"affected", no_argument, NULL, 'a'};
+	longopts[CHANGE_OPTIONS_COUNT + 1] = (struct option){"junit", required_argument, NULL, 'J'};
+	longopts[CHANGE_OPTIONS_COUNT + 2] = (struct option){"json", required_argument, NULL, 'S'};
+	longopts[CHANGE_OPTIONS_COUNT + 3] = (struct option){"grace", required_argument, NULL, 'g'};
+	longopts[CHANGE_OPTIONS_COUNT + 4] = (struct option){"logs", required_argument, NULL, 'L'};
+	longopts[CHANGE_OPTIONS_COUNT + 5] = (struct option){"jobs", required_argument, NULL, 'j'};
+	longopts[CHANGE_OPTIONS_COUNT + 6] = (struct option){"help", no_argument, NULL, 'h'};
+	o.config = global_opts.config;
+	while ((c = getopt_long(argc, argv, "+hj:", longopts, NULL)) != -1) {
+		char *end;
+
+		if (change_option(c, optarg, &o, &files))
+			continue;
+		switch (c) {
+		case 'a': affected = true; break;
+		case 'J': junit = optarg; break;
+		case 'S': json = optarg; break;
+		case 'L': logs = optarg; break;
+		case 'g':
+			if (parse_duration(optarg, &grace) < 0)
+				die(EXIT_USAGE, "relgate test: --grace takes a duration like 5s, not "
+				    "\"%s\"", optarg);
+			break;
+		case 'j':
+			jobs = strtol(optarg, &end, 10);
+			if (*end || jobs < 1 || jobs > 1024)
+				die(EXIT_USAGE, "relgate test: -j takes a number from 1 to 1024, not "
+				    "\"%s\"", optarg);
+			break;
+		case 'h':
+			fputs(usage, stdout);
+			return 0;
+		default:
+			fputs(usage, stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (affected) {
+		change_options_done("test", &o, files, argc, argv);
+		if (o.nfiles)
+			die(EXIT_USAGE, "relgate test: with --affected --files, name no products");
+	} else if (o.base || o.uncommitted || files) {
+		die(EXIT_USAGE, "relgate test: the change options need --affected");
+	}
+	ret = affected ? impact_run(&im, &o) : impact_open(&im, &o);
+	if (ret)
+		goto out_impact;
+	if (!im.cfg.path || !im.cfg.products_given) {
+		ret = error("relgate test needs relgate.json with \"products\" (%s)", im.root);
+		ret = EXIT_USAGE;
+		goto out_impact;
+	}
+	products = xcalloc(im.cfg.nproducts + 1, sizeof(*products));
+	if (affected) {
+		for (i = 0; i < im.nproducts; i++)
+			if (walk_reached(&im.walk, im.products[i].node))
+				products[n++] = im.products[i].cfg;
+	} else if (optind < argc) {
+		for (; optind < argc; optind++) {
+			const struct product *p = config_product(&im.cfg, argv[optind]);
+
+			if (!p) {
+				error("relgate test: no product is named \"%s\" in %s", argv[optind],
+				      im.cfg.path);
+				ret = EXIT_USAGE;
+			}
+			for (i = 0; p && i < n && products[i] != p; i++)
+				;
+			if (p && i == n)
+				products[n++] = p;
+		}
+		if (ret)
+			goto out_products;
+	} else {
+		for (i = 0; i < im.cfg.nproducts; i++)
+			products[n++] = &im.cfg.products[i];
+	}
+
+	len = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (len <= 0) {
+		ret = error("cannot find relgate's own binary:");
+		ret = EXIT_ENV;
+		goto out_products;
+	}
+	self[len] = '\0';
+	if (logs) {
+		log_dir = xstrdup(logs);
+	} else {
+		char stamp[32];
+		time_t t = time(NULL);
+
+		strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", gmtime(&t));
+		log_dir = xasprintf("%s/.relgate/logs/%s-%d", im.root, stamp, (int)getpid());
+	}
+	g.jobs = (int)(jobs < 1 ? 1 : jobs);
+	g.grace_ms = grace;
+	g.root = im.root;
+	g.log_dir = log_dir;
+	g.self = self;
+	g.progress = on_progress;
+	g.tick = on_tick;
+	g.data = &d;
+	if (gate_init(&g, &im.cfg, products, n) < 0) {
+		ret = EXIT_ENV;
+		goto out_gate;
+	}
+	for (i = 0; i < g.n; i++)
+		d.total += g.products[i].n;
+	d.live = term_use_color(stdout) && diag_level >= 0;
+	d.start = now_ms();
+	if (!n)
+		printf("no product to test%s\n", affected ? ": the change reaches none" : "");
+	g.sv = supervisor_new();
+	if (!g.sv) {
+		ret = EXIT_ENV;
+		goto out_gate;
+	}
+	verbose("supervisor: %s", sv_uses_cgroups(g.sv) ? "a cgroup per step" :
+		"no writable cgroup v2: processes found by marker and session");
+	gate_run(&g);
+	clear_live(&d);
+	/* the reports come before anything that could still fail */
+	if (junit && write_report(junit, report_junit, &g) < 0)
+		ret = EXIT_ENV;
+	if (json && write_report(json, report_json, &g) < 0)
+		ret = EXIT_ENV;
+	if (getenv("GITHUB_STEP_SUMMARY") && *getenv("GITHUB_STEP_SUMMARY")) {
+		struct buf md = BUF_INIT;
+
+		report_markdown(&g, &md);
+		if (append_file(getenv("GITHUB_STEP_SUMMARY"), md.data, md.len) < 0)
+			warn("cannot append to GITHUB_STEP_SUMMARY:");
+		buf_release(&md);
+	}
+	if (n)
+		print_summary(&g);
+	if (!ret)
+		ret = gate_passed(&g) ? 0 : EXIT_GATE;
+	supervisor_free(g.sv);
+out_gate:
+	gate_release(&g);
+	free(log_dir);
+out_products:
+	free(products);
+out_impact:
+	impact_release(&im);
+	return ret;
+}
