@@ -305,11 +305,23 @@ bool gate_passed(const struct gate *g)
 void gate_step_message(const struct gate_step *st, struct buf *out)
 {
 	const struct buf *t = &st->res.tail;
-	const char *end = t->data + t->len, *p = end;
+	const char *end = t->data + t->len, *p = end, *failed;
 	int lines = 0;
 
 	if (st->skipped) {
 		buf_addf(out, "skipped: %s", st->skip_reason);
+		return;
+	}
+	/* a boot check says what failed in a few lines: those, not its exit code */
+	if (st->kind == GATE_BOOT && st->res.outcome == SV_FAILED &&
+	    (failed = strstr(t->data, ": boot failed: "))) {
+		const char *stack = strstr(failed, "\n  stack:");
+		const char *stop = stack ? stack : end;
+
+		failed += strlen(": boot failed: ");
+		buf_add(out, failed, (size_t)(stop - failed));
+		while (out->len && (out->data[out->len - 1] == '\n' || out->data[out->len - 1] == ' '))
+			out->data[--out->len] = '\0';
 		return;
 	}
 	sv_describe(&st->spec, &st->res, out);

@@ -26,8 +26,9 @@
 #                              package "//", which `turbo ls` never lists:
 #                              nothing. Except files named by
 #                              turbo.json's "globalDependencies": all.
-#   root package.json          the same: nothing (scripts, devDependencies,
-#                              packageManager alike). But when the root
+#   root package.json          the same: nothing (scripts, engines,
+#                              packageManager, devDependencies while the
+#                              lockfile stays the same). But when the root
 #                              package.json depends on a workspace package,
 #                              a change in that package (or in anything it
 #                              depends on) selects every package.
@@ -36,9 +37,12 @@
 #                              their transitive closure) differ, plus their
 #                              dependents. A reformat, an integrity-only
 #                              change or an entry no package uses: nothing.
-#                              Every package when the lockfile cannot be
-#                              compared (deleted; or, seen here, a v3 root
-#                              entry "" without "version").
+#                              Every package when an external dependency of
+#                              the root package.json resolves differently
+#                              (the root's externals count for everyone),
+#                              and when the lockfile cannot be compared
+#                              (seen when it is deleted; by turbo's source
+#                              also when it cannot be parsed).
 #   turbo.json                 every package.
 #   deleted package            nothing (its files belong to no package at
 #                              HEAD).
@@ -56,7 +60,8 @@
 # root package's dependencies on workspace packages, peer-only edges
 # (relgate counts a dependency of any kind; bench/gen.js always pairs a peer
 # dependency with a devDependency, as packages usually do), integrity-only
-# lockfile changes, a lockfile that cannot be compared.
+# lockfile changes, the root package.json's external dependencies in the
+# lockfile, a lockfile that cannot be compared.
 
 . "$(dirname "$0")/test-lib.sh"
 
@@ -72,6 +77,7 @@ missing_peer() {
 }
 
 command -v node >/dev/null 2>&1 || missing_peer "node is not installed"
+# shellcheck disable=SC2034 # TURBO_BIN is read by peers.sh
 TURBO_BIN=$(find_turbo) || missing_peer "turbo is not installed: run npm ci --prefix bench"
 [ -x "$RELGATE" ] || missing_peer "relgate is not built ($RELGATE): run make"
 peers_env
@@ -112,7 +118,7 @@ set_dep() { # DIR KIND NAME VERSION
 }
 
 append() { # FILE: a harmless change to a source file
-	printf '\nexport const touched%s = %s;\n' "$RANDOM" "$RANDOM" >>"$1"
+	printf '\nexport const touched%s = 1;\n' "$(wc -l <"$1")" >>"$1"
 }
 
 nth_source() { # DIR N: the Nth tracked source file of a package
@@ -174,7 +180,7 @@ root_other_files() {
 }
 
 root_package_json() {
-	json_edit 'j.scripts = { lint: "echo lint" }; j.devDependencies = { "left-pad": "^1.3.0" };' package.json
+	json_edit 'j.scripts = { lint: "echo lint" }; j.engines = { node: ">=18" };' package.json
 }
 
 # Bumps the version an external package resolves to (same major and minor).

@@ -100,9 +100,9 @@ static void on_progress(struct gate *g, struct gate_product *gp, struct gate_ste
 	} else {
 		d->done++;
 		gate_step_message(st, &msg);
-		printf("%s%s%s %s: %s %s(%.1fs)%s", ok ? term_green() : term_red(),
-		       ok ? "passed" : sv_outcome_name(st->res.outcome), term_reset(), gp->p->name,
-		       st->name, term_dim(), st->res.ms / 1e3, term_reset());
+		printf("%s: %s %s%s%s %s(%.1fs)%s", gp->p->name, st->name,
+		       ok ? term_green() : term_red(), ok ? "passed" : sv_outcome_name(st->res.outcome),
+		       term_reset(), term_dim(), st->res.ms / 1e3, term_reset());
 		if (!ok) {
 			/* indent what the step said, so it reads as part of this line */
 			char *p = msg.data, *nl;
