@@ -39,4 +39,17 @@ stage "4. For machines (JSON), and the whole workspace at package level"
 run relgate affected --base before --head incident --format json
 run relgate affected --base before --head incident --packages
 
+stage "5. The gate: build and check what the change releases, in a real browser"
+echo "${d}Each product builds, then runs its checks under a supervisor that ends every step on"
+echo "time; the boot check opens the built page in headless chromium.$r"
+set +e
+run relgate test --affected --base before --head incident --junit "$work/junit.xml" --json "$work/gate.json"
+gate=$?
+set -e
+echo
+echo "${d}relgate test ended with exit code $gate: the distributor's minified bundle throws"
+echo "during start-up, before its error reporting exists. The gate says no, with the error,"
+echo "the place in the bundle, and the code there. The portal was not built at all.$r"
+echo "${d}JUnit report for the CI: ${work#"$top"/}/junit.xml$r"
+
 printf '\n%sThe demo copy stays in %s.%s\n' "$d" "${suite#"$top"/}" "$r"

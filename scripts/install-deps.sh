@@ -3,9 +3,9 @@
 # benchmarks lack on a Debian 12 machine, and nothing it already has.
 #
 #   build  the C compiler and the libraries relgate links with
-#   test   build + what the tests run: cmocka, prove, git, jq, node/npm,
+#   test   build + what the tests run: cmocka, prove, git, jq, node/npm, chromium,
 #          clang (sanitizers, fuzzing), the example's and the peers' npm packages
-#   demo   build + node/npm and the example workspace's npm packages
+#   demo   build + node/npm, chromium and the example workspace's npm packages
 #   bench  test + the peers' npm packages
 #
 # Debian packages need root (or sudo); without either it says what to install.
@@ -15,8 +15,8 @@ group=${1:-build}
 top=$(cd "$(dirname "$0")/.." && pwd)
 
 build_pkgs="gcc make pkg-config libgit2-dev libjansson-dev libyaml-dev libssl-dev libmicrohttpd-dev"
-test_pkgs="$build_pkgs libcmocka-dev perl git jq nodejs npm clang libclang-rt-14-dev"
-demo_pkgs="$build_pkgs git nodejs npm"
+test_pkgs="$build_pkgs libcmocka-dev perl git jq nodejs npm clang libclang-rt-14-dev chromium"
+demo_pkgs="$build_pkgs git nodejs npm chromium"
 bench_pkgs="$test_pkgs"
 
 case $group in

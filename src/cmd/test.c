@@ -86,6 +86,18 @@ static void draw_live(struct gate *g)
 	fflush(stdout);
 }
 
+/* A path as the user would type it: relative to the current folder when inside it. */
+static const char *shown_path(const char *path)
+{
+	static char cwd[PATH_MAX];
+	size_t n;
+
+	if (!cwd[0] && !getcwd(cwd, sizeof(cwd)))
+		return path;
+	n = strlen(cwd);
+	return !strncmp(path, cwd, n) && path[n] == '/' ? path + n + 1 : path;
+}
+
 static void on_progress(struct gate *g, struct gate_product *gp, struct gate_step *st, bool done)
 {
 	struct display *d = g->data;
@@ -112,7 +124,8 @@ static void on_progress(struct gate *g, struct gate_product *gp, struct gate_ste
 				p = nl + 1;
 				printf("    %.*s\n", (int)strcspn(p, "\n"), p);
 			}
-			printf("    %slog: %s%s\n", term_dim(), st->log ? st->log : "-", term_reset());
+			printf("    %slog: %s%s\n", term_dim(), st->log ? shown_path(st->log) : "-",
+			       term_reset());
 		} else {
 			printf("\n");
 		}
