@@ -35,7 +35,7 @@ CORE_OBJ = $(CORE:%=$(O)/%.o)
 CMD_OBJ = $(CMDS:%=$(O)/cmd/%.o)
 OBJ = $(CORE_OBJ) $(CMD_OBJ) $(O)/main.o
 
-UNIT = test-scan test-glob test-resolve test-util test-jsonfile
+UNIT = $(notdir $(basename $(wildcard tests/unit/test-*.c)))
 UNIT_BIN = $(UNIT:%=$(O)/tests/%)
 
 all: relgate

@@ -8,6 +8,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <jansson.h>
 #include <limits.h>
 #include <sys/stat.h>
 #include <pthread.h>
@@ -359,10 +360,21 @@ static int add_lockfile_edges(struct impact *im)
 			graph_add_edge(&im->g, im->file_node[tf - im->tree.files], im->products[i].node,
 				       EDGE_WORKSPACE, 0, im->lock.reason);
 	} else {
-		for (i = 0; i < im->lock.n; i++)
-			graph_add_edge(&im->g, im->file_node[tf - im->tree.files],
-				       (uint32_t)im->lock.hits[i].pkg->node, EDGE_LOCKFILE, 0,
-				       im->lock.hits[i].detail);
+		for (i = 0; i < im->lock.n; i++) {
+			struct lockfile_hit *h = &im->lock.hits[i];
+			size_t k;
+
+			if (!h->pkg->is_root) {
+				graph_add_edge(&im->g, im->file_node[tf - im->tree.files],
+					       (uint32_t)h->pkg->node, EDGE_LOCKFILE, 0, h->detail);
+				continue;
+			}
+			/* the root's own dependencies are the build tools of every product */
+			h->root_reason = xasprintf("%s: the root's dependencies: %s", name, h->detail);
+			for (k = 0; k < im->nproducts; k++)
+				graph_add_edge(&im->g, im->file_node[tf - im->tree.files],
+					       im->products[k].node, EDGE_WORKSPACE, 0, h->root_reason);
+		}
 	}
 out:
 	free(old_label);
@@ -372,19 +384,76 @@ out:
 	return ret;
 }
 
-const char impact_root_manifest_reason[] = "the workspace's root package.json";
+/* Fields of the root package.json that say nothing about how products build. */
+static const char *const metadata_fields[] = {
+	"name", "version", "description", "keywords", "author", "contributors", "maintainers",
+	"license", "homepage", "bugs", "repository", "funding", "private", "publishConfig",
+};
 
-/* The root package.json is the workspace's manifest: a change reaches every product. */
+static json_t *manifest_side(struct impact *im, const char *path, bool after)
+{
+	struct buf text = BUF_INIT;
+	json_t *v = NULL;
+
+	if (changes_read_side(&im->changes, im->repo, im->prefix, im->rootfd, path, after, &text,
+			      16 << 20) == 0)
+		v = json_loadb(text.data, text.len, 0, NULL);
+	buf_release(&text);
+	return v;
+}
+
+/*
+ * The root package.json is the workspace's manifest: its scripts, its
+ * dependencies (the build tools), its workspaces reach every product.  Only
+ * its metadata (name, version, description, ...) does not.  Like the
+ * lockfile, this depends on the change, so it is not part of the snapshot.
+ */
 static void add_root_manifest_edges(struct impact *im)
 {
 	const struct tree_file *tf = tree_find(&im->tree, "package.json");
+	json_t *old, *new;
+	struct buf why = BUF_INIT;
+	const char *key;
+	json_t *v;
 	size_t i;
 
-	if (!tf)
+	if (!tf || !im->have_changes)
 		return;
-	for (i = 0; i < im->nproducts; i++)
-		graph_add_edge(&im->g, im->file_node[tf - im->tree.files], im->products[i].node,
-			       EDGE_WORKSPACE, 0, impact_root_manifest_reason);
+	for (i = 0; i < im->changes.n; i++)
+		if (!strcmp(im->changes.v[i].path, "package.json"))
+			break;
+	if (i == im->changes.n)
+		return;
+	old = manifest_side(im, "package.json", false);
+	new = manifest_side(im, "package.json", true);
+	if (json_is_object(old) && json_is_object(new)) {
+		for (i = 0; i < ARRAY_LEN(metadata_fields); i++) {
+			json_object_del(old, metadata_fields[i]);
+			json_object_del(new, metadata_fields[i]);
+		}
+		json_object_foreach(new, key, v)
+			if (!json_equal(v, json_object_get(old, key)))
+				buf_addf(&why, "%s%s", why.len ? ", " : "", key);
+		json_object_foreach(old, key, v)
+			if (!json_object_get(new, key))
+				buf_addf(&why, "%s%s", why.len ? ", " : "", key);
+		if (why.len)
+			buf_adds(&why, " changed");
+	} else {
+		buf_adds(&why, "no earlier version to compare with");
+	}
+	if (why.len) {
+		char *reason = xasprintf("the workspace's root package.json: %s", why.data);
+		const char *detail = arena_strdup(&im->arena, reason);
+
+		free(reason);
+		for (i = 0; i < im->nproducts; i++)
+			graph_add_edge(&im->g, im->file_node[tf - im->tree.files], im->products[i].node,
+				       EDGE_WORKSPACE, 0, detail);
+	}
+	json_decref(old);
+	json_decref(new);
+	buf_release(&why);
 }
 
 /* ---- imports ---- */
@@ -666,7 +735,7 @@ static int build_graph(struct impact *im, const struct impact_opts *o)
 	if (o->no_cache) {
 		cache_disable(&im->cache);
 	} else {
-		char *path = xasprintf("%s/.relgate/cache/facts-v1", im->root);
+		char *path = xasprintf("%s/.relgate/cache/facts-v2", im->root);
 
 		cache_open(&im->cache, path);
 		free(path);
@@ -680,7 +749,6 @@ static int build_graph(struct impact *im, const struct impact_opts *o)
 	t0 = now_ms();
 	impact_add_nodes(im);
 	add_structure_edges(im);
-	add_root_manifest_edges(im);
 	if (!o->no_imports && (r = add_import_edges(im)))
 		return r;
 	im->stats.ms_scan = now_ms() - t0;
@@ -775,6 +843,7 @@ int impact_run(struct impact *im, const struct impact_opts *o)
 	}
 	free(snap_path);
 	im->stats.files = im->tree.n;
+	add_root_manifest_edges(im);
 	if ((r = add_lockfile_edges(im)))
 		return r;
 

@@ -67,9 +67,6 @@ struct impact {
 	char *snapshot_data;         /* the loaded snapshot, whose strings the graph uses */
 };
 
-/* The reason on the edges from the root package.json to every product. */
-extern const char impact_root_manifest_reason[];
-
 /* Make the graph's nodes from the files, packages and products, in a fixed order. */
 void impact_add_nodes(struct impact *im);
 

@@ -289,8 +289,10 @@ void lockfile_diff_release(struct lockfile_diff *d)
 {
 	size_t i;
 
-	for (i = 0; i < d->n; i++)
+	for (i = 0; i < d->n; i++) {
 		free(d->hits[i].detail);
+		free(d->hits[i].root_reason);
+	}
 	free(d->hits);
 	free(d->reason);
 	memset(d, 0, sizeof(*d));

@@ -22,6 +22,7 @@
 struct lockfile_hit {
 	const struct package *pkg;
 	char *detail;   /* "left-pad 1.2.0 -> 1.3.0", "+ is-number 7.0.0" */
+	char *root_reason;  /* for the root package: the reason every product gets */
 };
 
 struct lockfile_diff {

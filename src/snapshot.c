@@ -73,6 +73,8 @@ void snapshot_save(const struct impact *im, const char *path, const unsigned cha
 	for (i = 0; i < im->g.nedges; i++) {
 		const struct gedge *e = &im->g.edges[i];
 
+		if (e->detail)
+			BUG("an edge of the head's graph carries a detail: it belongs to the change");
 		put32(&b, e->from);
 		put32(&b, e->to);
 		buf_addc(&b, (char)e->kind);
@@ -216,8 +218,7 @@ static bool parse_edges(struct impact *im, struct reader *r)
 			r->bad = true;
 			break;
 		}
-		graph_add_edge(&im->g, from, to, (enum edge_kind)kind, sub,
-			       kind == EDGE_WORKSPACE ? impact_root_manifest_reason : NULL);
+		graph_add_edge(&im->g, from, to, (enum edge_kind)kind, sub, NULL);
 	}
 	return !r->bad && r->p == r->end;
 }
