@@ -257,12 +257,14 @@ esac
 turbo_pkg=$(basename "$(dirname "$(dirname "$(dirname "$TURBO_BIN")")")")/$(basename "$(dirname "$(dirname "$TURBO_BIN")")")
 turbo_pkg=${turbo_pkg#node_modules/}
 
-# Whatever follows "## Supervisor" in the old report is kept.
-supervisor=
-if [ -f "$RESULTS" ] && grep -q '^## Supervisor' "$RESULTS"; then
-	supervisor=$(sed -n '/^## Supervisor/,$p' "$RESULTS")
+# The supervisor's section: measured now, unless only the peers are timed.
+supervisor="## Supervisor
+
+Not measured in this run (./relgate was not built)."
+if [ "$HAVE_RELGATE" = 1 ]; then
+	echo "bench: the supervisor and the boot check" >&2
+	supervisor=$(bash "$BENCH_DIR/supervise.sh") || die "bench/supervise.sh failed"
 fi
-supervisor=${supervisor:-"## Supervisor"}
 
 {
 	cat <<EOF

@@ -438,16 +438,16 @@ static void cdp_message(struct cdp *c, struct boot_result *r, const char *text, 
 		const char *m = json_string_value(json_object_get(json_object_get(msg, "error"),
 								  "message"));
 
-		if (id == c->create_id || id == c->attach_id || id == c->navigate_id)
+		if (id == c->create_id || id == c->attach_id || id == c->navigate_id)  /* id != 0 here */
 			fail(r, "browser", m ? m : "the browser refused a request");
-	} else if (id == c->create_id) {
+	} else if (id && id == c->create_id) {
 		const char *target = json_string_value(json_object_get(result, "targetId"));
 
 		if (target)
 			c->attach_id = cdp_send(c, "Target.attachToTarget",
 						json_pack("{s:s, s:b}", "targetId", target, "flatten", 1),
 						false);
-	} else if (id == c->attach_id) {
+	} else if (id && id == c->attach_id) {
 		const char *session = json_string_value(json_object_get(result, "sessionId"));
 
 		if (session) {
@@ -455,21 +455,24 @@ static void cdp_message(struct cdp *c, struct boot_result *r, const char *text, 
 			cdp_send(c, "Runtime.enable", NULL, true);
 			cdp_send(c, "Log.enable", NULL, true);
 			cdp_send(c, "Page.enable", NULL, true);
+			verbose("boot: navigating at %.0f ms", now_ms());
 			c->navigate_id = cdp_send(c, "Page.navigate",
 						  json_pack("{s:s}", "url", page_url), true);
 		}
-	} else if (id == c->navigate_id) {
+	} else if (id && id == c->navigate_id) {
 		const char *e = json_string_value(json_object_get(result, "errorText"));
 
+		verbose("boot: navigation answered at %.0f ms", now_ms());
 		if (e && *e)
 			fail(r, "navigation", e);
 	} else if (id && id == c->eval_id) {
 		json_t *v = json_object_get(json_object_get(result, "result"), "value");
 
 		c->eval_id = 0;
+		verbose("boot: ready is %s at %.0f ms", json_is_true(v) ? "true" : "false", now_ms());
 		if (json_is_true(v))
 			c->ready = true;
-	} else if (method) {
+	} else if (!id && method) {
 		json_t *params = json_object_get(msg, "params");
 
 		if (!strcmp(method, "Runtime.exceptionThrown"))
@@ -479,6 +482,7 @@ static void cdp_message(struct cdp *c, struct boot_result *r, const char *text, 
 		else if (!strcmp(method, "Log.entryAdded"))
 			on_log(r, params);
 		else if (!strcmp(method, "Page.loadEventFired") && !c->loaded) {
+			verbose("boot: load event at %.0f ms", now_ms());
 			c->loaded = true;
 			c->loaded_at = now_ms();
 		}
@@ -569,7 +573,7 @@ int boot_check(struct supervisor *sv, const struct boot_opts *o, struct boot_res
 			chromium, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
 			"--disable-background-networking", "--disable-component-update",
 			"--disable-sync", "--disable-dev-shm-usage", "--no-default-browser-check",
-			"--disable-extensions", "--mute-audio", "--remote-debugging-pipe",
+			"--disable-extensions", "--mute-audio", "--no-proxy-server", "--remote-debugging-pipe",
 			arg_profile, "about:blank", NULL,
 		};
 

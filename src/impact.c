@@ -28,45 +28,42 @@
 #define SOURCE_MAX_BYTES ((size_t)256 << 20)
 #define LOCKFILE_MAX_BYTES ((size_t)512 << 20)
 
+/*
+ * Find the workspace and read relgate.json.  A broken relgate.json is
+ * noted in im->config_broken rather than returned, so that impact_run can
+ * still check its products against the workspace and report every error of
+ * the file in one run; impact_open returns it at once.
+ */
 static int open_workspace(struct impact *im, const struct impact_opts *o)
 {
-	char *cwd = getcwd(NULL, 0);
+	char *cwd = getcwd(NULL, 0), *cfgpath = NULL;
 
 	if (!cwd) {
 		error("cannot tell the current folder:");
 		return EXIT_ENV;
 	}
-	if (o->config) {
-		if (config_load(&im->cfg, o->config) < 0) {
-			free(cwd);
-			return EXIT_USAGE;
-		}
-		im->root = realpath(im->cfg.root, NULL);
-	} else {
-		char *cfgpath;
-
-		im->root = workspace_find_root(cwd);
-		if (!im->root) {
-			error("cannot resolve the folder %s:", cwd);
-			free(cwd);
-			return EXIT_ENV;
-		}
-		cfgpath = xasprintf("%s/relgate.json", im->root);
-		if (access(cfgpath, F_OK) == 0) {
-			if (config_load(&im->cfg, cfgpath) < 0) {
-				free(cfgpath);
-				free(cwd);
-				return EXIT_USAGE;
-			}
-		} else {
-			config_defaults(&im->cfg);
-		}
-		free(cfgpath);
+	/* the workspace is found from where relgate runs; --config only names the file */
+	im->root = workspace_find_root(cwd);
+	if (!im->root) {
+		error("cannot resolve the folder %s:", cwd);
+		free(cwd);
+		return EXIT_ENV;
 	}
 	free(cwd);
-	if (!im->root) {
-		error("cannot resolve the workspace folder:");
-		return EXIT_ENV;
+	if (o->config) {
+		cfgpath = xstrdup(o->config);
+	} else {
+		cfgpath = xasprintf("%s/relgate.json", im->root);
+		if (access(cfgpath, F_OK) < 0) {
+			free(cfgpath);
+			cfgpath = NULL;
+		}
+	}
+	if (cfgpath) {
+		im->config_broken = config_load(&im->cfg, cfgpath) < 0;
+		free(cfgpath);
+	} else {
+		config_defaults(&im->cfg);
 	}
 	im->rootfd = open(im->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (im->rootfd < 0) {
@@ -327,10 +324,8 @@ static int add_lockfile_edges(struct impact *im)
 	tf = tree_find(&im->tree, name);
 	if (!tf)
 		BUG("changed lockfile %s has no node", name);
-	old_label = xasprintf("%s (at %.12s)", name, *im->changes.base_hex ? im->changes.base_hex
-									  : "HEAD");
-	new_label = *im->changes.head_hex ? xasprintf("%s (at %.12s)", name, im->changes.head_hex)
-					  : xstrdup(name);
+	old_label = xasprintf("as of %.12s", *im->changes.base_hex ? im->changes.base_hex : "HEAD");
+	new_label = *im->changes.head_hex ? xasprintf("as of %.12s", im->changes.head_hex) : NULL;
 	r_old = changes_read_side(&im->changes, im->repo, im->prefix, im->rootfd, name, false, &old,
 				  LOCKFILE_MAX_BYTES);
 	r_new = changes_read_side(&im->changes, im->repo, im->prefix, im->rootfd, name, true, &new,
@@ -742,8 +737,8 @@ static int build_graph(struct impact *im, const struct impact_opts *o)
 	}
 	if (workspace_load(&im->ws, &im->tree, &im->cache, &im->arena) < 0)
 		return EXIT_USAGE;
-	if ((r = list_products(im)))
-		return r;
+	if ((r = list_products(im)) || im->config_broken)
+		return r ? r : EXIT_USAGE;
 	im->stats.ms_workspace = now_ms() - t0;
 
 	t0 = now_ms();
@@ -763,7 +758,8 @@ static bool snapshot_usable(const struct impact *im, const struct impact_opts *o
 {
 	size_t i;
 
-	if (o->no_cache || !im->have_changes || im->changes.mode != CHANGES_RANGE)
+	if (o->no_cache || im->config_broken || !im->have_changes ||
+	    im->changes.mode != CHANGES_RANGE)
 		return false;
 	for (i = 0; i < im->changes.n; i++)
 		if (im->changes.v[i].status == CHANGE_DELETED || im->changes.v[i].old_path)
@@ -800,9 +796,12 @@ static void snapshot_key(const struct impact *im, const struct impact_opts *o,
 
 int impact_open(struct impact *im, const struct impact_opts *o)
 {
+	int r;
+
 	memset(im, 0, sizeof(*im));
 	im->rootfd = -1;
-	return open_workspace(im, o);
+	r = open_workspace(im, o);
+	return r ? r : im->config_broken ? EXIT_USAGE : 0;
 }
 
 int impact_run(struct impact *im, const struct impact_opts *o)

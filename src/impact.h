@@ -65,6 +65,7 @@ struct impact {
 	struct walk walk;
 	struct impact_stats stats;
 	char *snapshot_data;         /* the loaded snapshot, whose strings the graph uses */
+	bool config_broken;          /* relgate.json had errors (already printed) */
 };
 
 /* Make the graph's nodes from the files, packages and products, in a fixed order. */

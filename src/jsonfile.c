@@ -14,18 +14,61 @@
 #include "jsonfile.h"
 #include "util.h"
 
-json_t *jsonfile_parse(const char *name, const char *text, size_t len, size_t flags)
+/*
+ * Where a syntax error starts.  jansson reports the position after the
+ * token it choked on; its message names the token ("near '\"version\"'"),
+ * so the start is the last place that token appears up to that position.
+ */
+static void error_start(const char *text, size_t len, const json_error_t *err, int *line,
+			int *col)
+{
+	const char *near = strstr(err->text, "near '"), *p, *end, *start = NULL;
+	size_t pos = err->position > 0 && (size_t)err->position <= len ? (size_t)err->position : len;
+	int l = 1, c = 1;
+
+	*line = err->line > 0 ? err->line : 1;
+	*col = err->column > 0 ? err->column : 1;
+	if (!near)
+		return;
+	near += 6;
+	end = strrchr(near, '\'');
+	if (!end || end == near)
+		return;
+	for (p = text; p + (end - near) <= text + pos; p++)
+		if (!memcmp(p, near, (size_t)(end - near)))
+			start = p;
+	if (!start)
+		return;
+	for (p = text; p < start; p++) {
+		if (*p == '\n') {
+			l++;
+			c = 1;
+		} else if ((*p & 0xc0) != 0x80) {
+			c++;
+		}
+	}
+	*line = l;
+	*col = c;
+}
+
+json_t *jsonfile_parse_note(const char *name, const char *note, const char *text, size_t len,
+			    size_t flags)
 {
 	json_error_t err;
 	json_t *v = json_loadb(text, len, flags, &err);
+	int line, col;
 
 	if (!v) {
-		if (err.line > 0)
-			error("%s:%d:%d: %s", name, err.line, err.column, err.text);
-		else
-			error("%s: %s", name, err.text);
+		error_start(text, len, &err, &line, &col);
+		error("%s:%d:%d: %s%s%s%s", name, line, col, err.text, note ? " (" : "",
+		      note ? note : "", note ? ")" : "");
 	}
 	return v;
+}
+
+json_t *jsonfile_parse(const char *name, const char *text, size_t len, size_t flags)
+{
+	return jsonfile_parse_note(name, NULL, text, len, flags);
 }
 
 void jsonfile_strip_jsonc(char *text, size_t len)

@@ -40,6 +40,9 @@ struct jdoc {
  * and returns NULL.  Flags are jansson's decoding flags.
  */
 json_t *jsonfile_parse(const char *name, const char *text, size_t len, size_t flags);
+/* The same, with a note after the position: "package-lock.json:4:3: ... (as of 1a2b3c)". */
+json_t *jsonfile_parse_note(const char *name, const char *note, const char *text, size_t len,
+			    size_t flags);
 
 /*
  * Turn JSON with comments and trailing commas (tsconfig.json's dialect)

@@ -201,17 +201,21 @@ static char *closure_diff(struct strmap *old, struct strmap *new)
 }
 
 /* Parse one side; sets *fallback with a reason when it is not v2/v3. */
-static int load_side(struct side *s, const char *label, const char *text, size_t len,
-		     char **fallback)
+static int load_side(struct side *s, const char *name, const char *note, const char *text,
+		     size_t len, char **fallback)
 {
 	json_t *version;
+	char *label;
 
 	memset(s, 0, sizeof(*s));
 	if (!text)
 		return 0;
-	s->root = jsonfile_parse(label, text, len, 0);
-	if (!s->root)
+	s->root = jsonfile_parse_note(name, note, text, len, 0);
+	label = note ? xasprintf("%s (%s)", name, note) : xstrdup(name);
+	if (!s->root) {
+		free(label);
 		return -1;
+	}
 	version = json_object_get(s->root, "lockfileVersion");
 	if (!json_is_integer(version) || json_integer_value(version) < 2) {
 		if (!*fallback)
@@ -226,11 +230,12 @@ static int load_side(struct side *s, const char *label, const char *text, size_t
 			*fallback = xasprintf("%s has no \"packages\" object", label);
 		s->packages = NULL;
 	}
+	free(label);
 	return 0;
 }
 
-int lockfile_diff(const char *name, const char *old_name, const char *old_text, size_t old_len,
-		  const char *new_name, const char *new_text, size_t new_len,
+int lockfile_diff(const char *name, const char *old_note, const char *old_text, size_t old_len,
+		  const char *new_note, const char *new_text, size_t new_len,
 		  const struct workspace *ws, struct lockfile_diff *out)
 {
 	struct side old, new;
@@ -245,9 +250,9 @@ int lockfile_diff(const char *name, const char *old_name, const char *old_text, 
 					"package", name);
 		return 0;
 	}
-	if (load_side(&old, old_name, old_text, old_len, &fallback) < 0)
+	if (load_side(&old, name, old_note, old_text, old_len, &fallback) < 0)
 		return -1;
-	if (load_side(&new, new_name, new_text, new_len, &fallback) < 0)
+	if (load_side(&new, name, new_note, new_text, new_len, &fallback) < 0)
 		goto out;
 	if (fallback || (!old.packages && !new.packages)) {
 		out->all = true;

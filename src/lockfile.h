@@ -33,12 +33,13 @@ struct lockfile_diff {
 };
 
 /*
- * Compare two versions of the lockfile called name (either may be NULL for
- * "absent").  old_name and new_name label them in error messages.  Returns
- * 0, or -1 after an error message (invalid JSON: file:line:col).
+ * Compare two versions of the lockfile called name (either text may be NULL
+ * for "absent").  old_note and new_note (may be NULL) follow file:line:col
+ * in error messages, to say which version: "as of 1a2b3c".  Returns 0, or
+ * -1 after an error message (invalid JSON: file:line:col).
  */
-int lockfile_diff(const char *name, const char *old_name, const char *old_text, size_t old_len,
-		  const char *new_name, const char *new_text, size_t new_len,
+int lockfile_diff(const char *name, const char *old_note, const char *old_text, size_t old_len,
+		  const char *new_note, const char *new_text, size_t new_len,
 		  const struct workspace *ws, struct lockfile_diff *out);
 
 void lockfile_diff_release(struct lockfile_diff *d);

@@ -1,0 +1,401 @@
+#!/bin/sh
+#
+# t0004: package-lock.json changes are read per package: only the packages
+# whose resolved external dependencies changed (directly, or through other
+# external packages) are affected, with the version change in the chain.
+# Lockfiles that cannot be read that way (v1, pnpm-lock.yaml) affect every
+# product, and say so.
+
+. "$(dirname "$0")/test-lib.sh"
+. "$SRCDIR/tests/lib-fixtures.sh"
+
+# A package-lock.json v3 for the workspace below:
+# lock3 NAME LEFT_PAD_VERSION NESTED_LEFT_PAD_VERSION OTHER_INTEGRITY
+lock3() {
+	cat <<-EOF
+	{
+	  "name": "$1",
+	  "version": "1.0.0",
+	  "lockfileVersion": 3,
+	  "requires": true,
+	  "packages": {
+	    "": {
+	      "name": "$1",
+	      "version": "1.0.0",
+	      "workspaces": ["packages/*"]
+	    },
+	    "node_modules/a": {"resolved": "packages/a", "link": true},
+	    "node_modules/b": {"resolved": "packages/b", "link": true},
+	    "node_modules/c": {"resolved": "packages/c", "link": true},
+	    "node_modules/d": {"resolved": "packages/d", "link": true},
+	    "node_modules/e": {"resolved": "packages/e", "link": true},
+	    "node_modules/left-pad": {
+	      "version": "$2",
+	      "resolved": "https://registry.npmjs.org/left-pad/-/left-pad-$2.tgz",
+	      "integrity": "sha512-leftpad$2"
+	    },
+	    "node_modules/uses-pad": {
+	      "version": "2.0.0",
+	      "resolved": "https://registry.npmjs.org/uses-pad/-/uses-pad-2.0.0.tgz",
+	      "integrity": "sha512-usespad200",
+	      "dependencies": {"left-pad": "^1.0.0"}
+	    },
+	    "node_modules/other": {
+	      "version": "1.0.0",
+	      "resolved": "https://registry.npmjs.org/other/-/other-1.0.0.tgz",
+	      "integrity": "$4"
+	    },
+	    "packages/a": {
+	      "name": "a",
+	      "version": "1.0.0",
+	      "dependencies": {"left-pad": "^1.0.0"}
+	    },
+	    "packages/b": {
+	      "name": "b",
+	      "version": "1.0.0",
+	      "dependencies": {"a": "*"}
+	    },
+	    "packages/c": {
+	      "name": "c",
+	      "version": "1.0.0",
+	      "dependencies": {"uses-pad": "^2.0.0"}
+	    },
+	    "packages/d": {
+	      "name": "d",
+	      "version": "1.0.0",
+	      "dependencies": {"other": "^1.0.0"}
+	    },
+	    "packages/e": {
+	      "name": "e",
+	      "version": "1.0.0",
+	      "dependencies": {"left-pad": "^0.9.0"}
+	    },
+	    "packages/e/node_modules/left-pad": {
+	      "version": "$3",
+	      "resolved": "https://registry.npmjs.org/left-pad/-/left-pad-$3.tgz",
+	      "integrity": "sha512-leftpad$3"
+	    }
+	  }
+	}
+	EOF
+}
+
+# The manifests that go with it.
+lock_workspace() {
+	write_file packages/a/package.json <<-\EOF &&
+	{"name": "a", "version": "1.0.0", "dependencies": {"left-pad": "^1.0.0"}}
+	EOF
+	write_file packages/b/package.json <<-\EOF &&
+	{"name": "b", "version": "1.0.0", "dependencies": {"a": "*"}}
+	EOF
+	write_file packages/c/package.json <<-\EOF &&
+	{"name": "c", "version": "1.0.0", "dependencies": {"uses-pad": "^2.0.0"}}
+	EOF
+	write_file packages/d/package.json <<-\EOF &&
+	{"name": "d", "version": "1.0.0", "dependencies": {"other": "^1.0.0"}}
+	EOF
+	write_file packages/e/package.json <<-\EOF &&
+	{"name": "e", "version": "1.0.0", "dependencies": {"left-pad": "^0.9.0"}}
+	EOF
+	for p in a b c d e; do
+		echo "export const $p = 1;" >packages/$p/index.js || return 1
+	done &&
+	make_workspace
+}
+
+test_expect_success 'setup: a workspace with a package-lock.json v3' '
+	mkdir npm && cd npm &&
+	lock3 ws 1.2.0 0.9.0 sha512-other100 >package-lock.json &&
+	lock_workspace &&
+	git tag start &&
+	cd ..
+'
+
+test_expect_success 'a version bump: only the packages that resolve it, and their dependents' '
+	(cd npm && lock3 ws 1.3.0 0.9.0 sha512-other100 >package-lock.json && commit_all bump) &&
+	cat >expect <<-\EOF &&
+	a <- package-lock.json (changed, lockfile: left-pad 1.2.0 -> 1.3.0)
+	b <- a (dependency) <- package-lock.json (changed, lockfile: left-pad 1.2.0 -> 1.3.0)
+	c <- package-lock.json (changed, lockfile: left-pad 1.2.0 -> 1.3.0)
+	not affected: d, e
+	EOF
+	affected_body -C npm affected --base start >actual &&
+	test_cmp expect actual
+'
+
+test_expect_success 'the lockfile change in JSON: the chain says lockfile, with the versions' '
+	"$RELGATE" -C npm affected --base start --format json >out.json &&
+	jq -r ".products[] | select(.name == \"a\") | .chain[0] | [.name, .change, .edge, .why] | join(\"|\")" out.json >actual &&
+	echo "package-lock.json|changed|lockfile|lockfile: left-pad 1.2.0 -> 1.3.0" >expect &&
+	test_cmp expect actual &&
+	jq -c "[.products[].name], .unaffected" out.json >actual &&
+	printf "%s\n" "[\"a\",\"b\",\"c\"]" "[\"d\",\"e\"]" >expect &&
+	test_cmp expect actual &&
+	jq -e "has(\"lockfile\") | not" out.json
+'
+
+test_expect_success '--packages: the same packages' '
+	printf "a\nb\nc\n" >expect &&
+	(cd npm && affected_names --base start --packages) >actual &&
+	test_cmp expect actual
+'
+
+test_expect_success '--no-imports does not turn the lockfile off' '
+	printf "a\nb\nc\n" >expect &&
+	(cd npm && affected_names --base start --no-imports) >actual &&
+	test_cmp expect actual
+'
+
+test_expect_success 'a nested node_modules entry resolves for its own package only' '
+	(cd npm && git reset -q --hard start &&
+	 lock3 ws 1.2.0 0.9.1 sha512-other100 >package-lock.json && commit_all nested) &&
+	cat >expect <<-\EOF &&
+	e <- package-lock.json (changed, lockfile: left-pad 0.9.0 -> 0.9.1)
+	not affected: a, b, c, d
+	EOF
+	affected_body -C npm affected --base start >actual &&
+	test_cmp expect actual
+'
+
+test_expect_success 'an external package with its own nested copy is not reached by the top-level one' '
+	(cd npm && git reset -q --hard start &&
+	 jq ".packages[\"node_modules/uses-pad/node_modules/left-pad\"] = {\"version\": \"2.0.0\", \"integrity\": \"sha512-lp2\"}" \
+		package-lock.json >tmp && mv tmp package-lock.json && commit_all "nested in uses-pad" &&
+	 git tag nested-start &&
+	 lock_bump=$(jq ".packages[\"node_modules/left-pad\"].version = \"1.9.9\"" package-lock.json) &&
+	 echo "$lock_bump" >package-lock.json && commit_all "top bump") &&
+	printf "a\nb\n" >expect &&
+	(cd npm && affected_names --base nested-start) >actual &&
+	test_cmp expect actual
+'
+
+test_expect_success '... and a change of the nested copy reaches only its user' '
+	(cd npm && lock_bump=$(jq ".packages[\"node_modules/uses-pad/node_modules/left-pad\"].version = \"2.0.1\"" package-lock.json) &&
+	 echo "$lock_bump" >package-lock.json && commit_all "nested bump") &&
+	cat >expect <<-\EOF &&
+	c <- package-lock.json (changed, lockfile: left-pad 2.0.0 -> 2.0.1)
+	not affected: a, b, d, e
+	EOF
+	affected_body -C npm affected --base HEAD~ >actual &&
+	test_cmp expect actual
+'
+
+test_expect_success 'a devDependency of a workspace package counts' '
+	(cd npm && git reset -q --hard start &&
+	 jq ".packages[\"packages/d\"].devDependencies = {\"left-pad\": \"^1.0.0\"}" package-lock.json >tmp &&
+	 mv tmp package-lock.json && commit_all "d dev" && git tag dev-start &&
+	 lock3 ws 1.3.0 0.9.0 sha512-other100 | jq ".packages[\"packages/d\"].devDependencies = {\"left-pad\": \"^1.0.0\"}" >package-lock.json &&
+	 commit_all "bump with d dev") &&
+	printf "a\nb\nc\nd\n" >expect &&
+	(cd npm && affected_names --base dev-start) >actual &&
+	test_cmp expect actual
+'
+
+test_expect_success 'an integrity-only change of a resolved package affects its users' '
+	(cd npm && git reset -q --hard start &&
+	 lock3 ws 1.2.0 0.9.0 sha512-other100-republished >package-lock.json && commit_all integrity) &&
+	echo d >expect &&
+	(cd npm && affected_names --base start) >actual &&
+	test_cmp expect actual
+'
+
+test_expect_success 'a lockfile change that touches nothing resolved (the root name): no product' '
+	(cd npm && git reset -q --hard start &&
+	 lock3 renamed 1.2.0 0.9.0 sha512-other100 >package-lock.json && commit_all rename) &&
+	cat >expect <<-\EOF &&
+	not affected: a, b, c, d, e
+	EOF
+	affected_body -C npm affected --base start >actual &&
+	test_cmp expect actual &&
+	"$RELGATE" -C npm affected --base start --format json >out.json &&
+	jq -c ".changed, .products" out.json >actual &&
+	printf "%s\n" "[\"package-lock.json\"]" "[]" >expect &&
+	test_cmp expect actual
+'
+
+test_expect_success 'a reformatted lockfile: no product' '
+	(cd npm && git reset -q --hard start &&
+	 jq -c . package-lock.json >tmp && mv tmp package-lock.json && commit_all reformat) &&
+	echo "not affected: a, b, c, d, e" >expect &&
+	affected_body -C npm affected --base start >actual &&
+	test_cmp expect actual
+'
+
+test_expect_success 'a new external dependency of one package' '
+	(cd npm && git reset -q --hard start &&
+	 jq ".packages[\"node_modules/is-odd\"] = {\"version\": \"3.0.1\", \"integrity\": \"sha512-odd\"} |
+	     .packages[\"packages/d\"].dependencies[\"is-odd\"] = \"^3.0.0\"" package-lock.json >tmp &&
+	 mv tmp package-lock.json && commit_all is-odd) &&
+	cat >expect <<-\EOF &&
+	d <- package-lock.json (changed, lockfile: +is-odd 3.0.1)
+	not affected: a, b, c, e
+	EOF
+	affected_body -C npm affected --base start >actual &&
+	test_cmp expect actual
+'
+
+test_expect_success 'a lockfile changed together with a source file' '
+	(cd npm && git reset -q --hard start &&
+	 lock3 ws 1.3.0 0.9.0 sha512-other100 >package-lock.json &&
+	 echo "// e" >>packages/e/index.js && commit_all both) &&
+	printf "a\nb\nc\ne\n" >expect &&
+	(cd npm && affected_names --base start) >actual &&
+	test_cmp expect actual
+'
+
+test_expect_success 'the lockfile in --uncommitted' '
+	(cd npm && git reset -q --hard start &&
+	 lock3 ws 1.3.0 0.9.0 sha512-other100 >package-lock.json) &&
+	printf "a\nb\nc\n" >expect &&
+	(cd npm && affected_names --uncommitted) >actual &&
+	(cd npm && git checkout -q -- .) &&
+	test_cmp expect actual
+'
+
+test_expect_success 'a deleted lockfile: every package that resolved something, with what it lost' '
+	(cd npm && git reset -q --hard start && git rm -q package-lock.json && commit_all "no lock") &&
+	cat >expect <<-\EOF &&
+	a <- package-lock.json (deleted, lockfile: -left-pad 1.2.0)
+	b <- a (dependency) <- package-lock.json (deleted, lockfile: -left-pad 1.2.0)
+	d <- package-lock.json (deleted, lockfile: -other 1.0.0)
+	e <- package-lock.json (deleted, lockfile: -left-pad 0.9.0)
+	EOF
+	affected_body -C npm affected --base start >out &&
+	grep -v "^c " out >actual &&
+	test_cmp expect actual &&
+	grep "^c " out >actual &&
+	test_grep "^c <- package-lock.json \(deleted, lockfile: .*-uses-pad 2.0.0" actual
+'
+
+test_expect_success 'setup: a lockfile v1' '
+	mkdir v1 && cd v1 &&
+	write_file package-lock.json <<-\EOF &&
+	{
+	  "name": "ws",
+	  "version": "1.0.0",
+	  "lockfileVersion": 1,
+	  "requires": true,
+	  "dependencies": {
+	    "left-pad": {"version": "1.2.0", "resolved": "https://registry.npmjs.org/left-pad/-/left-pad-1.2.0.tgz", "integrity": "sha512-x"}
+	  }
+	}
+	EOF
+	make_package packages/a a &&
+	make_package packages/b b &&
+	make_workspace &&
+	sed -i "s/1\.2\.0/1.3.0/g" package-lock.json &&
+	commit_all bump &&
+	cd ..
+'
+
+test_expect_success 'lockfile v1: every product, and the reason is said' '
+	cat >expect <<-\EOF &&
+	a <- package-lock.json (changed, package-lock.json (at HEAD~) is lockfileVersion 1, which has no per-package entries)
+	EOF
+	"$RELGATE" -C v1 affected --base HEAD~ >out &&
+	grep "^a " out >actual &&
+	grep "^b " out >>actual &&
+	test_grep "^a <- package-lock.json \(changed, .*lockfileVersion 1.*\)$" actual &&
+	test_grep "^b <- package-lock.json \(changed, .*lockfileVersion 1.*\)$" actual &&
+	"$RELGATE" -C v1 affected --base HEAD~ --format json >out.json &&
+	jq -r "[.products[].name] | join(\" \")" out.json >actual &&
+	echo "a b" >expect &&
+	test_cmp expect actual &&
+	jq -r .lockfile out.json >actual &&
+	test_grep "lockfileVersion 1" actual
+'
+
+test_expect_success 'lockfile v1: the markdown says every product, and why' '
+	"$RELGATE" -C v1 affected --base HEAD~ --format markdown >out.md &&
+	test_grep "^> \*\*Every product\*\*: .*lockfileVersion 1" out.md
+'
+
+test_expect_success 'setup: a pnpm workspace with pnpm-lock.yaml' '
+	mkdir pnpm && cd pnpm &&
+	make_package packages/a a &&
+	make_package packages/b b &&
+	write_file package.json <<-\EOF &&
+	{"name": "root", "private": true}
+	EOF
+	write_file pnpm-workspace.yaml <<-\EOF &&
+	packages:
+	  - packages/*
+	EOF
+	write_file pnpm-lock.yaml <<-\EOF &&
+	lockfileVersion: "9.0"
+	importers:
+	  packages/a:
+	    dependencies:
+	      left-pad:
+	        specifier: ^1.0.0
+	        version: 1.2.0
+	packages:
+	  left-pad@1.2.0:
+	    resolution: {integrity: sha512-x}
+	EOF
+	git init -q && commit_all initial &&
+	sed -i "s/1\.2\.0/1.3.0/g" pnpm-lock.yaml &&
+	commit_all bump &&
+	cd ..
+'
+
+test_expect_success 'pnpm-lock.yaml: every product, with the reason said' '
+	"$RELGATE" -C pnpm affected --base HEAD~ >out &&
+	sed 1d out >actual &&
+	cat >expect <<-\EOF &&
+	a <- pnpm-lock.yaml (changed, pnpm-lock.yaml changed, and relgate reads only package-lock.json per package)
+	b <- pnpm-lock.yaml (changed, pnpm-lock.yaml changed, and relgate reads only package-lock.json per package)
+	EOF
+	test_cmp expect actual &&
+	"$RELGATE" -C pnpm affected --base HEAD~ --format json >out.json &&
+	jq -r .lockfile out.json >actual &&
+	echo "pnpm-lock.yaml changed, and relgate reads only package-lock.json per package" >expect &&
+	test_cmp expect actual
+'
+
+test_expect_success 'yarn.lock: every product too' '
+	mkdir yarn && cd yarn &&
+	make_package packages/a a &&
+	make_package packages/b b &&
+	echo "left-pad@^1.0.0:" >yarn.lock &&
+	make_workspace &&
+	echo "  version \"1.3.0\"" >>yarn.lock &&
+	commit_all bump &&
+	printf "a\nb\n" >expect &&
+	affected_names --base HEAD~ >actual &&
+	cd .. &&
+	test_cmp yarn/expect yarn/actual &&
+	jq -r .lockfile .json >actual &&
+	test_grep "^yarn.lock" actual
+'
+
+test_expect_success '--files package-lock.json without git: every product, with the reason said' '
+	nogit=$(outside_git) &&
+	(cd npm && git reset -q --hard start && git archive HEAD) | tar -x -C "$nogit" &&
+	printf "a\nb\nc\nd\ne\n" >expect &&
+	(cd "$nogit" && affected_names --files package-lock.json) >actual &&
+	test_cmp expect actual &&
+	jq -r .lockfile .json >actual &&
+	echo "package-lock.json is listed, and without git there is no earlier version to compare it with" >expect &&
+	test_cmp expect actual
+'
+
+test_expect_success '--files package-lock.json that matches HEAD: nothing to compare with, every product' '
+	printf "a\nb\nc\nd\ne\n" >expect &&
+	(cd npm && affected_names --files package-lock.json) >actual &&
+	test_cmp expect actual
+'
+
+test_expect_success '--files package-lock.json edited in the working tree: compared with HEAD' '
+	(cd npm && lock3 ws 1.2.0 0.9.1 sha512-other100 >package-lock.json) &&
+	echo e >expect &&
+	(cd npm && affected_names --files package-lock.json) >actual &&
+	(cd npm && git checkout -q -- .) &&
+	test_cmp expect actual
+'
+
+test_expect_success 'cleanup: the folder outside the repository' '
+	remove_outside
+'
+
+test_done
