@@ -22,12 +22,15 @@ _relgate()
 	--format)
 		case $cmd in
 		graph) COMPREPLY=($(compgen -W "dot json" -- "$cur")) ;;
+		boot) COMPREPLY=($(compgen -W "text json" -- "$cur")) ;;
 		*) COMPREPLY=($(compgen -W "text json markdown" -- "$cur")) ;;
 		esac
 		return ;;
 	esac
 	case $cmd in
-	"") COMPREPLY=($(compgen -W "affected graph -C --config --color -q -v --help --version" -- "$cur")) ;;
+	"") COMPREPLY=($(compgen -W "affected graph test boot -C --config --color -q -v --help --version" -- "$cur")) ;;
+	test) COMPREPLY=($(compgen -W "--affected --base --head --uncommitted --files -j --junit --json --grace --logs --help" -- "$cur")) ;;
+	boot) COMPREPLY=($(compgen -W "--dir --page --ready --timeout --format --help" -- "$cur")) ;;
 	affected) COMPREPLY=($(compgen -W "--base --head --uncommitted --files --packages --format --no-imports --no-cache --help" -- "$cur")) ;;
 	graph) COMPREPLY=($(compgen -W "--format --files --no-imports --no-cache --help" -- "$cur")) ;;
 	esac
