@@ -103,7 +103,7 @@ install: relgate
 FORCE:
 
 clean:
-	rm -rf build build-san relgate tests/trash
+	rm -rf build build-san build-fuzz relgate tests/trash
 
 .PHONY: FORCE all test unit-bin demo bench fuzz install clean deps-build deps-test deps-demo deps-bench
 .SECONDARY:

@@ -359,7 +359,8 @@ static void check_references(struct jdoc *d, struct config *c)
 
 	for (i = 0; i < c->nproducts; i++) {
 		struct product *p = &c->products[i];
-		const char *bad = p->name[0] == '.' ? "starts with \".\"" :
+		const char *bad = !p->name[0] ? "is empty" :
+				  p->name[0] == '.' ? "starts with \".\"" :
 				  strpbrk(p->name, "/\\ \t\n") ? "holds \"/\", \"\\\" or a space" :
 				  NULL;
 

@@ -191,7 +191,7 @@ static bool string_equals(const struct scan *s, const char *key)
 			default: c = e;
 			}
 		}
-		if (key[i] != c)
+		if (!key[i] || key[i] != c)
 			return false;
 		i++;
 	}

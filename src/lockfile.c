@@ -222,6 +222,7 @@ static int load_side(struct side *s, const char *name, const char *note, const c
 			*fallback = xasprintf("%s is lockfileVersion %s, which has no per-package "
 					      "entries", label,
 					      json_is_integer(version) ? "1" : "unknown");
+		free(label);
 		return 0;
 	}
 	s->packages = json_object_get(s->root, "packages");
@@ -252,8 +253,10 @@ int lockfile_diff(const char *name, const char *old_note, const char *old_text, 
 	}
 	if (load_side(&old, name, old_note, old_text, old_len, &fallback) < 0)
 		return -1;
-	if (load_side(&new, name, new_note, new_text, new_len, &fallback) < 0)
+	if (load_side(&new, name, new_note, new_text, new_len, &fallback) < 0) {
+		free(fallback);
 		goto out;
+	}
 	if (fallback || (!old.packages && !new.packages)) {
 		out->all = true;
 		out->reason = fallback ? fallback : xasprintf("%s could not be compared", name);
@@ -277,6 +280,7 @@ int lockfile_diff(const char *name, const char *old_note, const char *old_text, 
 			GROW(out->hits, out->n + 1, out->cap);
 			out->hits[out->n].pkg = pkg;
 			out->hits[out->n].detail = detail;
+			out->hits[out->n].root_reason = NULL;
 			out->n++;
 		}
 		strmap_free(&a);

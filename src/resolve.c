@@ -268,6 +268,9 @@ static struct tsconfig *tsconfig_load(struct resolver *r, const char *path, int 
 			tsconfig_extends(r, tc, dir, v, depth);
 		}
 	}
+	/* "paths" are relative to "baseUrl" whichever file set it, else to their own file */
+	if (tc->npaths && tc->base_url)
+		tc->paths_base = tc->base_url;
 	r->errors += d.errors;
 	free(dir);
 	json_decref(root);
@@ -486,10 +489,14 @@ int resolve_import(struct resolver *r, const char *dir, const char *spec, bool c
 	    starts_with(spec, "node:"))
 		return 0;
 	if (spec[0] == '.' || (css && spec[0] != '@' && spec[0] != '/')) {
-		const struct tree_file *f = try_path(r, dir, spec, css);
+		char *p = join_inside(dir, spec);
+		const struct tree_file *f = p ? try_candidates(r, p, css) : NULL;
+		bool inside = p != NULL;
 
+		free(p);
 		if (f || spec[0] == '.') {
-			out->kind = f ? RES_FILE : RES_MISSING;
+			/* a path that climbs out of the workspace is none of its files */
+			out->kind = f ? RES_FILE : inside ? RES_MISSING : RES_EXTERNAL;
 			out->file = f;
 			return 0;
 		}

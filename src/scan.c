@@ -291,7 +291,8 @@ static void feed(struct lexer *lx, enum tok t, const char *s, size_t n)
 			lx->state = S_START;
 		} else if (t == T_STRING && lx->clause_brace) {
 			/* export { "a-b" as ab } from "x": a string name, not the source */
-		} else if (t == T_IDENT && word_is(s, n, "from")) {
+		} else if (t == T_IDENT && word_is(s, n, "from") && !lx->clause_brace) {
+			/* inside { } "from" is a name: import { from } from "x" */
 			lx->state = S_FROM;
 		} else if (t == T_IDENT && (word_is(s, n, "import") || word_is(s, n, "export") ||
 					    word_is(s, n, "require"))) {
@@ -538,6 +539,19 @@ static void lex_jsx_tag(struct lexer *lx)
 		push(lx, F_JSX_EXPR);
 		lx->prev = T_PUNCT;
 		lx->prev_punct = '{';
+	} else if (c == '<') {
+		/* type arguments of a TSX component, <Select<Option> ...>: skip them whole */
+		int depth = 0;
+
+		do {
+			if (*lx->p == '<')
+				depth++;
+			else if (*lx->p == '>')
+				depth--;
+			else if (*lx->p == '\n')
+				lx->line++;
+			lx->p++;
+		} while (lx->p < lx->end && depth > 0);
 	} else if (c == '"' || c == '\'') {
 		lx->p++;
 		while (lx->p < lx->end && *lx->p != c) {
@@ -761,10 +775,14 @@ static void css_at_import(struct lexer *lx, bool scss)
 			if (lx->p < lx->end && (*lx->p == '"' || *lx->p == '\'')) {
 				css_string(lx, true);
 			} else {
+				const char *stop;
+
 				start = lx->p;
 				while (lx->p < lx->end && *lx->p != ')' && *lx->p != '\n')
 					lx->p++;
-				record(lx->r, IMPORT_CSS, start, (size_t)(lx->p - start), lx->line);
+				for (stop = lx->p; stop > start && (stop[-1] == ' ' || stop[-1] == '\t');)
+					stop--;
+				record(lx->r, IMPORT_CSS, start, (size_t)(stop - start), lx->line);
 			}
 			while (lx->p < lx->end && *lx->p != ')' && *lx->p != '\n')
 				lx->p++;

@@ -184,9 +184,9 @@ static int facts_decode(struct package *pkg, const void *data, size_t len, struc
 /* The target of an exports value for a bundler: first usable condition. */
 static const char *export_target(json_t *v, int depth)
 {
+	/* a bundler for the browser: "node" is not among them */
 	static const char *const conditions[] = {
-		"import", "module", "browser", "default", "require", "node",
-		"development", "production",
+		"browser", "import", "module", "default", "require", "development", "production",
 	};
 	const char *key;
 	json_t *item;
