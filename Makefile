@@ -22,7 +22,9 @@ LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lm
 
 ifeq ($(SAN),1)
 export LSAN_OPTIONS = suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0
-export ASAN_OPTIONS = detect_leaks=1:abort_on_error=0
+# the slow unwinder sees through libgit2, which has no frame pointers, so that
+# tests/lsan.supp can name the libgit2 function that leaks
+export ASAN_OPTIONS = detect_leaks=1:abort_on_error=0:fast_unwind_on_malloc=0
 export UBSAN_OPTIONS = print_stacktrace=1:halt_on_error=1
 O = build-san
 CC = clang
