@@ -305,13 +305,14 @@ bool gate_passed(const struct gate *g)
 void gate_step_message(const struct gate_step *st, struct buf *out)
 {
 	const struct buf *t = &st->res.tail;
-	const char *end = t->data + t->len, *p = end, *failed;
+	const char *end, *p, *failed;
 	int lines = 0;
 
-	if (st->skipped) {
-		buf_addf(out, "skipped: %s", st->skip_reason);
+	if (st->skipped || !t->data) {
+		buf_addf(out, "skipped: %s", st->skip_reason ? st->skip_reason : "not run");
 		return;
 	}
+	end = p = t->data + t->len;
 	/* a boot check says what failed in a few lines: those, not its exit code */
 	if (st->kind == GATE_BOOT && st->res.outcome == SV_FAILED &&
 	    (failed = strstr(t->data, ": boot failed: "))) {

@@ -218,7 +218,7 @@ int cmd_test(int argc, char **argv)
 	longopts[CHANGE_OPTIONS_COUNT + 5] = (struct option){"jobs", required_argument, NULL, 'j'};
 	longopts[CHANGE_OPTIONS_COUNT + 6] = (struct option){"help", no_argument, NULL, 'h'};
 	o.config = global_opts.config;
-	while ((c = getopt_long(argc, argv, "+hj:", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "hj:", longopts, NULL)) != -1) {
 		char *end;
 
 		if (change_option(c, optarg, &o, &files))
