@@ -168,11 +168,38 @@ void supervisor_free(struct supervisor *sv)
 		sv_stop_all(sv);
 	close(sv->sigfd);
 	if (sv->cgroup_base) {
-		rmdir(sv->cgroup_base);
+		remove_cgroup(sv->cgroup_base, 0);
 		free(sv->cgroup_base);
 	}
 	sigprocmask(SIG_SETMASK, &sv->old_mask, NULL);
 	free(sv);
+}
+
+/*
+ * Remove a cgroup folder and the cgroups under it (a relgate run inside a
+ * step, a boot check, makes its own there), deepest first.  Only folders:
+ * cgroupfs allows nothing else, and a populated cgroup stays, harmlessly.
+ */
+static void remove_cgroup(const char *path, int depth)
+{
+	DIR *d;
+	struct dirent *de;
+
+	if (depth > 16)
+		return;
+	if ((d = opendir(path))) {
+		while ((de = readdir(d))) {
+			char *sub;
+
+			if (de->d_type != DT_DIR || !strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+				continue;
+			sub = xasprintf("%s/%s", path, de->d_name);
+			remove_cgroup(sub, depth + 1);
+			free(sub);
+		}
+		closedir(d);
+	}
+	rmdir(path);
 }
 
 /* ---- the tree of a step ---- */
@@ -671,7 +698,7 @@ static void finish(struct running *r, double now)
 		close(r->log);
 	}
 	if (r->cgroup) {
-		rmdir(r->cgroup);
+		remove_cgroup(r->cgroup, 0);
 		free(r->cgroup);
 	}
 }
