@@ -84,6 +84,58 @@ static const char *cgroup_file(const struct running *r, const char *file, char *
 	return buf;
 }
 
+/*
+ * Remove a cgroup folder and the cgroups under it (a relgate run inside a
+ * step, a boot check, makes its own there), deepest first.  Only folders:
+ * cgroupfs allows nothing else, and a populated cgroup stays, harmlessly.
+ */
+static void remove_cgroup(const char *path, int depth)
+{
+	DIR *d;
+	struct dirent *de;
+
+	if (depth > 16)
+		return;
+	if ((d = opendir(path))) {
+		while ((de = readdir(d))) {
+			char *sub;
+
+			if (de->d_type != DT_DIR || !strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+				continue;
+			sub = xasprintf("%s/%s", path, de->d_name);
+			remove_cgroup(sub, depth + 1);
+			free(sub);
+		}
+		closedir(d);
+	}
+	rmdir(path);
+}
+
+/*
+ * A relgate killed with SIGKILL could not remove its cgroup folder: take
+ * away those whose relgate is gone, so that they do not pile up.
+ */
+static void remove_stale_cgroups(const char *parent)
+{
+	DIR *d = opendir(parent);
+	struct dirent *de;
+
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		int pid;
+		char *path;
+
+		if (sscanf(de->d_name, "relgate.%d", &pid) != 1 || pid <= 0 ||
+		    kill(pid, 0) == 0 || errno != ESRCH)
+			continue;
+		path = xasprintf("%s/%s", parent, de->d_name);
+		remove_cgroup(path, 0);
+		free(path);
+	}
+	closedir(d);
+}
+
 /* The cgroup v2 mount and our place in it, or NULL. */
 static char *find_cgroup_base(void)
 {
@@ -113,10 +165,12 @@ static char *find_cgroup_base(void)
 		fclose(f);
 	}
 	if (mount && path) {
-		char *dir = xasprintf("%s%s/relgate.%d", mount, strcmp(path, "/") ? path : "",
-				      (int)getpid());
+		char *parent = xasprintf("%s%s", mount, strcmp(path, "/") ? path : "");
+		char *dir = xasprintf("%s/relgate.%d", parent, (int)getpid());
 		char *kill_file = xasprintf("%s/cgroup.kill", dir);
 
+		remove_stale_cgroups(parent);
+		free(parent);
 		if (mkdir(dir, 0755) == 0 || errno == EEXIST) {
 			if (access(kill_file, W_OK) == 0)
 				base = dir;
@@ -173,33 +227,6 @@ void supervisor_free(struct supervisor *sv)
 	}
 	sigprocmask(SIG_SETMASK, &sv->old_mask, NULL);
 	free(sv);
-}
-
-/*
- * Remove a cgroup folder and the cgroups under it (a relgate run inside a
- * step, a boot check, makes its own there), deepest first.  Only folders:
- * cgroupfs allows nothing else, and a populated cgroup stays, harmlessly.
- */
-static void remove_cgroup(const char *path, int depth)
-{
-	DIR *d;
-	struct dirent *de;
-
-	if (depth > 16)
-		return;
-	if ((d = opendir(path))) {
-		while ((de = readdir(d))) {
-			char *sub;
-
-			if (de->d_type != DT_DIR || !strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-				continue;
-			sub = xasprintf("%s/%s", path, de->d_name);
-			remove_cgroup(sub, depth + 1);
-			free(sub);
-		}
-		closedir(d);
-	}
-	rmdir(path);
 }
 
 /* ---- the tree of a step ---- */
