@@ -323,6 +323,10 @@ void jdoc_error(struct jdoc *d, bool at_key, const char *fmt, ...)
 	va_list ap;
 	int n;
 
+	if (d->quiet) {
+		d->errors++;
+		return;
+	}
 	va_start(ap, fmt);
 	n = vsnprintf(NULL, 0, fmt, ap);
 	va_end(ap);

@@ -33,6 +33,7 @@ struct jdoc {
 	struct jseg path[JPATH_MAX];
 	int depth;
 	int errors;
+	bool quiet;   /* count errors without printing them */
 };
 
 /*

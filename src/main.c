@@ -6,6 +6,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <git2.h>
+#include <jansson.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -114,8 +115,12 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	git_libgit2_init();
+	/* jansson seeds its hash tables on first use: do it before any thread parses */
+	json_object_seed(0);
 	/* relgate only reads objects: hashing each one again to verify it costs a tenth of a run */
 	git_libgit2_opts(GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION, 0);
+	/* every object is read once: libgit2's object cache would only hold memory */
+	git_libgit2_opts(GIT_OPT_ENABLE_CACHING, 0);
 	optind = 1;
 	ret = cmd->run(argc - i, argv + i);
 	git_libgit2_shutdown();

@@ -5,6 +5,8 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <limits.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -375,6 +377,118 @@ static int load_manifest(struct package *pkg, const struct tree *t, const struct
 	return ret;
 }
 
+/*
+ * Many manifests at once.  The cache is asked first, on this thread;
+ * workers read and parse the rest, quietly: a manifest with any error is
+ * done again on this thread, in order, so that its messages come out as if
+ * there were no threads at all.
+ */
+struct manifest_job {
+	struct package *pkg;
+	const struct tree_file *tf;
+	char *enc;          /* the facts, encoded; NULL: do it again on the main thread */
+	size_t len;
+};
+
+struct manifest_pool {
+	const struct tree *t;
+	struct manifest_job *jobs;
+	size_t n;
+	atomic_size_t next;
+};
+
+static void manifest_one(const struct tree *t, struct manifest_job *job)
+{
+	struct buf text = BUF_INIT, enc = BUF_INIT;
+	struct arena a = ARENA_INIT;
+	struct jdoc d = {0};
+	struct facts f;
+	json_t *root;
+
+	if (tree_read(t, job->tf, &text, MANIFEST_MAX_BYTES) < 0)
+		goto out;
+	root = json_loadb(text.data, text.len, 0, NULL);
+	if (!root)
+		goto out;
+	d.name = job->tf->path;
+	d.text = text.data;
+	d.len = text.len;
+	d.quiet = true;
+	if (facts_parse(&f, &d, root, &a) == 0) {
+		facts_encode(&f, &enc);
+		job->enc = buf_detach(&enc, &job->len);
+	}
+	facts_release(&f);
+	json_decref(root);
+out:
+	arena_free(&a);
+	buf_release(&enc);
+	buf_release(&text);
+}
+
+static void *manifest_worker(void *arg)
+{
+	struct manifest_pool *pool = arg;
+	size_t i;
+
+	while ((i = atomic_fetch_add(&pool->next, 1)) < pool->n)
+		manifest_one(pool->t, &pool->jobs[i]);
+	return NULL;
+}
+
+static int load_manifests(struct workspace *ws, const struct tree *t, struct cache *cache,
+			  struct arena *a)
+{
+	struct manifest_job *jobs = xcalloc(ws->npkgs + 1, sizeof(*jobs));
+	struct manifest_pool pool = {t, jobs, 0, 0};
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	size_t nthreads = cores < 1 ? 1 : cores > 8 ? 8 : (size_t)cores, i, started = 0;
+	pthread_t threads[8];
+	int errors = 0;
+
+	for (i = 1; i < ws->npkgs; i++) {
+		struct package *p = &ws->pkgs[i];
+		const struct tree_file *tf = tree_find(t, p->manifest);
+		const void *cached;
+		size_t len;
+
+		if (tf->has_oid && (cached = cache_get(cache, &tf->oid, CACHE_MANIFEST, &len)) &&
+		    facts_decode(p, cached, len, a) == 0)
+			continue;
+		jobs[pool.n].pkg = p;
+		jobs[pool.n].tf = tf;
+		pool.n++;
+	}
+	if (pool.n < 64)
+		nthreads = 1;
+	for (i = 1; i < nthreads; i++)
+		if (pthread_create(&threads[started], NULL, manifest_worker, &pool) == 0)
+			started++;
+	manifest_worker(&pool);
+	for (i = 0; i < started; i++)
+		pthread_join(threads[i], NULL);
+
+	for (i = 0; i < pool.n; i++) {
+		struct manifest_job *job = &jobs[i];
+
+		if (!job->enc || facts_decode(job->pkg, job->enc, job->len, a) < 0) {
+			if (load_manifest(job->pkg, t, job->tf, cache, a, NULL) < 0)
+				errors++;
+		} else if (job->tf->has_oid) {
+			cache_put(cache, &job->tf->oid, CACHE_MANIFEST, job->enc, job->len);
+		}
+		free(job->enc);
+	}
+	for (i = 1; i < ws->npkgs; i++) {
+		if (!errors && !*ws->pkgs[i].name) {
+			error("%s: a workspace package needs a \"name\"", ws->pkgs[i].manifest);
+			errors++;
+		}
+	}
+	free(jobs);
+	return errors;
+}
+
 /* ---- the list of package folders ---- */
 
 struct pattern {
@@ -616,20 +730,12 @@ int workspace_load(struct workspace *ws, const struct tree *t, struct cache *cac
 		if (!ends_with(tf->path, "/package.json"))
 			continue;
 		dir = xstrndup(tf->path, strlen(tf->path) - strlen("/package.json"));
-		if (dir_listed(&ps, dir)) {
-			struct package *p;
-
+		if (dir_listed(&ps, dir))
 			add_package(ws, nmanifests + 1, dir, tf->path, a);
-			p = &ws->pkgs[ws->npkgs - 1];
-			if (load_manifest(p, t, tf, cache, a, NULL) < 0) {
-				errors++;
-			} else if (!*p->name) {
-				error("%s: a workspace package needs a \"name\"", tf->path);
-				errors++;
-			}
-		}
 		free(dir);
 	}
+	/* the manifests: read and parsed on every core, taken in order */
+	errors += load_manifests(ws, t, cache, a);
 	for (i = 0; i < ps.n; i++)
 		if (!ps.v[i].matched && !ps.v[i].negated) {
 			if (glob_is_literal(ps.v[i].glob)) {
