@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include <openssl/evp.h>
 #include <pthread.h>
+#include <stdatomic.h>
 
 #include "diag.h"
 #include "scan.h"
@@ -173,42 +174,179 @@ int tree_from_worktree(struct tree *t, git_repository *repo, const char *prefix,
 	return 0;
 }
 
-struct walk_ctx {
-	struct tree *t;
-	struct arena *a;
-	const char *prefix;
-	size_t plen;
-	struct buf path;
+/*
+ * A commit's tree is read in two passes.  The first walks the top levels
+ * and leaves a placeholder for each folder DEFER_DEPTH deep (in a monorepo,
+ * the packages); workers, each with a repository handle of its own (libgit2
+ * objects are not shared between threads), walk those folders; the lists
+ * are then joined in order, so the result is the same as a plain walk.
+ */
+#define DEFER_DEPTH 2
+#define MIN_PARALLEL 16
+
+enum rec_kind { REC_BLOB, REC_LINK, REC_FOLDER };
+
+struct rec {
+	uint8_t kind;
+	uint32_t path;        /* offset into the listing's pool */
+	git_oid oid;          /* the blob, or the folder's tree */
+	uint32_t job;         /* REC_FOLDER: its job */
 };
 
-static int commit_walk_cb(const char *root, const git_tree_entry *entry, void *payload)
-{
-	struct walk_ctx *w = payload;
-	const char *name = git_tree_entry_name(entry);
-	git_filemode_t mode = git_tree_entry_filemode(entry);
-	struct tree_file *f;
+struct listing {
+	struct buf pool;      /* paths, NUL-separated */
+	struct rec *v;
+	size_t n, cap;
+};
 
-	if (mode == GIT_FILEMODE_TREE)
-		return !strcmp(name, "node_modules") ? 1 : 0;
-	if (mode == GIT_FILEMODE_COMMIT)
-		return 0;
-	buf_reset(&w->path);
-	buf_adds(&w->path, root);
-	buf_adds(&w->path, name);
-	f = tree_add(w->t, w->path.data, w->a);
-	git_oid_cpy(&f->oid, git_tree_entry_id(entry));
-	f->has_oid = true;
-	if (mode == GIT_FILEMODE_LINK) {
-		f->symlink = true;
-		f->lang = LANG_NONE;
+struct folder_job {
+	git_oid tree;
+	struct listing out;
+	int err;
+};
+
+static void add_rec(struct listing *l, enum rec_kind kind, const char *path, size_t len,
+		    const git_oid *oid)
+{
+	struct rec *r;
+
+	GROW(l->v, l->n + 1, l->cap);
+	r = &l->v[l->n++];
+	r->kind = (uint8_t)kind;
+	r->path = (uint32_t)l->pool.len;
+	git_oid_cpy(&r->oid, oid);
+	r->job = 0;
+	buf_add(&l->pool, path, len);
+	buf_addc(&l->pool, '\0');
+}
+
+/*
+ * Walk tree, with path (relative to the walk's root) as the prefix of its
+ * entries.  At defer depth (when jobs is given) folders become placeholders.
+ */
+static int walk_git_tree(git_repository *repo, const git_tree *tree, struct buf *path, int depth,
+			 struct listing *out, struct folder_job **jobs, size_t *njobs, size_t *capjobs)
+{
+	size_t i, n = git_tree_entrycount(tree), len = path->len;
+
+	for (i = 0; i < n; i++) {
+		const git_tree_entry *e = git_tree_entry_byindex(tree, i);
+		const char *name = git_tree_entry_name(e);
+		git_filemode_t mode = git_tree_entry_filemode(e);
+
+		path->len = len;
+		buf_adds(path, name);
+		if (mode == GIT_FILEMODE_TREE) {
+			git_tree *sub;
+			int r;
+
+			if (!strcmp(name, "node_modules"))
+				continue;
+			if (jobs && depth + 1 == DEFER_DEPTH) {
+				add_rec(out, REC_FOLDER, path->data, path->len, git_tree_entry_id(e));
+				GROW(*jobs, *njobs + 1, *capjobs);
+				memset(&(*jobs)[*njobs], 0, sizeof(**jobs));
+				git_oid_cpy(&(*jobs)[*njobs].tree, git_tree_entry_id(e));
+				out->v[out->n - 1].job = (uint32_t)(*njobs)++;
+				continue;
+			}
+			if (git_tree_lookup(&sub, repo, git_tree_entry_id(e)) < 0)
+				return -1;
+			buf_addc(path, '/');
+			r = walk_git_tree(repo, sub, path, depth + 1, out, jobs, njobs, capjobs);
+			git_tree_free(sub);
+			if (r < 0)
+				return -1;
+		} else if (mode != GIT_FILEMODE_COMMIT) {
+			add_rec(out, mode == GIT_FILEMODE_LINK ? REC_LINK : REC_BLOB, path->data,
+				path->len, git_tree_entry_id(e));
+		}
 	}
+	path->len = len;
+	path->data[len] = '\0';
 	return 0;
+}
+
+static int walk_folder_job(git_repository *repo, struct folder_job *job)
+{
+	struct buf path = BUF_INIT;
+	git_tree *tree;
+	int r;
+
+	if (git_tree_lookup(&tree, repo, &job->tree) < 0)
+		return -1;
+	r = walk_git_tree(repo, tree, &path, 0, &job->out, NULL, NULL, NULL);
+	git_tree_free(tree);
+	buf_release(&path);
+	return r;
+}
+
+struct folder_pool {
+	const char *gitdir;
+	struct folder_job *jobs;
+	size_t n;
+	atomic_size_t next;
+};
+
+static void *folder_worker(void *arg)
+{
+	struct folder_pool *pool = arg;
+	git_repository *repo;
+	size_t i;
+
+	if (git_repository_open_bare(&repo, pool->gitdir) < 0)
+		return NULL;   /* the main thread does what is left */
+	while ((i = atomic_fetch_add(&pool->next, 1)) < pool->n)
+		pool->jobs[i].err = walk_folder_job(repo, &pool->jobs[i]) < 0 ? -1 : 1;
+	git_repository_free(repo);
+	return NULL;
+}
+
+static void listing_release(struct listing *l)
+{
+	buf_release(&l->pool);
+	free(l->v);
+}
+
+/* Add a listing's files to the tree, folders expanded from their jobs. */
+static void add_listing(struct tree *t, const struct listing *l, const char *prefix,
+			struct folder_job *jobs, struct buf *path, struct arena *a)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++) {
+		const struct rec *r = &l->v[i];
+		struct tree_file *f;
+
+		buf_reset(path);
+		buf_adds(path, prefix);
+		buf_adds(path, l->pool.data + r->path);
+		if (r->kind == REC_FOLDER) {
+			char *sub;
+
+			buf_addc(path, '/');
+			sub = xstrdup(path->data);
+			add_listing(t, &jobs[r->job].out, sub, NULL, path, a);
+			free(sub);
+			continue;
+		}
+		f = tree_add(t, path->data, a);
+		git_oid_cpy(&f->oid, &r->oid);
+		f->has_oid = true;
+		if (r->kind == REC_LINK) {
+			f->symlink = true;
+			f->lang = LANG_NONE;
+		}
+	}
 }
 
 int tree_from_commit(struct tree *t, git_repository *repo, const char *prefix,
 		     const git_commit *commit, int rootfd, struct arena *a)
 {
-	struct walk_ctx w = {t, a, prefix, strlen(prefix), BUF_INIT};
+	struct listing top = {BUF_INIT, NULL, 0, 0};
+	struct folder_job *jobs = NULL;
+	size_t njobs = 0, capjobs = 0, plen = strlen(prefix), i;
+	struct buf path = BUF_INIT;
 	git_tree *root = NULL, *sub = NULL;
 	git_tree_entry *te = NULL;
 	int ret = -1;
@@ -223,14 +361,14 @@ int tree_from_commit(struct tree *t, git_repository *repo, const char *prefix,
 		      git_oid_tostr_s(git_commit_id(commit)), git_error_last()->message);
 		goto out;
 	}
-	if (w.plen) {
-		char *dir = xstrndup(prefix, w.plen - 1);
+	if (plen) {
+		char *dir = xstrndup(prefix, plen - 1);
 		int r = git_tree_entry_bypath(&te, root, dir);
 
 		free(dir);
 		if (r < 0 || git_tree_entry_type(te) != GIT_OBJECT_TREE) {
 			error("commit %s has no folder %.*s", git_oid_tostr_s(git_commit_id(commit)),
-			      (int)w.plen - 1, prefix);
+			      (int)plen - 1, prefix);
 			goto out;
 		}
 		if (git_tree_lookup(&sub, repo, git_tree_entry_id(te)) < 0) {
@@ -238,14 +376,39 @@ int tree_from_commit(struct tree *t, git_repository *repo, const char *prefix,
 			goto out;
 		}
 	}
-	if (git_tree_walk(sub ? sub : root, GIT_TREEWALK_PRE, commit_walk_cb, &w) < 0) {
-		error("cannot walk the tree of commit %s: %s",
-		      git_oid_tostr_s(git_commit_id(commit)), git_error_last()->message);
-		goto out;
+	if (walk_git_tree(repo, sub ? sub : root, &path, 0, &top, &jobs, &njobs, &capjobs) < 0)
+		goto walk_failed;
+	if (njobs >= MIN_PARALLEL) {
+		struct folder_pool pool = {git_repository_path(repo), jobs, njobs, 0};
+		long cores = sysconf(_SC_NPROCESSORS_ONLN);
+		size_t nthreads = cores < 1 ? 1 : cores > 8 ? 8 : (size_t)cores, started = 0;
+		pthread_t threads[8];
+
+		for (i = 0; i < nthreads; i++)
+			if (pthread_create(&threads[started], NULL, folder_worker, &pool) == 0)
+				started++;
+		for (i = 0; i < started; i++)
+			pthread_join(threads[i], NULL);
 	}
+	/* what no worker did (few folders, or no thread could start) is done here */
+	for (i = 0; i < njobs; i++) {
+		if (!jobs[i].err)
+			jobs[i].err = walk_folder_job(repo, &jobs[i]) < 0 ? -1 : 1;
+		if (jobs[i].err < 0)
+			goto walk_failed;
+	}
+	add_listing(t, &top, "", jobs, &path, a);
 	ret = 0;
+	goto out;
+walk_failed:
+	error("cannot walk the tree of commit %s: %s", git_oid_tostr_s(git_commit_id(commit)),
+	      git_error_last() ? git_error_last()->message : "unknown error");
 out:
-	buf_release(&w.path);
+	for (i = 0; i < njobs; i++)
+		listing_release(&jobs[i].out);
+	free(jobs);
+	listing_release(&top);
+	buf_release(&path);
 	git_tree_entry_free(te);
 	git_tree_free(sub);
 	git_tree_free(root);
