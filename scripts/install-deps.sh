@@ -15,7 +15,7 @@ group=${1:-build}
 top=$(cd "$(dirname "$0")/.." && pwd)
 
 build_pkgs="gcc make pkg-config libgit2-dev libjansson-dev libyaml-dev libssl-dev libmicrohttpd-dev"
-test_pkgs="$build_pkgs libcmocka-dev perl git jq nodejs npm clang libclang-rt-14-dev chromium"
+test_pkgs="$build_pkgs libcmocka-dev perl git jq nodejs npm clang libclang-rt-14-dev chromium libxml2-utils time"
 demo_pkgs="$build_pkgs git nodejs npm chromium"
 bench_pkgs="$test_pkgs"
 

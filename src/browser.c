@@ -658,14 +658,8 @@ int boot_check(struct supervisor *sv, const struct boot_opts *o, struct boot_res
 		}
 		done = sv_wait_for(sv, 0);
 		if (done == &res) {
-			struct buf why = BUF_INIT;
-
 			started = false;
-			sv_describe(&step, &res, &why);
-			buf_addf(&why, ": %.*s", (int)(res.tail.len > 400 ? 400 : res.tail.len),
-				 res.tail.data + (res.tail.len > 400 ? res.tail.len - 400 : 0));
-			fail(r, "browser", why.data);
-			buf_release(&why);
+			fail(r, "browser", "the browser exited");
 			break;
 		}
 		if (sv_stop_signal(sv)) {
@@ -674,6 +668,29 @@ int boot_check(struct supervisor *sv, const struct boot_opts *o, struct boot_res
 		}
 	}
 	r->ms = nav_start ? now_ms() - nav_start : 0;
+	if (r->kind && !strcmp(r->kind, "browser") && !nav_start) {
+		/* it never got as far as the page: the browser, not the product, failed */
+		struct buf why = BUF_INIT;
+		const char *tail;
+		size_t n;
+
+		for (t0 = now_ms(); started && now_ms() - t0 < 2000;)
+			if (sv_wait_for(sv, 50) == &res)
+				started = false;
+		tail = res.tail.data ? res.tail.data : "";
+		n = res.tail.len > 600 ? 600 : res.tail.len;
+		buf_addf(&why, "%s did not start: %s", chromium, r->message);
+		if (!started && res.outcome != SV_NOT_STARTED) {
+			buf_adds(&why, " (");
+			sv_describe(&step, &res, &why);
+			buf_adds(&why, ")");
+		}
+		if (n)
+			buf_addf(&why, "; it said: %.*s", (int)n, tail + res.tail.len - n);
+		error("%s", why.data);
+		buf_release(&why);
+		ret = EXIT_ENV;
+	}
 	if (started) {
 		cdp_send(&c, "Browser.close", NULL, false);
 		/* a moment to close by itself, then the whole tree goes */
@@ -682,8 +699,9 @@ int boot_check(struct supervisor *sv, const struct boot_opts *o, struct boot_res
 				break;
 		if (sv_running(sv))
 			sv_stop_all(sv);
-		sv_result_release(&res);
 	}
+	if (step.argv)
+		sv_result_release(&res);
 out:
 	if (to[1] >= 0)
 		close(to[1]);

@@ -13,6 +13,8 @@
 
 /* A browser needs time to start beyond the boot check's own timeout. */
 #define BOOT_SLACK_MS 60000
+/* A step without a timeout still ends: the gate must end on time, every time. */
+#define DEFAULT_STEP_TIMEOUT_MS (30 * 60 * 1000)
 
 /* A name usable as one path component. */
 static char *file_name(const char *s)
@@ -143,6 +145,8 @@ int gate_init(struct gate *g, const struct config *cfg, const struct product **p
 			st->spec.cwd = g->root;
 			st->spec.grace_ms = g->grace_ms;
 			st->spec.tail_max = 16384;
+			if (!st->spec.timeout_ms)
+				st->spec.timeout_ms = DEFAULT_STEP_TIMEOUT_MS;
 		}
 	}
 	return errors ? -1 : 0;
@@ -282,7 +286,10 @@ void gate_run(struct gate *g)
 						s->skip_reason = xstrdup("interrupted");
 					}
 				}
-				gp->started = true;
+				if (!gp->started) {
+					gp->started = true;
+					gp->start_ms = now_ms();  /* it never ran: no time of its own */
+				}
 				product_done(gp, false);
 			}
 			return;
@@ -336,7 +343,10 @@ void gate_step_message(const struct gate_step *st, struct buf *out)
 		p++;
 	if (p < end) {
 		buf_adds(out, "\n");
-		buf_add(out, p, (size_t)(end - p));
+		/* the message is a string: a NUL in the output would end it early */
+		for (; p < end; p++)
+			if (*p)
+				buf_addc(out, *p);
 		while (out->len && (out->data[out->len - 1] == '\n' || out->data[out->len - 1] == ' '))
 			out->data[--out->len] = '\0';
 	}

@@ -38,13 +38,14 @@ static void xml_text(struct buf *b, const char *s, size_t n)
 		else if (c < 0x80)
 			buf_addc(b, (char)c);
 		else {
-			size_t len = (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3 :
-				     (c & 0xf8) == 0xf0 ? 4 : 0;
-			size_t i;
+			unsigned char seq[5] = {0};
+			size_t len, avail = (size_t)(end - p) < 4 ? (size_t)(end - p) : 4;
 
-			for (i = 1; len && i < len; i++)
-				if (p + i >= end || (p[i] & 0xc0) != 0x80)
-					len = 0;
+			memcpy(seq, p, avail);
+			len = utf8_len(seq);
+			/* U+FFFE and U+FFFF are not characters XML allows either */
+			if (len == 3 && seq[0] == 0xef && seq[1] == 0xbf && seq[2] >= 0xbe)
+				len = 0;
 			if (!len) {
 				buf_adds(b, "\xef\xbf\xbd");
 			} else {

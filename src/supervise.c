@@ -266,8 +266,8 @@ static bool has_marker(pid_t pid, const char *marker)
 	return false;
 }
 
-/* The session of process pid, or -1. */
-static pid_t session_of(pid_t pid)
+/* Field n (4: parent, 6: session) of /proc/PID/stat, or -1. */
+static pid_t stat_field(pid_t pid, int want)
 {
 	char path[64], buf[512], *p;
 	int fd, field;
@@ -284,9 +284,14 @@ static pid_t session_of(pid_t pid)
 	buf[n] = '\0';
 	/* the command name may hold spaces: fields start after the last ')' */
 	p = strrchr(buf, ')');
-	for (field = 2; p && field < 6; field++)
+	for (field = 2; p && field < want; field++)
 		p = strchr(p + 1, ' ');
 	return p ? (pid_t)atoi(p + 1) : -1;
+}
+
+static pid_t session_of(pid_t pid)
+{
+	return stat_field(pid, 6);
 }
 
 /*
@@ -474,11 +479,12 @@ static char **step_env(const struct sv_step *step, const char *marker)
 	while (step->env && step->env[k])
 		k++;
 	env = xcalloc(n + k + 2, sizeof(*env));
+	/* the marker first: it is found at the start of /proc/PID/environ */
+	env[0] = (char *)marker;
 	for (i = 0; i < n; i++)
-		env[i] = environ[i];
+		env[1 + i] = environ[i];
 	for (i = 0; i < k; i++)
-		env[n + i] = step->env[i];
-	env[n + k] = (char *)marker;
+		env[1 + n + i] = step->env[i];
 	return env;
 }
 
@@ -636,6 +642,49 @@ static void reap(struct supervisor *sv)
 	}
 }
 
+/*
+ * Without a cgroup, a process that left both the step's session and its
+ * environment (env -i setsid ...) is found only as an orphan: as subreaper,
+ * relgate becomes its parent.  When no other step runs, every child of
+ * relgate that is no step's main process is such a leftover.
+ */
+static int sweep_orphans(struct supervisor *sv)
+{
+	pid_t self = getpid();
+	int killed = 0, round;
+
+	for (round = 0; round < 10; round++) {
+		DIR *d = opendir("/proc");
+		struct dirent *de;
+		int found = 0;
+
+		if (!d)
+			break;
+		while ((de = readdir(d))) {
+			pid_t pid = (pid_t)atoi(de->d_name);
+			const struct running *r;
+
+			if (pid <= 0 || pid == self || stat_field(pid, 4) != self)
+				continue;
+			for (r = sv->steps; r; r = r->next)
+				if (r->pid == pid && !r->reaped)
+					break;
+			if (r)
+				continue;
+			if (kill(pid, SIGKILL) == 0) {
+				found++;
+				killed++;
+			}
+		}
+		closedir(d);
+		if (!found)
+			break;
+		usleep(10000);
+		reap(sv);
+	}
+	return killed;
+}
+
 static void end_step(struct running *r, enum sv_outcome cause, double now)
 {
 	if (r->ended_by_us)
@@ -647,7 +696,7 @@ static void end_step(struct running *r, enum sv_outcome cause, double now)
 	signal_tree(r, SIGTERM);
 }
 
-static void advance(struct running *r, double now)
+static void advance(struct supervisor *sv, struct running *r, double now)
 {
 	const struct sv_step *s = r->step;
 
@@ -682,6 +731,8 @@ static void advance(struct running *r, double now)
 	if (r->reaped && (r->out < 0 || (r->phase == PH_DRAIN && now >= r->drain_until) ||
 			  r->phase == PH_KILL || r->phase == PH_TERM)) {
 		if (tree_empty(r) || (r->phase == PH_KILL && now >= r->give_up_at)) {
+			if (!r->cgroup && sv->steps == r && !r->next)
+				r->res->leftovers += sweep_orphans(sv);
 			if (r->out >= 0)
 				read_output(r);   /* what is already in the pipe, no more */
 			r->done = true;
@@ -765,6 +816,7 @@ void *sv_wait(struct supervisor *sv)
 void *sv_wait_for(struct supervisor *sv, int max_ms)
 {
 	double until = max_ms >= 0 ? now_ms() + max_ms : 0;
+	bool polled = false;
 
 	for (;;) {
 		struct pollfd fds[1 + 256];
@@ -783,7 +835,7 @@ void *sv_wait_for(struct supervisor *sv, int max_ms)
 			}
 		}
 		for (link = &sv->steps; (r = *link); link = &r->next) {
-			advance(r, now);
+			advance(sv, r, now);
 			if (r->done) {
 				void *tag = r->tag;
 
@@ -810,12 +862,14 @@ void *sv_wait_for(struct supervisor *sv, int max_ms)
 		{
 			int t = poll_timeout(sv, now);
 
+			/* even a wait of 0 ms looks once at signals, pipes and children */
 			if (max_ms >= 0) {
-				if (now >= until)
+				if (now >= until && polled)
 					return NULL;
 				if (t > (int)(until - now) + 1)
-					t = (int)(until - now) + 1;
+					t = now >= until ? 0 : (int)(until - now) + 1;
 			}
+			polled = true;
 			n = poll(fds, n, t) < 0 ? (nfds_t)-1 : n;
 		}
 		if (n == (nfds_t)-1) {

@@ -175,8 +175,7 @@ void buf_reset(struct buf *b)
 		b->data[0] = '\0';
 }
 
-/* Length of the valid UTF-8 sequence at p (1 to 4), or 0 when it is not one. */
-static size_t utf8_len(const unsigned char *p)
+size_t utf8_len(const unsigned char *p)
 {
 	size_t n, i;
 	uint32_t c;
@@ -505,6 +504,13 @@ int write_file_atomic(const char *path, const void *data, size_t len)
 
 	if (make_parents(path) < 0 || (fd = mkstemp(tmp)) < 0)
 		goto fail;
+	/* mkstemp makes 0600: give the file the mode any other file would get */
+	{
+		mode_t mask = umask(0);
+
+		umask(mask);
+		fchmod(fd, 0666 & ~mask);
+	}
 	while (len) {
 		ssize_t w = write(fd, p, len);
 

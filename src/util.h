@@ -51,6 +51,13 @@ void buf_adds(struct buf *b, const char *s);
 void buf_addc(struct buf *b, char c);
 void buf_addf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void buf_reset(struct buf *b);
+/*
+ * Length of the valid UTF-8 sequence at p (1 to 4), or 0 when it is not one
+ * (overlong forms, surrogates and code points past U+10FFFF are not).  p
+ * must be NUL-terminated.
+ */
+size_t utf8_len(const unsigned char *p);
+
 /* Append s as a JSON string literal, quotes included. */
 void buf_add_json_str(struct buf *b, const char *s);
 /* Hand the data over to the caller; the buffer is empty afterwards. */

@@ -32,9 +32,10 @@ static void print_text(const char *name, const struct boot_result *r)
 		       name, term_green(), term_reset(), r->ms, r->browser_ms);
 		return;
 	}
-	printf("%s: boot %sfailed%s: %s before the page was ready\n", name, term_red(),
-	       term_reset(), r->kind);
-	printf("  %s%s%s\n", term_bold(), r->message, term_reset());
+	/* the error first: it is what a report's one-line message shows */
+	printf("%s: boot %sfailed%s: %s%s%s\n", name, term_red(), term_reset(), term_bold(),
+	       r->message, term_reset());
+	printf("  (%s before the page was ready)\n", r->kind);
 	if (r->where)
 		printf("  at %s\n", r->where);
 	if (r->excerpt)
@@ -178,8 +179,8 @@ int cmd_boot(int argc, char **argv)
 		else
 			print_text(name, &r);
 		ret = r.passed ? 0 : EXIT_GATE;
-		boot_result_release(&r);
 	}
+	boot_result_release(&r);
 	supervisor_free(sv);
 out:
 	free(dir);
