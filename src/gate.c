@@ -334,7 +334,7 @@ void gate_step_message(const struct gate_step *st, struct buf *out)
 	}
 	sv_describe(&st->spec, &st->res, out);
 	/* the last few lines of output say more than any exit code */
-	while (p > t->data && lines < 6) {
+	while (p > t->data && lines < 10) {
 		p--;
 		if (*p == '\n' && p + 1 < end && p[1] != '\n')
 			lines++;
