@@ -144,9 +144,9 @@ static bool parse(struct impact *im, struct reader *r)
 	uint32_t n, i;
 
 	n = get_count(r, 23);
-	strmap_init(&im->tree.by_path, n);
 	im->tree.files = xcalloc((size_t)n + 1, sizeof(*im->tree.files));
 	im->tree.cap = (size_t)n + 1;
+	im->tree.unmapped = true;   /* the paths are known to be distinct */
 	for (i = 0; i < n && !r->bad; i++) {
 		const char *path = get_str(r);
 		uint8_t flags = get8(r), lang = get8(r);

@@ -38,6 +38,14 @@ struct tree_file *tree_add_static(struct tree *t, const char *path, uint8_t lang
 	struct strmap_entry *e;
 	struct tree_file *f;
 
+	if (t->unmapped) {
+		GROW(t->files, t->n + 1, t->cap);
+		f = &t->files[t->n++];
+		memset(f, 0, sizeof(*f));
+		f->path = path;
+		f->lang = lang;
+		return f;
+	}
 	if (!t->by_path.cap)
 		strmap_init(&t->by_path, 1024);
 	e = strmap_put(&t->by_path, path, strlen(path));
@@ -61,10 +69,33 @@ struct tree_file *tree_add(struct tree *t, const char *path, struct arena *a)
 	return tree_add_static(t, arena_strdup(a, path), (uint8_t)scan_lang_of(path));
 }
 
-struct tree_file *tree_find(const struct tree *t, const char *path)
-{
-	void *v = strmap_get(&t->by_path, path, strlen(path));
+/*
+ * A tree loaded whole (from a snapshot) is usually asked about a handful of
+ * changed paths: scanning beats hashing 60,000 paths, up to a point.
+ */
+#define UNMAPPED_LOOKUPS 16
 
+struct tree_file *tree_find(const struct tree *t_in, const char *path)
+{
+	struct tree *t = (struct tree *)t_in;   /* the map is a cache of the list */
+	void *v;
+	size_t i;
+
+	if (t->unmapped) {
+		if (++t->lookups <= UNMAPPED_LOOKUPS) {
+			for (i = 0; i < t->n; i++)
+				if (!strcmp(t->files[i].path, path))
+					return &t->files[i];
+			return NULL;
+		}
+		strmap_free(&t->by_path);
+		strmap_init(&t->by_path, t->n);
+		for (i = 0; i < t->n; i++)
+			strmap_put(&t->by_path, t->files[i].path, strlen(t->files[i].path))->value =
+				(void *)(uintptr_t)(i + 1);
+		t->unmapped = false;
+	}
+	v = strmap_get(&t->by_path, path, strlen(path));
 	return v ? &t->files[(uintptr_t)v - 1] : NULL;
 }
 

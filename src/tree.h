@@ -44,6 +44,8 @@ struct tree {
 	int rootfd;            /* the workspace root, for reading */
 	const char *prefix;    /* the workspace root within the repository, "" or "a/b/" */
 	bool checkout;         /* TREE_COMMIT of the commit checked out: try the disk first */
+	bool unmapped;         /* by_path is not built yet: tree_find scans, then builds it */
+	unsigned lookups;
 };
 
 /*
@@ -61,7 +63,11 @@ int tree_from_walk(struct tree *t, int rootfd, struct arena *a);
 
 /* Add a path (copied into a); returns its entry, the existing one for a known path. */
 struct tree_file *tree_add(struct tree *t, const char *path, struct arena *a);
-/* Add a path that outlives the tree, with a known language, without copying it. */
+/*
+ * Add a path that outlives the tree, with a known language, without copying
+ * it.  In an unmapped tree (see struct tree) paths are not checked for
+ * duplicates: the caller knows they are new.
+ */
 struct tree_file *tree_add_static(struct tree *t, const char *path, uint8_t lang);
 struct tree_file *tree_find(const struct tree *t, const char *path);
 
