@@ -12,7 +12,7 @@
 #   BENCH_PEERS_ONLY =1 to time only the peers when ./relgate is not built
 #   RELGATE          the binary (default ./relgate at the repository root)
 #
-# Generated workspaces are kept in bench/work/ (git-ignored) and made again
+# Generated workspaces are kept in bench/scratch/ (git-ignored) and made again
 # only when gen.js or the parameters change. For each size, every command
 # runs once to warm up, then BENCH_RUNS times; the table gives the median
 # wall-clock time and the median peak memory of the whole process tree, as
@@ -27,7 +27,7 @@ RUNS=${BENCH_RUNS:-5}
 SEED=${BENCH_SEED:-1}
 RESULTS=${BENCH_RESULTS:-$BENCH_DIR/RESULTS.md}
 RELGATE=${RELGATE:-$ROOT/relgate}
-WORK=$BENCH_DIR/work
+WORK=$BENCH_DIR/scratch
 TREERSS=$WORK/treerss
 
 . "$BENCH_DIR/peers.sh"
@@ -319,6 +319,6 @@ mv "$RESULTS.tmp" "$RESULTS"
 cat "$REPORT"
 echo "bench: wrote ${RESULTS#"$ROOT"/}" >&2
 if [ "$ANY_FAILED" = 1 ]; then
-	echo "bench: some runs failed (see the tables and bench/work/out/*.failed.err)" >&2
+	echo "bench: some runs failed (see the tables and bench/scratch/out/*.failed.err)" >&2
 	exit 1
 fi

@@ -10,7 +10,7 @@ set -eu
 
 BENCH_DIR=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(dirname "$BENCH_DIR")
-WORK=$BENCH_DIR/work
+WORK=$BENCH_DIR/scratch
 RELGATE=${RELGATE:-$ROOT/relgate}
 RUNS=${SV_RUNS:-1000}
 mkdir -p "$WORK"
