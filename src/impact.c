@@ -476,7 +476,8 @@ struct scan_job {
 	int err;                 /* errno of a failed read, or 0 */
 	uint8_t status;          /* enum scan_status */
 	uint32_t stop_line;
-	git_oid oid;             /* the content's blob id */
+	bool has_oid;            /* the content's blob id is known: the result can be cached */
+	git_oid oid;
 	char *enc;
 	size_t len;
 };
@@ -506,10 +507,12 @@ static void scan_one(struct impact *im, struct scan_job *job, struct buf *text,
 	job->enc = xmalloc(enc->len + 1);
 	memcpy(job->enc, enc->data, enc->len + 1);
 	job->len = enc->len;
-	if (f->has_oid)
+	if (f->has_oid) {
 		git_oid_cpy(&job->oid, &f->oid);
-	else if (git_odb_hash(&job->oid, text->data, text->len, GIT_OBJECT_BLOB) < 0)
-		job->status = SCAN_BINARY + 100;  /* no id: do not cache */
+		job->has_oid = true;
+	} else {
+		job->has_oid = git_odb_hash(&job->oid, text->data, text->len, GIT_OBJECT_BLOB) == 0;
+	}
 }
 
 static void *scan_worker(void *arg)
@@ -565,7 +568,7 @@ static int finish_job(struct impact *im, struct scan_job *job)
 	else if (job->status == SCAN_TOO_DEEP)
 		warn("%s:%u: nesting too deep, the imports after this line are not scanned",
 		     f->path, job->stop_line);
-	else if (job->status == SCAN_OK)
+	else if (job->status == SCAN_OK && job->has_oid)
 		cache_put(&im->cache, &job->oid, CACHE_IMPORTS, job->enc, job->len);
 	return 0;
 }
