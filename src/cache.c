@@ -80,7 +80,7 @@ static void grow(struct cache *c)
 	free(old);
 }
 
-static void insert(struct cache *c, const git_oid *oid, uint8_t kind, const unsigned char *data,
+static bool insert(struct cache *c, const git_oid *oid, uint8_t kind, const unsigned char *data,
 		   uint32_t len, bool owned)
 {
 	struct cache_slot *s;
@@ -88,11 +88,8 @@ static void insert(struct cache *c, const git_oid *oid, uint8_t kind, const unsi
 	if ((c->count + 1) * 2 > c->cap)
 		grow(c);
 	s = find(c, oid, kind);
-	if (s->data) {
-		if (owned)
-			free((void *)data);
-		return;
-	}
+	if (s->data)
+		return false;
 	git_oid_cpy(&s->oid, oid);
 	s->kind = kind;
 	s->len = len;
@@ -100,6 +97,7 @@ static void insert(struct cache *c, const git_oid *oid, uint8_t kind, const unsi
 	s->owned = owned;
 	s->used = owned;
 	c->count++;
+	return true;
 }
 
 /* Index a loaded file; returns -1 when it is damaged. */
@@ -188,10 +186,20 @@ void cache_put(struct cache *c, const git_oid *oid, uint8_t kind, const void *da
 
 	if (c->disabled || len > UINT32_MAX)
 		return;
-	copy = xmalloc(len);
+	copy = xmalloc(len ? len : 1);
 	memcpy(copy, data, len);
-	insert(c, oid, kind, copy, (uint32_t)len, true);
+	if (insert(c, oid, kind, copy, (uint32_t)len, true))
+		c->added++;
+	else
+		free(copy);
+}
+
+bool cache_put_owned(struct cache *c, const git_oid *oid, uint8_t kind, void *data, size_t len)
+{
+	if (c->disabled || len > UINT32_MAX || !insert(c, oid, kind, data, (uint32_t)len, true))
+		return false;
 	c->added++;
+	return true;
 }
 
 int cache_save(struct cache *c)

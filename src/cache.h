@@ -41,6 +41,12 @@ const void *cache_get(struct cache *c, const git_oid *oid, uint8_t kind, size_t 
 /* Store a value (copied). */
 void cache_put(struct cache *c, const git_oid *oid, uint8_t kind, const void *data, size_t len);
 /*
+ * Store a malloc'd value, which the cache then owns (and frees); returns
+ * false when it did not take it (a disabled cache, a known entry), and the
+ * caller keeps it.
+ */
+bool cache_put_owned(struct cache *c, const git_oid *oid, uint8_t kind, void *data, size_t len);
+/*
  * Write the cache back if anything was added, keeping what this run used and
  * what it added.  Returns 0, or -1 after a warning (a cache that cannot be
  * written costs time, not correctness).

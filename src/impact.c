@@ -477,6 +477,7 @@ struct scan_job {
 	uint8_t status;          /* enum scan_status */
 	uint32_t stop_line;
 	bool has_oid;            /* the content's blob id is known: the result can be cached */
+	bool owned_by_cache;     /* enc now belongs to the cache */
 	git_oid oid;
 	char *enc;
 	size_t len;
@@ -568,8 +569,9 @@ static int finish_job(struct impact *im, struct scan_job *job)
 	else if (job->status == SCAN_TOO_DEEP)
 		warn("%s:%u: nesting too deep, the imports after this line are not scanned",
 		     f->path, job->stop_line);
-	else if (job->status == SCAN_OK && job->has_oid)
-		cache_put(&im->cache, &job->oid, CACHE_IMPORTS, job->enc, job->len);
+	else if (job->status == SCAN_OK && job->has_oid &&
+		 cache_put_owned(&im->cache, &job->oid, CACHE_IMPORTS, job->enc, job->len))
+		job->owned_by_cache = true;   /* one copy, not two */
 	return 0;
 }
 
@@ -639,7 +641,8 @@ static int add_import_edges(struct impact *im)
 	}
 	resolver_release(&rs);
 	for (i = 0; i < njobs; i++)
-		free(jobs[i].enc);
+		if (!jobs[i].owned_by_cache)
+			free(jobs[i].enc);
 	free(jobs);
 	free(encs);
 	free(lens);
