@@ -158,6 +158,7 @@ static void start_step(struct gate *g, struct gate_product *gp)
 
 	st->attempts++;
 	st->started = true;
+	st->start_ms = now_ms();
 	set_log(g, gp, st);
 	if (g->progress)
 		g->progress(g, gp, st, false);

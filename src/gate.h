@@ -31,6 +31,7 @@ struct gate_step {
 	struct sv_result res;        /* the last attempt */
 	struct gate_attempt *failed; /* earlier attempts that failed */
 	int attempts, retries;
+	double start_ms;             /* when the current attempt started */
 	bool started, finished, skipped;
 	char *skip_reason;
 };

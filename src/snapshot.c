@@ -210,6 +210,10 @@ static bool parse_edges(struct impact *im, struct reader *r)
 {
 	uint32_t n = get_count(r, 10), i;
 
+	/* one allocation of the right size, not a doubling per power of two */
+	im->g.edges = xreallocarray(im->g.edges, (size_t)n + 1, sizeof(*im->g.edges));
+	im->g.capedges = (size_t)n + 1;
+
 	for (i = 0; i < n && !r->bad; i++) {
 		uint32_t from = get32(r), to = get32(r);
 		uint8_t kind = get8(r), sub = get8(r);
@@ -252,6 +256,8 @@ bool snapshot_load(struct impact *im, const char *path, const unsigned char *key
 		warn("ignoring the damaged snapshot %s", path);
 		goto reset;
 	}
+	im->g.nodes = xcalloc(im->tree.n + im->ws.npkgs + im->nproducts + 1, sizeof(*im->g.nodes));
+	im->g.capnodes = im->tree.n + im->ws.npkgs + im->nproducts + 1;
 	impact_add_nodes(im);
 	if (!parse_edges(im, &r)) {
 		warn("ignoring the damaged snapshot %s", path);

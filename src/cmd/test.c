@@ -76,7 +76,7 @@ static void draw_live(struct gate *g)
 			printf("  %s%c%s %s: %s%s %s%.1fs%s\n", term_yellow(),
 			       spin[(int)(now / 120) % 4], term_reset(), gp->p->name, st->name,
 			       st->attempts > 1 ? " (retry)" : "", term_dim(),
-			       (now - gp->start_ms) / 1e3, term_reset());
+			       (now - st->start_ms) / 1e3, term_reset());
 			d->drawn++;
 		}
 	}
