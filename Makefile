@@ -33,7 +33,7 @@ LDFLAGS += -fsanitize=address,undefined
 endif
 
 CORE = diag util arena jsonfile glob config tree cache workspace scan resolve snapshot \
-       supervise gate report browser \
+       pool supervise gate report browser \
        lockfile changes graph impact term
 CMDS = common affected graph test boot
 CORE_OBJ = $(CORE:%=$(O)/%.o)

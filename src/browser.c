@@ -563,7 +563,7 @@ int boot_check(struct supervisor *sv, const struct boot_opts *o, struct boot_res
 	}
 	profile = mkdtemp(tmpl);
 	if (!profile || pipe2(to, O_CLOEXEC) < 0 || pipe2(from, O_CLOEXEC) < 0) {
-		ret = error("cannot prepare the browser:");
+		error("cannot prepare the browser:");
 		ret = EXIT_ENV;
 		goto out;
 	}
@@ -587,7 +587,7 @@ int boot_check(struct supervisor *sv, const struct boot_opts *o, struct boot_res
 		t0 = now_ms();
 		if (sv_start(sv, &step, &res, &res) < 0) {
 			sv_wait(sv);
-			ret = error("cannot start %s: %s", chromium, res.error);
+			error("cannot start %s: %s", chromium, res.error);
 			ret = EXIT_ENV;
 			sv_result_release(&res);
 			goto out;

@@ -2,11 +2,9 @@
  * gate: products as small state machines over the supervisor's steps.
  */
 #define _GNU_SOURCE
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "diag.h"
 #include "gate.h"
@@ -27,22 +25,6 @@ static char *file_name(const char *s)
 	if (p[0] == '.')
 		p[0] = '_';
 	return p;
-}
-
-static int mkdirs(const char *path)
-{
-	char *p = xstrdup(path), *s = p;
-
-	while ((s = strchr(s + 1, '/'))) {
-		*s = '\0';
-		if (mkdir(p, 0755) < 0 && errno != EEXIST) {
-			free(p);
-			return -1;
-		}
-		*s = '/';
-	}
-	free(p);
-	return mkdir(path, 0755) < 0 && errno != EEXIST ? -1 : 0;
 }
 
 static void set_log(struct gate *g, struct gate_product *gp, struct gate_step *st)
@@ -99,7 +81,7 @@ int gate_init(struct gate *g, const struct config *cfg, const struct product **p
 		const struct product *p = products[i];
 		char *dir = file_name(p->name), *path = xasprintf("%s/%s", g->log_dir, dir);
 
-		if (mkdirs(path) < 0)
+		if (make_dirs(path) < 0)
 			errors += error("cannot make the log folder %s:", path);
 		free(dir);
 		free(path);

@@ -11,8 +11,6 @@
 #include <jansson.h>
 #include <limits.h>
 #include <sys/stat.h>
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -21,6 +19,7 @@
 #include "diag.h"
 #include "glob.h"
 #include "impact.h"
+#include "pool.h"
 #include "resolve.h"
 #include "scan.h"
 #include "snapshot.h"
@@ -300,38 +299,48 @@ static void add_structure_edges(struct impact *im)
 	free(with_inputs);
 }
 
+/* The change to path (as its new or its old name), or NULL. */
+static const struct change *find_change(const struct impact *im, const char *path)
+{
+	size_t i;
+
+	for (i = 0; im->have_changes && i < im->changes.n; i++) {
+		const struct change *c = &im->changes.v[i];
+
+		if (!strcmp(c->path, path) || (c->old_path && !strcmp(c->old_path, path)))
+			return c;
+	}
+	return NULL;
+}
+
 /* The lockfile, when the change touches it: per package, or everything. */
 static int add_lockfile_edges(struct impact *im)
 {
-	const char *name = im->ws.lockfile;
+	static const char *const lockfiles[] = {"package-lock.json", "pnpm-lock.yaml", "yarn.lock"};
+	const struct change *c = NULL;
 	const struct tree_file *tf;
+	const char *name;
 	struct buf old = BUF_INIT, new = BUF_INIT;
-	char *old_label = NULL, *new_label = NULL;
+	char *old_note = NULL, *new_note = NULL;
 	int r_old, r_new, ret = 0;
 	size_t i;
 
-	if (!im->have_changes)
+	for (i = 0; !c && i < ARRAY_LEN(lockfiles); i++)
+		c = find_change(im, lockfiles[i]);
+	if (!c)
 		return 0;
-	for (i = 0; i < im->changes.n; i++)
-		if (!strcmp(im->changes.v[i].path, "package-lock.json") ||
-		    !strcmp(im->changes.v[i].path, "pnpm-lock.yaml") ||
-		    !strcmp(im->changes.v[i].path, "yarn.lock") ||
-		    (im->changes.v[i].old_path && !strcmp(im->changes.v[i].old_path, "package-lock.json")))
-			break;
-	if (i == im->changes.n)
-		return 0;
-	name = im->changes.v[i].path;
+	name = c->path;
 	tf = tree_find(&im->tree, name);
 	if (!tf)
 		BUG("changed lockfile %s has no node", name);
-	old_label = xasprintf("as of %.12s", *im->changes.base_hex ? im->changes.base_hex : "HEAD");
-	new_label = *im->changes.head_hex ? xasprintf("as of %.12s", im->changes.head_hex) : NULL;
+	old_note = xasprintf("as of %.12s", *im->changes.base_hex ? im->changes.base_hex : "HEAD");
+	new_note = *im->changes.head_hex ? xasprintf("as of %.12s", im->changes.head_hex) : NULL;
 	r_old = changes_read_side(&im->changes, im->repo, im->prefix, im->rootfd, name, false, &old,
 				  LOCKFILE_MAX_BYTES);
 	r_new = changes_read_side(&im->changes, im->repo, im->prefix, im->rootfd, name, true, &new,
 				  LOCKFILE_MAX_BYTES);
 	if (r_old < 0 || r_new < 0) {
-		ret = error("cannot read %s:", name);
+		error("cannot read %s:", name);
 		ret = EXIT_ENV;
 		goto out;
 	}
@@ -345,7 +354,7 @@ static int add_lockfile_edges(struct impact *im)
 		im->lock.all = true;
 		im->lock.reason = xasprintf("%s is listed but matches HEAD, so the version it "
 					    "changed from is unknown", name);
-	} else if (lockfile_diff(name, old_label, r_old ? NULL : old.data, old.len, new_label,
+	} else if (lockfile_diff(name, old_note, r_old ? NULL : old.data, old.len, new_note,
 				 r_new ? NULL : new.data, new.len, &im->ws, &im->lock) < 0) {
 		ret = EXIT_USAGE;
 		goto out;
@@ -372,8 +381,8 @@ static int add_lockfile_edges(struct impact *im)
 		}
 	}
 out:
-	free(old_label);
-	free(new_label);
+	free(old_note);
+	free(new_note);
 	buf_release(&old);
 	buf_release(&new);
 	return ret;
@@ -412,12 +421,7 @@ static void add_root_manifest_edges(struct impact *im)
 	json_t *v;
 	size_t i;
 
-	if (!tf || !im->have_changes)
-		return;
-	for (i = 0; i < im->changes.n; i++)
-		if (!strcmp(im->changes.v[i].path, "package.json"))
-			break;
-	if (i == im->changes.n)
+	if (!tf || !find_change(im, "package.json"))
 		return;
 	old = manifest_side(im, "package.json", false);
 	new = manifest_side(im, "package.json", true);
@@ -484,10 +488,9 @@ struct scan_job {
 };
 
 struct scan_pool {
+	struct pool pool;
 	struct impact *im;
 	struct scan_job *jobs;
-	size_t n;
-	atomic_size_t next;
 };
 
 static void scan_one(struct impact *im, struct scan_job *job, struct buf *text,
@@ -523,7 +526,7 @@ static void *scan_worker(void *arg)
 	struct scan_result res = {0};
 	size_t i;
 
-	while ((i = atomic_fetch_add(&pool->next, 1)) < pool->n)
+	while (pool_take(&pool->pool, &i))
 		scan_one(pool->im, &pool->jobs[i], &text, &res, &enc);
 	scan_result_release(&res);
 	buf_release(&text);
@@ -533,19 +536,10 @@ static void *scan_worker(void *arg)
 
 static void run_scan_jobs(struct impact *im, struct scan_job *jobs, size_t n)
 {
-	struct scan_pool pool = {im, jobs, n, 0};
-	long cores = sysconf(_SC_NPROCESSORS_ONLN);
-	size_t nthreads = cores < 1 ? 1 : cores > 8 ? 8 : (size_t)cores, i, started = 0;
-	pthread_t threads[8];
+	struct scan_pool pool = {.im = im, .jobs = jobs};
 
-	if (n < 64)
-		nthreads = 1;
-	for (i = 1; i < nthreads; i++)
-		if (pthread_create(&threads[started], NULL, scan_worker, &pool) == 0)
-			started++;
-	scan_worker(&pool);
-	for (i = 0; i < started; i++)
-		pthread_join(threads[i], NULL);
+	pool.pool.n = n;
+	pool_run(&pool.pool, 64, scan_worker, &pool);
 }
 
 /* Report how a job went, cache its result; returns -1 on a read error. */
@@ -668,27 +662,22 @@ static void walk_change(struct impact *im)
 	free(seeds);
 }
 
-/* How the change touched path: "changed", "deleted", "renamed to x", ... */
+/* How the change touched path: "changed", "deleted", "renamed away", ... */
 static const char *change_word(const struct impact *im, const char *path)
 {
-	size_t i;
+	const struct change *c = find_change(im, path);
 
-	for (i = 0; im->have_changes && i < im->changes.n; i++) {
-		const struct change *c = &im->changes.v[i];
-
-		if (!strcmp(c->path, path)) {
-			switch (c->status) {
-			case CHANGE_ADDED: return "added";
-			case CHANGE_DELETED: return "deleted";
-			case CHANGE_RENAMED: return "renamed";
-			case CHANGE_LISTED: return "listed";
-			default: return "changed";
-			}
-		}
-		if (c->old_path && !strcmp(c->old_path, path))
-			return "renamed away";
+	if (!c)
+		return "changed";
+	if (strcmp(c->path, path))
+		return "renamed away";
+	switch (c->status) {
+	case CHANGE_ADDED: return "added";
+	case CHANGE_DELETED: return "deleted";
+	case CHANGE_RENAMED: return "renamed";
+	case CHANGE_LISTED: return "listed";
+	default: return "changed";
 	}
-	return "changed";
 }
 
 void impact_chain(const struct impact *im, uint32_t node, struct chain *c)

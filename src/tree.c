@@ -13,9 +13,9 @@
 #include <unistd.h>
 #include <openssl/evp.h>
 #include <pthread.h>
-#include <stdatomic.h>
 
 #include "diag.h"
+#include "pool.h"
 #include "scan.h"
 #include "tree.h"
 
@@ -313,10 +313,9 @@ static int walk_folder_job(git_repository *repo, struct folder_job *job)
 }
 
 struct folder_pool {
+	struct pool pool;
 	const char *gitdir;
 	struct folder_job *jobs;
-	size_t n;
-	atomic_size_t next;
 };
 
 static void *folder_worker(void *arg)
@@ -327,7 +326,7 @@ static void *folder_worker(void *arg)
 
 	if (git_repository_open_bare(&repo, pool->gitdir) < 0)
 		return NULL;   /* the main thread does what is left */
-	while ((i = atomic_fetch_add(&pool->next, 1)) < pool->n)
+	while (pool_take(&pool->pool, &i))
 		pool->jobs[i].err = walk_folder_job(repo, &pool->jobs[i]) < 0 ? -1 : 1;
 	git_repository_free(repo);
 	return NULL;
@@ -410,16 +409,10 @@ int tree_from_commit(struct tree *t, git_repository *repo, const char *prefix,
 	if (walk_git_tree(repo, sub ? sub : root, &path, 0, &top, &jobs, &njobs, &capjobs) < 0)
 		goto walk_failed;
 	if (njobs >= MIN_PARALLEL) {
-		struct folder_pool pool = {git_repository_path(repo), jobs, njobs, 0};
-		long cores = sysconf(_SC_NPROCESSORS_ONLN);
-		size_t nthreads = cores < 1 ? 1 : cores > 8 ? 8 : (size_t)cores, started = 0;
-		pthread_t threads[8];
+		struct folder_pool pool = {.gitdir = git_repository_path(repo), .jobs = jobs};
 
-		for (i = 0; i < nthreads; i++)
-			if (pthread_create(&threads[started], NULL, folder_worker, &pool) == 0)
-				started++;
-		for (i = 0; i < started; i++)
-			pthread_join(threads[i], NULL);
+		pool.pool.n = njobs;
+		pool_run(&pool.pool, 0, folder_worker, &pool);
 	}
 	/* what no worker did (few folders, or no thread could start) is done here */
 	for (i = 0; i < njobs; i++) {

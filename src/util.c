@@ -479,8 +479,7 @@ char *path_join(const char *a, const char *b)
 	return xasprintf("%s/%s", a, b);
 }
 
-/* Create the folders of path (not its last component). */
-static int make_parents(const char *path)
+int make_parents(const char *path)
 {
 	char *p = xstrdup(path), *s = p;
 
@@ -494,6 +493,13 @@ static int make_parents(const char *path)
 	}
 	free(p);
 	return 0;
+}
+
+int make_dirs(const char *path)
+{
+	if (make_parents(path) < 0)
+		return -1;
+	return mkdir(path, 0777) < 0 && errno != EEXIST ? -1 : 0;
 }
 
 int write_file_atomic(const char *path, const void *data, size_t len)

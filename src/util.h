@@ -108,6 +108,10 @@ char *path_dirname(const char *path);
 /* Join a and b with one '/', as a new string; "" acts as identity. */
 char *path_join(const char *a, const char *b);
 
+/* Make the folders of path (not its last component), or all of them. 0 or -1 with errno. */
+int make_parents(const char *path);
+int make_dirs(const char *path);
+
 /*
  * Write data to path atomically: into a temporary file of the same folder,
  * then renamed over path, so that readers see the old or the new file and

@@ -5,8 +5,6 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <limits.h>
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -15,6 +13,7 @@
 #include "diag.h"
 #include "glob.h"
 #include "jsonfile.h"
+#include "pool.h"
 #include "workspace.h"
 
 #define MANIFEST_MAX_BYTES (16 * 1024 * 1024)
@@ -391,10 +390,9 @@ struct manifest_job {
 };
 
 struct manifest_pool {
+	struct pool pool;
 	const struct tree *t;
 	struct manifest_job *jobs;
-	size_t n;
-	atomic_size_t next;
 };
 
 static void manifest_one(const struct tree *t, struct manifest_job *job)
@@ -431,7 +429,7 @@ static void *manifest_worker(void *arg)
 	struct manifest_pool *pool = arg;
 	size_t i;
 
-	while ((i = atomic_fetch_add(&pool->next, 1)) < pool->n)
+	while (pool_take(&pool->pool, &i))
 		manifest_one(pool->t, &pool->jobs[i]);
 	return NULL;
 }
@@ -440,10 +438,8 @@ static int load_manifests(struct workspace *ws, const struct tree *t, struct cac
 			  struct arena *a)
 {
 	struct manifest_job *jobs = xcalloc(ws->npkgs + 1, sizeof(*jobs));
-	struct manifest_pool pool = {t, jobs, 0, 0};
-	long cores = sysconf(_SC_NPROCESSORS_ONLN);
-	size_t nthreads = cores < 1 ? 1 : cores > 8 ? 8 : (size_t)cores, i, started = 0;
-	pthread_t threads[8];
+	struct manifest_pool pool = {.t = t, .jobs = jobs};
+	size_t i;
 	int errors = 0;
 
 	for (i = 1; i < ws->npkgs; i++) {
@@ -455,20 +451,13 @@ static int load_manifests(struct workspace *ws, const struct tree *t, struct cac
 		if (tf->has_oid && (cached = cache_get(cache, &tf->oid, CACHE_MANIFEST, &len)) &&
 		    facts_decode(p, cached, len, a) == 0)
 			continue;
-		jobs[pool.n].pkg = p;
-		jobs[pool.n].tf = tf;
-		pool.n++;
+		jobs[pool.pool.n].pkg = p;
+		jobs[pool.pool.n].tf = tf;
+		pool.pool.n++;
 	}
-	if (pool.n < 64)
-		nthreads = 1;
-	for (i = 1; i < nthreads; i++)
-		if (pthread_create(&threads[started], NULL, manifest_worker, &pool) == 0)
-			started++;
-	manifest_worker(&pool);
-	for (i = 0; i < started; i++)
-		pthread_join(threads[i], NULL);
+	pool_run(&pool.pool, 64, manifest_worker, &pool);
 
-	for (i = 0; i < pool.n; i++) {
+	for (i = 0; i < pool.pool.n; i++) {
 		struct manifest_job *job = &jobs[i];
 
 		if (!job->enc || facts_decode(job->pkg, job->enc, job->len, a) < 0) {

@@ -258,7 +258,7 @@ int cmd_test(int argc, char **argv)
 	if (ret)
 		goto out_impact;
 	if (!im.cfg.path || !im.cfg.products_given) {
-		ret = error("relgate test needs relgate.json with \"products\" (%s)", im.root);
+		error("relgate test needs relgate.json with \"products\" (%s)", im.root);
 		ret = EXIT_USAGE;
 		goto out_impact;
 	}
@@ -290,7 +290,7 @@ int cmd_test(int argc, char **argv)
 
 	len = readlink("/proc/self/exe", self, sizeof(self) - 1);
 	if (len <= 0) {
-		ret = error("cannot find relgate's own binary:");
+		error("cannot find relgate's own binary:");
 		ret = EXIT_ENV;
 		goto out_products;
 	}
