@@ -25,10 +25,6 @@ export ADV BIN HOSTILE_PIDS
 # Slack on every time bound, for a loaded machine.
 SLACK_MS=1500
 
-now_ms() {
-	echo $(($(date +%s%N) / 1000000))
-}
-
 # The pids of live processes whose environment holds HOSTILE_TAG=$1.
 tagged() {
 	grep -lzx "HOSTILE_TAG=$1" /proc/[0-9]*/environ 2>/dev/null |
@@ -108,30 +104,6 @@ rss_bounded() {
 	test -s rss || { echo "no RSS measured"; return 1; }
 	echo "max RSS: $(tail -n 1 rss) KiB" &&
 	test "$(tail -n 1 rss)" -lt $((50 * 1024))
-}
-
-# Is process $1 running (not gone, not a zombie)?
-alive() {
-	test -e "/proc/$1" || return 1
-	state=$(sed -e 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -d" " -f1)
-	test -n "$state" && test "$state" != Z
-}
-
-# wait_bounded PID SECONDS: wait for a background job, at most SECONDS;
-# a job still running then is killed, and 255 returned.
-wait_bounded() {
-	i=0
-	while alive "$1" && test $i -lt $(($2 * 10)); do
-		sleep 0.1
-		i=$((i + 1))
-	done
-	if alive "$1"; then
-		echo "still running $2 s later: killed"
-		kill -9 "$1"
-		wait "$1"
-		return 255
-	fi
-	wait "$1"
 }
 
 # within BOUND_MS: the last run took at most BOUND_MS plus the slack.

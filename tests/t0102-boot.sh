@@ -17,10 +17,6 @@ test -x /usr/bin/chromium ||
 	skip_all "no /usr/bin/chromium for the boot check (apt-get install chromium)"
 unset RELGATE_NO_CGROUP RELGATE_CHROMIUM
 
-now_ms() {
-	echo $(($(date +%s%N) / 1000000))
-}
-
 # Pids of the browser's processes on the machine, one a line.
 browser_pids() {
 	pgrep -f 'chromium|chrome_crashpad' | LC_ALL=C sort
@@ -419,30 +415,6 @@ running_profile() {
 holding() {
 	grep -l -a -- "--user-data-di[r]=$1" /proc/[0-9]*/cmdline 2>/dev/null |
 		sed -e 's|^/proc/||' -e 's|/cmdline$||'
-}
-
-# Is process $1 running (not gone, not a zombie)?
-alive() {
-	test -e "/proc/$1" || return 1
-	state=$(sed -e 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -d" " -f1)
-	test -n "$state" && test "$state" != Z
-}
-
-# wait_bounded PID SECONDS: wait for a background job, at most SECONDS;
-# a job still running then is killed, and 255 returned.
-wait_bounded() {
-	i=0
-	while alive "$1" && test $i -lt $(($2 * 10)); do
-		sleep 0.1
-		i=$((i + 1))
-	done
-	if alive "$1"; then
-		echo "still running $2 s later: killed"
-		kill -9 "$1"
-		wait "$1"
-		return 255
-	fi
-	wait "$1"
 }
 
 # After relgate ended: no process holds the profile folder $1 or carries

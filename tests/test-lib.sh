@@ -173,6 +173,35 @@ make_workspace() {
 	git init -q . && git add -A && git commit -qm initial
 }
 
+# Milliseconds since the epoch.
+now_ms() {
+	echo $(($(date +%s%N) / 1000000))
+}
+
+# Is process $1 running (not gone, not a zombie)?
+alive() {
+	test -e "/proc/$1" || return 1
+	state=$(sed -e 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -d" " -f1)
+	test -n "$state" && test "$state" != Z
+}
+
+# wait_bounded PID SECONDS: wait for a background job, at most SECONDS;
+# a job still running then is killed, and 255 returned.
+wait_bounded() {
+	i=0
+	while alive "$1" && test $i -lt $(($2 * 10)); do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	if alive "$1"; then
+		echo "still running $2 s later: killed"
+		kill -9 "$1"
+		wait "$1"
+		return 255
+	fi
+	wait "$1"
+}
+
 # Names of products (or packages) in affected's JSON, one a line, sorted.
 affected_names() {
 	"$RELGATE" affected --format json "$@" >"$TRASH/.json" || return $?
