@@ -86,7 +86,13 @@ test_skip() {
 	printf 'ok %d # skip %s (%s)\n' "$test_count" "$1" "$2"
 }
 
+# CI sets RELGATE_NO_SKIP: there a missing tool is a failure, not a skip,
+# so that a test cannot pass by not running.
 skip_all() {
+	if test -n "${RELGATE_NO_SKIP:-}"; then
+		echo "Bail out! cannot run: $*"
+		exit 1
+	fi
 	echo "1..0 # SKIP $*"
 	cd / && rm -rf "$TRASH"
 	exit 0
