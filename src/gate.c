@@ -67,13 +67,11 @@ static void boot_argv(struct gate *g, const struct product *p, const struct chec
 	st->spec.timeout_ms = c->boot.timeout_ms + BOOT_SLACK_MS;
 }
 
-int gate_init(struct gate *g, const struct config *cfg, const struct product **products,
-	      size_t n)
+int gate_init(struct gate *g, const struct product **products, size_t n)
 {
 	size_t i, k;
 	int errors = 0;
 
-	(void)cfg;
 	g->products = xcalloc(n + 1, sizeof(*g->products));
 	g->n = n;
 	for (i = 0; i < n; i++) {

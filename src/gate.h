@@ -65,8 +65,7 @@ struct gate {
  * Prepare the products' steps.  Returns 0, or -1 after an error (a log
  * folder that cannot be made).
  */
-int gate_init(struct gate *g, const struct config *cfg, const struct product **products,
-	      size_t n);
+int gate_init(struct gate *g, const struct product **products, size_t n);
 
 /* Run everything; returns when all products are finished or relgate was stopped. */
 void gate_run(struct gate *g);

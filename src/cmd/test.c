@@ -312,7 +312,7 @@ int cmd_test(int argc, char **argv)
 	g.progress = on_progress;
 	g.tick = on_tick;
 	g.data = &d;
-	if (gate_init(&g, &im.cfg, products, n) < 0) {
+	if (gate_init(&g, products, n) < 0) {
 		ret = EXIT_ENV;
 		goto out_gate;
 	}
