@@ -601,8 +601,13 @@ int boot_check(struct supervisor *sv, const struct boot_opts *o, struct boot_res
 	c.from = from[0];
 	fcntl(c.from, F_SETFL, O_NONBLOCK);
 	page_url = xasprintf("http://127.0.0.1:%d/%s", srv.port, o->page);
-	if (o->ready)
-		eval = ready_expression(o->ready);
+	/*
+	 * Without a ready expression the page is ready once it has loaded (the
+	 * load event can be missed by a client that attached as it fired, so
+	 * the document is asked too), then stays quiet for a second.
+	 */
+	eval = ready_expression(o->ready ? o->ready : "location.href !== \"about:blank\" && "
+				"document.readyState === \"complete\"");
 	c.create_id = cdp_send(&c, "Target.createTarget", json_pack("{s:s}", "url", "about:blank"),
 			       false);
 	deadline = t0 + BROWSER_ANSWER_MS;
@@ -641,9 +646,13 @@ int boot_check(struct supervisor *sv, const struct boot_opts *o, struct boot_res
 		pthread_mutex_unlock(&srv.lock);
 		if (r->kind)
 			break;
-		if (c.ready) {
+		if (c.ready && o->ready) {
 			r->passed = true;
 			break;
+		}
+		if (c.ready && !c.loaded) {
+			c.loaded = true;
+			c.loaded_at = now;
 		}
 		if (!o->ready && c.loaded && now - c.loaded_at >= QUIET_AFTER_LOAD_MS) {
 			r->passed = true;
