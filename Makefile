@@ -32,9 +32,12 @@ ALL_CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize
 LDFLAGS += -fsanitize=address,undefined
 endif
 
-CORE = diag util arena jsonfile glob config tree cache workspace scan resolve snapshot \
-       pool supervise gate report browser \
-       lockfile changes graph impact term
+# src/ by stage, in pipeline order: a folder includes only lib/ and the
+# stages before it (make check).
+LIB = diag util arena pool glob jsonfile term config
+ANALYZE = changes tree workspace scan resolve lockfile graph cache snapshot impact
+GATE = supervise gate browser report
+CORE = $(LIB:%=lib/%) $(ANALYZE:%=analyze/%) $(GATE:%=gate/%)
 CMDS = common affected graph test boot
 CORE_OBJ = $(CORE:%=$(O)/%.o)
 CMD_OBJ = $(CMDS:%=$(O)/cmd/%.o)

@@ -14,9 +14,9 @@
 #include <unistd.h>
 
 #include "cmd/cmd.h"
-#include "diag.h"
-#include "term.h"
-#include "util.h"
+#include "lib/diag.h"
+#include "lib/term.h"
+#include "lib/util.h"
 
 #define RELGATE_VERSION "0.1.0"
 

@@ -9,10 +9,10 @@
 #include <string.h>
 
 #include "cmd/cmd.h"
-#include "diag.h"
-#include "impact.h"
-#include "scan.h"
-#include "term.h"
+#include "lib/diag.h"
+#include "analyze/impact.h"
+#include "analyze/scan.h"
+#include "lib/term.h"
 
 static const char usage[] =
 	"usage: relgate affected (--base REF [--head REF] | --uncommitted | --files PATH...|-)\n"

@@ -8,11 +8,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "browser.h"
+#include "gate/browser.h"
 #include "cmd/cmd.h"
-#include "diag.h"
-#include "impact.h"
-#include "term.h"
+#include "lib/diag.h"
+#include "analyze/impact.h"
+#include "lib/term.h"
 
 static const char usage[] =
 	"usage: relgate boot (PRODUCT | --dir DIR) [--page PAGE] [--ready EXPR]\n"

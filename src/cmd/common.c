@@ -9,8 +9,8 @@
 #include <string.h>
 
 #include "cmd/cmd.h"
-#include "diag.h"
-#include "impact.h"
+#include "lib/diag.h"
+#include "analyze/impact.h"
 
 static const char *const format_names[] = {"text", "json", "markdown", "dot"};
 

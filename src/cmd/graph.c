@@ -10,8 +10,8 @@
 #include <string.h>
 
 #include "cmd/cmd.h"
-#include "diag.h"
-#include "impact.h"
+#include "lib/diag.h"
+#include "analyze/impact.h"
 
 static const char usage[] =
 	"usage: relgate graph [--format dot|json] [--files] [--no-imports] [--no-cache]\n"

@@ -14,11 +14,11 @@
 #include <unistd.h>
 
 #include "cmd/cmd.h"
-#include "diag.h"
-#include "gate.h"
-#include "impact.h"
-#include "report.h"
-#include "term.h"
+#include "lib/diag.h"
+#include "gate/gate.h"
+#include "analyze/impact.h"
+#include "gate/report.h"
+#include "lib/term.h"
 
 static const char usage[] =
 	"usage: relgate test [PRODUCT...] [--affected (--base REF [--head REF] | --uncommitted |\n"

@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lockfile.h"
-#include "workspace.h"
+#include "analyze/lockfile.h"
+#include "analyze/workspace.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -13,8 +13,8 @@
 
 #include <cmocka.h>
 
-#include "glob.h"
-#include "util.h"
+#include "lib/glob.h"
+#include "lib/util.h"
 
 struct glob_case {
 	const char *pattern, *path;

@@ -13,8 +13,8 @@
 
 #include <cmocka.h>
 
-#include "jsonfile.h"
-#include "util.h"
+#include "lib/jsonfile.h"
+#include "lib/util.h"
 
 /* ---- capturing what diag prints ---- */
 

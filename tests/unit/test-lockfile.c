@@ -13,9 +13,9 @@
 
 #include <cmocka.h>
 
-#include "lockfile.h"
-#include "util.h"
-#include "workspace.h"
+#include "analyze/lockfile.h"
+#include "lib/util.h"
+#include "analyze/workspace.h"
 
 static struct workspace ws;
 static struct package pkgs[4];

@@ -20,11 +20,11 @@
 
 #include <cmocka.h>
 
-#include "cache.h"
-#include "resolve.h"
-#include "tree.h"
-#include "util.h"
-#include "workspace.h"
+#include "analyze/cache.h"
+#include "analyze/resolve.h"
+#include "analyze/tree.h"
+#include "lib/util.h"
+#include "analyze/workspace.h"
 
 static const struct { const char *path, *text; } files[] = {
 	{"package.json", "{\"name\": \"root\", \"private\": true, "

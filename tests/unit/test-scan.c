@@ -16,8 +16,8 @@
 
 #include <cmocka.h>
 
-#include "scan.h"
-#include "util.h"
+#include "analyze/scan.h"
+#include "lib/util.h"
 
 #define S IMPORT_STATIC
 #define E IMPORT_EXPORT

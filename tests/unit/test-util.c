@@ -18,7 +18,7 @@
 
 #include <cmocka.h>
 
-#include "util.h"
+#include "lib/util.h"
 
 /* ---- parse_duration ---- */
 

@@ -1,0 +1,432 @@
+/*
+ * changes: libgit2 diffs turned into workspace-relative paths.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "analyze/changes.h"
+#include "lib/diag.h"
+
+/* Installed packages and relgate's own state are never changes of the workspace. */
+static bool skip_path(const char *path)
+{
+	return starts_with(path, "node_modules/") || strstr(path, "/node_modules/") ||
+	       starts_with(path, ".relgate/");
+}
+
+static void add(struct changes *c, const char *path, const char *old_path,
+		enum change_status status)
+{
+	struct change *ch;
+
+	GROW(c->v, c->n + 1, c->cap);
+	ch = &c->v[c->n++];
+	ch->path = xstrdup(path);
+	ch->old_path = old_path ? xstrdup(old_path) : NULL;
+	ch->status = status;
+}
+
+static int resolve_commit(git_commit **out, git_repository *repo, const char *ref)
+{
+	git_object *obj;
+
+	if (git_revparse_single(&obj, repo, ref) < 0) {
+		error("unknown git revision \"%s\": %s", ref, git_error_last()->message);
+		return EXIT_ENV;
+	}
+	if (git_object_peel((git_object **)out, obj, GIT_OBJECT_COMMIT) < 0) {
+		error("\"%s\" does not name a commit", ref);
+		git_object_free(obj);
+		return EXIT_ENV;
+	}
+	git_object_free(obj);
+	return 0;
+}
+
+static void add_deltas(struct changes *c, git_diff *diff, const char *prefix)
+{
+	size_t plen = strlen(prefix), i, n = git_diff_num_deltas(diff);
+
+	for (i = 0; i < n; i++) {
+		const git_diff_delta *d = git_diff_get_delta(diff, i);
+		const char *np = d->new_file.path, *op = d->old_file.path;
+		bool new_in = np && !strncmp(np, prefix, plen) && !skip_path(np + plen);
+		bool old_in = op && !strncmp(op, prefix, plen) && !skip_path(op + plen);
+
+		switch (d->status) {
+		case GIT_DELTA_ADDED:
+		case GIT_DELTA_UNTRACKED:
+			if (new_in)
+				add(c, np + plen, NULL, CHANGE_ADDED);
+			break;
+		case GIT_DELTA_DELETED:
+			if (old_in)
+				add(c, op + plen, NULL, CHANGE_DELETED);
+			break;
+		case GIT_DELTA_RENAMED:
+			/* a rename counts as both paths; each side may be outside */
+			if (new_in && old_in)
+				add(c, np + plen, op + plen, CHANGE_RENAMED);
+			else if (new_in)
+				add(c, np + plen, NULL, CHANGE_ADDED);
+			else if (old_in)
+				add(c, op + plen, NULL, CHANGE_DELETED);
+			break;
+		case GIT_DELTA_COPIED:
+			if (new_in)
+				add(c, np + plen, NULL, CHANGE_ADDED);
+			break;
+		case GIT_DELTA_UNMODIFIED:
+		case GIT_DELTA_IGNORED:
+			break;
+		default:
+			if (new_in)
+				add(c, np + plen, NULL, CHANGE_MODIFIED);
+			break;
+		}
+	}
+}
+
+/*
+ * Compare two trees (either may be NULL for "empty"), adding a change per
+ * file.  Subtrees with the same id are skipped without being read, which
+ * is what makes a small change in a large repository cheap to find.
+ */
+static int diff_trees(struct changes *c, git_repository *repo, const git_tree *a,
+		      const git_tree *b, struct buf *path, size_t plen);
+
+static int diff_one_side(struct changes *c, git_repository *repo, const git_tree_entry *e,
+			 bool added, struct buf *path, size_t plen)
+{
+	const git_oid *id = git_tree_entry_id(e);
+	git_filemode_t mode = git_tree_entry_filemode(e);
+	git_tree *t;
+	int r;
+
+	if (mode == GIT_FILEMODE_COMMIT)
+		return 0;
+	if (mode != GIT_FILEMODE_TREE) {
+		if (!skip_path(path->data + plen)) {
+			add(c, path->data + plen, NULL, added ? CHANGE_ADDED : CHANGE_DELETED);
+			git_oid_cpy(&c->v[c->n - 1].oid, id);
+		}
+		return 0;
+	}
+	if (git_tree_lookup(&t, repo, id) < 0)
+		return error("cannot read tree %s: %s", git_oid_tostr_s(id), git_error_last()->message);
+	r = diff_trees(c, repo, added ? NULL : t, added ? t : NULL, path, plen);
+	git_tree_free(t);
+	return r;
+}
+
+static int diff_trees(struct changes *c, git_repository *repo, const git_tree *a,
+		      const git_tree *b, struct buf *path, size_t plen)
+{
+	size_t na = a ? git_tree_entrycount(a) : 0, nb = b ? git_tree_entrycount(b) : 0, i;
+	size_t len = path->len;
+	int r = 0;
+
+	for (i = 0; i < na && !r; i++) {
+		const git_tree_entry *ea = git_tree_entry_byindex(a, i);
+		const char *name = git_tree_entry_name(ea);
+		const git_tree_entry *eb = b ? git_tree_entry_byname(b, name) : NULL;
+		git_filemode_t ma = git_tree_entry_filemode(ea);
+
+		path->len = len;
+		buf_addf(path, "%s%s", len ? "/" : "", name);
+		if (!eb) {
+			r = diff_one_side(c, repo, ea, false, path, plen);
+		} else if (!git_oid_equal(git_tree_entry_id(ea), git_tree_entry_id(eb)) ||
+			   ma != git_tree_entry_filemode(eb)) {
+			git_filemode_t mb = git_tree_entry_filemode(eb);
+
+			if (ma == GIT_FILEMODE_TREE && mb == GIT_FILEMODE_TREE) {
+				git_tree *ta, *tb;
+
+				if (git_tree_lookup(&ta, repo, git_tree_entry_id(ea)) < 0)
+					return error("cannot read tree: %s", git_error_last()->message);
+				if (git_tree_lookup(&tb, repo, git_tree_entry_id(eb)) < 0) {
+					git_tree_free(ta);
+					return error("cannot read tree: %s", git_error_last()->message);
+				}
+				r = diff_trees(c, repo, ta, tb, path, plen);
+				git_tree_free(ta);
+				git_tree_free(tb);
+			} else if (ma == GIT_FILEMODE_TREE || mb == GIT_FILEMODE_TREE) {
+				/* a folder became a file or the other way round */
+				r = diff_one_side(c, repo, ea, false, path, plen);
+				if (!r)
+					r = diff_one_side(c, repo, eb, true, path, plen);
+			} else if (ma != GIT_FILEMODE_COMMIT && !skip_path(path->data + plen)) {
+				add(c, path->data + plen, NULL, CHANGE_MODIFIED);
+			}
+		}
+	}
+	for (i = 0; i < nb && !r; i++) {
+		const git_tree_entry *eb = git_tree_entry_byindex(b, i);
+
+		if (a && git_tree_entry_byname(a, git_tree_entry_name(eb)))
+			continue;
+		path->len = len;
+		buf_addf(path, "%s%s", len ? "/" : "", git_tree_entry_name(eb));
+		r = diff_one_side(c, repo, eb, true, path, plen);
+	}
+	path->len = len;
+	path->data[len] = '\0';
+	return r;
+}
+
+/* The subtree at prefix ("a/b/") of tree, or NULL when there is none. */
+static git_tree *subtree(git_repository *repo, git_tree *tree, const char *prefix)
+{
+	git_tree_entry *te;
+	git_tree *sub = NULL;
+	char *dir;
+
+	if (!*prefix) {
+		git_tree_dup(&sub, tree);
+		return sub;
+	}
+	dir = xstrndup(prefix, strlen(prefix) - 1);
+	if (git_tree_entry_bypath(&te, tree, dir) == 0) {
+		if (git_tree_entry_type(te) == GIT_OBJECT_TREE)
+			git_tree_lookup(&sub, repo, git_tree_entry_id(te));
+		git_tree_entry_free(te);
+	}
+	free(dir);
+	return sub;
+}
+
+/* Pair deletions and additions of the same content: exact renames. */
+static void pair_renames(struct changes *c)
+{
+	size_t i, j, k;
+
+	for (i = 0; i < c->n; i++) {
+		if (c->v[i].status != CHANGE_ADDED)
+			continue;
+		for (j = 0; j < c->n; j++) {
+			if (c->v[j].status != CHANGE_DELETED || !git_oid_equal(&c->v[i].oid, &c->v[j].oid))
+				continue;
+			c->v[i].status = CHANGE_RENAMED;
+			c->v[i].old_path = c->v[j].path;
+			for (k = j + 1; k < c->n; k++)
+				c->v[k - 1] = c->v[k];
+			c->n--;
+			if (j < i)
+				i--;
+			break;
+		}
+	}
+}
+
+int changes_range(struct changes *c, git_repository *repo, const char *prefix, const char *base,
+		  const char *head)
+{
+	git_commit *bc = NULL, *hc = NULL, *mc = NULL;
+	git_tree *old_sub = NULL, *new_sub = NULL;
+	struct buf path = BUF_INIT;
+	git_object *checkout = NULL;
+	git_oid mb;
+	int ret;
+
+	memset(c, 0, sizeof(*c));
+	c->mode = CHANGES_RANGE;
+	if ((ret = resolve_commit(&bc, repo, base)) || (ret = resolve_commit(&hc, repo, head)))
+		goto out;
+	if (git_merge_base(&mb, repo, git_commit_id(bc), git_commit_id(hc)) < 0) {
+		if (git_repository_is_shallow(repo))
+			error("this clone is shallow and its history does not reach the merge-base of "
+			      "\"%s\" and \"%s\"; fetch more history (git fetch --deepen=100, or "
+			      "git fetch --unshallow; in GitHub Actions: fetch-depth: 0)", base, head);
+		else
+			error("\"%s\" and \"%s\" have no common history (no merge-base)", base, head);
+		ret = EXIT_ENV;
+		goto out;
+	}
+	if (git_commit_lookup(&mc, repo, &mb) < 0 ||
+	    git_commit_tree(&c->old_tree, mc) < 0 || git_commit_tree(&c->new_tree, hc) < 0) {
+		error("cannot read the trees of the change: %s", git_error_last()->message);
+		ret = EXIT_ENV;
+		goto out;
+	}
+	git_oid_tostr(c->base_hex, sizeof(c->base_hex), &mb);
+	git_oid_tostr(c->head_hex, sizeof(c->head_hex), git_commit_id(hc));
+	git_oid_cpy(&c->head_oid, git_commit_id(hc));
+	if (git_revparse_single(&checkout, repo, "HEAD") == 0)
+		c->head_is_checkout = git_oid_equal(git_object_id(checkout), git_commit_id(hc));
+	old_sub = subtree(repo, c->old_tree, prefix);
+	new_sub = subtree(repo, c->new_tree, prefix);
+	buf_adds(&path, prefix);
+	if (path.len)
+		path.data[--path.len] = '\0';  /* no trailing slash: diff_trees adds one */
+	if (diff_trees(c, repo, old_sub, new_sub, &path, *prefix ? path.len + 1 : 0) < 0) {
+		ret = EXIT_ENV;
+		goto out;
+	}
+	pair_renames(c);
+	ret = 0;
+out:
+	buf_release(&path);
+	git_tree_free(old_sub);
+	git_tree_free(new_sub);
+	git_object_free(checkout);
+	git_commit_free(bc);
+	git_commit_free(hc);
+	git_commit_free(mc);
+	return ret;
+}
+
+int changes_uncommitted(struct changes *c, git_repository *repo, const char *prefix)
+{
+	git_diff_options opts = GIT_DIFF_OPTIONS_INIT;
+	git_object *head = NULL;
+	git_diff *diff = NULL;
+	int ret = EXIT_ENV;
+
+	memset(c, 0, sizeof(*c));
+	c->mode = CHANGES_UNCOMMITTED;
+	c->head_is_checkout = true;
+	if (git_revparse_single(&head, repo, "HEAD^{tree}") == 0) {
+		c->old_tree = (git_tree *)head;
+		head = NULL;
+		if (git_revparse_single(&head, repo, "HEAD") == 0)
+			git_oid_tostr(c->base_hex, sizeof(c->base_hex), git_object_id(head));
+	}
+	opts.flags = GIT_DIFF_INCLUDE_UNTRACKED | GIT_DIFF_RECURSE_UNTRACKED_DIRS;
+	if (git_diff_tree_to_workdir_with_index(&diff, repo, c->old_tree, &opts) < 0) {
+		error("cannot compare HEAD with the working tree: %s", git_error_last()->message);
+		goto out;
+	}
+	add_deltas(c, diff, prefix);
+	ret = 0;
+out:
+	git_object_free(head);
+	git_diff_free(diff);
+	return ret;
+}
+
+/* Make path (relative to cwd, or absolute) relative to root; NULL if outside. */
+static char *relative_to_root(const char *root, const char *cwd, const char *path)
+{
+	char *abs = path[0] == '/' ? xstrdup(path + 1) : xasprintf("%s/%s", cwd + 1, path);
+	size_t rlen = strlen(root + 1);
+	char *rel = NULL;
+
+	if (path_normalize(abs) == 0) {
+		if (!rlen)
+			rel = xstrdup(abs);
+		else if (!strncmp(abs, root + 1, rlen) && abs[rlen] == '/')
+			rel = xstrdup(abs + rlen + 1);
+		else if (!strcmp(abs, root + 1))
+			rel = xstrdup("");
+	}
+	free(abs);
+	return rel;
+}
+
+static void add_listed(struct changes *c, const char *root, const char *cwd, const char *path)
+{
+	char *rel;
+
+	if (!*path)
+		return;
+	rel = relative_to_root(root, cwd, path);
+	if (!rel || !*rel)
+		warn("ignoring \"%s\": it is not a file inside the workspace %s", path, root);
+	else if (!skip_path(rel))
+		add(c, rel, NULL, CHANGE_LISTED);
+	free(rel);
+}
+
+int changes_files(struct changes *c, git_repository *repo, const char *root, const char *cwd,
+		  char **paths, size_t n)
+{
+	size_t i;
+
+	memset(c, 0, sizeof(*c));
+	c->mode = CHANGES_FILES;
+	c->head_is_checkout = true;
+	if (repo) {
+		git_object *head;
+
+		if (git_revparse_single(&head, repo, "HEAD^{tree}") == 0)
+			c->old_tree = (git_tree *)head;
+	}
+	for (i = 0; i < n; i++) {
+		if (!strcmp(paths[i], "-")) {
+			char *line = NULL;
+			size_t cap = 0;
+			ssize_t len;
+
+			while ((len = getline(&line, &cap, stdin)) > 0) {
+				while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+					line[--len] = '\0';
+				add_listed(c, root, cwd, line);
+			}
+			free(line);
+			if (ferror(stdin))
+				return error("cannot read the list of files from standard input:"),
+				       EXIT_ENV;
+		} else {
+			add_listed(c, root, cwd, paths[i]);
+		}
+	}
+	return 0;
+}
+
+int changes_read_side(const struct changes *c, git_repository *repo, const char *prefix,
+		      int rootfd, const char *path, bool after, struct buf *b, size_t limit)
+{
+	git_tree *tree = after ? c->new_tree : c->old_tree;
+	git_tree_entry *te;
+	git_blob *blob;
+	char *full;
+	int r;
+
+	if (after && !tree) {
+		if (read_file_at(rootfd, path, b, limit) == 0)
+			return 0;
+		return errno == ENOENT || errno == ENOTDIR ? 1 : -1;
+	}
+	if (!tree || !repo)
+		return 1;
+	full = xasprintf("%s%s", prefix, path);
+	r = git_tree_entry_bypath(&te, tree, full);
+	free(full);
+	if (r < 0)
+		return 1;
+	if (git_tree_entry_type(te) != GIT_OBJECT_BLOB ||
+	    git_blob_lookup(&blob, repo, git_tree_entry_id(te)) < 0) {
+		git_tree_entry_free(te);
+		return 1;
+	}
+	git_tree_entry_free(te);
+	if (limit && git_blob_rawsize(blob) > limit) {
+		git_blob_free(blob);
+		errno = EFBIG;
+		return -1;
+	}
+	buf_add(b, git_blob_rawcontent(blob), (size_t)git_blob_rawsize(blob));
+	git_blob_free(blob);
+	return 0;
+}
+
+void changes_release(struct changes *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->n; i++) {
+		free(c->v[i].path);
+		free(c->v[i].old_path);
+	}
+	free(c->v);
+	git_tree_free(c->old_tree);
+	git_tree_free(c->new_tree);
+	memset(c, 0, sizeof(*c));
+}

@@ -1,0 +1,799 @@
+/*
+ * workspace: manifests in, packages out.  The facts of each package.json
+ * are cached by blob id, so a repeated run parses only what changed.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <yaml.h>
+
+#include "lib/diag.h"
+#include "lib/glob.h"
+#include "lib/jsonfile.h"
+#include "lib/pool.h"
+#include "analyze/workspace.h"
+
+#define MANIFEST_MAX_BYTES (16 * 1024 * 1024)
+
+static const char *const dep_fields[] = {
+	"dependencies", "devDependencies", "peerDependencies", "optionalDependencies",
+};
+
+const char *dep_kind_name(enum dep_kind kind)
+{
+	static const char *const names[] = {
+		"dependency", "devDependency", "peerDependency", "optionalDependency",
+	};
+
+	return (size_t)kind < ARRAY_LEN(names) ? names[kind] : "dependency";
+}
+
+static bool file_exists(const char *dir, const char *name)
+{
+	char *p = xasprintf("%s/%s", dir, name);
+	bool ok = access(p, F_OK) == 0;
+
+	free(p);
+	return ok;
+}
+
+static bool has_workspaces_key(const char *dir)
+{
+	struct buf b = BUF_INIT;
+	char *p = xasprintf("%s/package.json", dir);
+	bool ok = read_file(p, &b, MANIFEST_MAX_BYTES) == 0 && strstr(b.data, "\"workspaces\"");
+
+	free(p);
+	buf_release(&b);
+	return ok;
+}
+
+char *workspace_find_root(const char *start)
+{
+	char *dir = realpath(start, NULL), *slash;
+	int pass;
+
+	if (!dir)
+		return NULL;
+	for (pass = 0; pass < 2; pass++) {
+		char *d = xstrdup(dir);
+
+		for (;;) {
+			bool found = pass == 0 ? file_exists(d, "relgate.json") :
+				     file_exists(d, "pnpm-workspace.yaml") || has_workspaces_key(d);
+
+			if (found) {
+				free(dir);
+				return d;
+			}
+			slash = strrchr(d, '/');
+			if (!slash || slash == d)
+				break;
+			*slash = '\0';
+		}
+		free(d);
+	}
+	return dir;  /* no marker anywhere: the start folder itself */
+}
+
+/* ---- manifest facts and their cache form ---- */
+
+struct facts {
+	const char *name, *main, *module, *browser;
+	struct export_entry *exports;
+	size_t nexports, capexports;
+	struct dep *deps;
+	size_t ndeps, capdeps;
+};
+
+static void add_str(struct buf *b, const char *s)
+{
+	buf_adds(b, s ? s : "");
+	buf_addc(b, '\0');
+}
+
+static void facts_encode(const struct facts *f, struct buf *b)
+{
+	size_t i;
+
+	add_str(b, f->name);
+	add_str(b, f->main);
+	add_str(b, f->module);
+	add_str(b, f->browser);
+	buf_addf(b, "%zu", f->nexports);
+	buf_addc(b, '\0');
+	for (i = 0; i < f->nexports; i++) {
+		add_str(b, f->exports[i].key);
+		add_str(b, f->exports[i].target);
+	}
+	buf_addf(b, "%zu", f->ndeps);
+	buf_addc(b, '\0');
+	for (i = 0; i < f->ndeps; i++) {
+		buf_addc(b, (char)('0' + f->deps[i].kind));
+		add_str(b, f->deps[i].name);
+	}
+}
+
+struct reader {
+	const char *p, *end;
+	bool bad;
+};
+
+static const char *next_str(struct reader *r, struct arena *a)
+{
+	const char *s = r->p, *nul;
+
+	if (r->bad || !(nul = memchr(r->p, '\0', (size_t)(r->end - r->p)))) {
+		r->bad = true;
+		return "";
+	}
+	r->p = nul + 1;
+	return arena_strndup(a, s, (size_t)(nul - s));
+}
+
+static size_t next_count(struct reader *r, struct arena *a)
+{
+	const char *s = next_str(r, a);
+	char *end;
+	unsigned long v = strtoul(s, &end, 10);
+
+	if (r->bad || *end || v > 1000000) {
+		r->bad = true;
+		return 0;
+	}
+	return v;
+}
+
+static const char *nonempty(const char *s)
+{
+	return *s ? s : NULL;
+}
+
+static int facts_decode(struct package *pkg, const void *data, size_t len, struct arena *a)
+{
+	struct reader r = {data, (const char *)data + len, false};
+	size_t i;
+
+	pkg->name = next_str(&r, a);
+	pkg->main = nonempty(next_str(&r, a));
+	pkg->module = nonempty(next_str(&r, a));
+	pkg->browser = nonempty(next_str(&r, a));
+	pkg->nexports = next_count(&r, a);
+	pkg->exports = arena_calloc(a, pkg->nexports, sizeof(*pkg->exports));
+	for (i = 0; i < pkg->nexports && !r.bad; i++) {
+		pkg->exports[i].key = next_str(&r, a);
+		pkg->exports[i].target = next_str(&r, a);
+	}
+	pkg->ndeps = next_count(&r, a);
+	pkg->deps = arena_calloc(a, pkg->ndeps, sizeof(*pkg->deps));
+	for (i = 0; i < pkg->ndeps && !r.bad; i++) {
+		const char *s = next_str(&r, a);
+
+		if (!*s || *s < '0' || *s > '3') {
+			r.bad = true;
+			break;
+		}
+		pkg->deps[i].kind = (uint8_t)(*s - '0');
+		pkg->deps[i].name = s + 1;
+	}
+	return r.bad ? -1 : 0;
+}
+
+/* The target of an exports value for a bundler: first usable condition. */
+static const char *export_target(json_t *v, int depth)
+{
+	/* a bundler for the browser: "node" is not among them */
+	static const char *const conditions[] = {
+		"browser", "import", "module", "default", "require", "development", "production",
+	};
+	const char *key;
+	json_t *item;
+	size_t i;
+
+	if (depth > 16)
+		return NULL;
+	if (json_is_string(v))
+		return json_string_value(v);
+	if (json_is_array(v)) {
+		json_array_foreach(v, i, item) {
+			const char *t = export_target(item, depth + 1);
+
+			if (t)
+				return t;
+		}
+		return NULL;
+	}
+	if (!json_is_object(v))
+		return NULL;
+	json_object_foreach(v, key, item) {
+		for (i = 0; i < ARRAY_LEN(conditions); i++) {
+			if (!strcmp(key, conditions[i])) {
+				const char *t = export_target(item, depth + 1);
+
+				if (t)
+					return t;
+			}
+		}
+	}
+	return NULL;
+}
+
+static void add_export(struct facts *f, const char *key, const char *target)
+{
+	if (!target)
+		return;
+	GROW(f->exports, f->nexports + 1, f->capexports);
+	f->exports[f->nexports].key = key;
+	f->exports[f->nexports].target = target;
+	f->nexports++;
+}
+
+static void collect_exports(struct facts *f, json_t *exports)
+{
+	const char *key;
+	json_t *v;
+	bool subpaths = false;
+
+	if (json_is_object(exports))
+		json_object_foreach(exports, key, v)
+			if (key[0] == '.')
+				subpaths = true;
+	if (!subpaths) {
+		add_export(f, ".", export_target(exports, 0));
+		return;
+	}
+	json_object_foreach(exports, key, v)
+		if (key[0] == '.')
+			add_export(f, key, export_target(v, 0));
+}
+
+static const char *string_field(struct jdoc *d, json_t *root, const char *key)
+{
+	json_t *v = json_object_get(root, key);
+
+	if (!v || json_is_null(v))
+		return NULL;
+	if (!json_is_string(v) || strlen(json_string_value(v)) != json_string_length(v)) {
+		jdoc_push_key(d, key);
+		jdoc_error(d, false, "\"%s\" must be a string", key);
+		jdoc_pop(d);
+		return NULL;
+	}
+	return json_string_value(v);
+}
+
+/* Parse a manifest's text into facts; strings point into root. */
+static int facts_parse(struct facts *f, struct jdoc *d, json_t *root, struct arena *a)
+{
+	size_t k;
+
+	memset(f, 0, sizeof(*f));
+	if (!json_is_object(root)) {
+		jdoc_error(d, false, "a package.json must hold an object");
+		return -1;
+	}
+	f->name = string_field(d, root, "name");
+	f->main = string_field(d, root, "main");
+	f->module = string_field(d, root, "module");
+	f->browser = string_field(d, root, "browser");
+	if (json_object_get(root, "exports"))
+		collect_exports(f, json_object_get(root, "exports"));
+	for (k = 0; k < ARRAY_LEN(dep_fields); k++) {
+		json_t *deps = json_object_get(root, dep_fields[k]), *v;
+		const char *name;
+
+		if (!deps || json_is_null(deps))
+			continue;
+		jdoc_push_key(d, dep_fields[k]);
+		if (!json_is_object(deps)) {
+			jdoc_error(d, false, "\"%s\" must be an object of names and versions",
+				   dep_fields[k]);
+			jdoc_pop(d);
+			continue;
+		}
+		json_object_foreach(deps, name, v) {
+			const char *real = name;
+
+			/* "alias": "npm:real-name@1.2" depends on real-name */
+			if (json_is_string(v) && starts_with(json_string_value(v), "npm:")) {
+				const char *spec = json_string_value(v) + 4;
+				const char *at = *spec ? strrchr(spec + 1, '@') : NULL;
+
+				real = at ? arena_strndup(a, spec, (size_t)(at - spec)) : spec;
+			}
+			if (!*name || strlen(name) > 214) {
+				jdoc_push_key(d, name);
+				jdoc_error(d, true, "\"%s\" is not a package name", name);
+				jdoc_pop(d);
+				continue;
+			}
+			GROW(f->deps, f->ndeps + 1, f->capdeps);
+			f->deps[f->ndeps].name = real;
+			f->deps[f->ndeps].kind = (uint8_t)k;
+			f->ndeps++;
+		}
+		jdoc_pop(d);
+	}
+	return d->errors ? -1 : 0;
+}
+
+static void facts_release(struct facts *f)
+{
+	free(f->deps);
+	free(f->exports);
+}
+
+/* Read one manifest into pkg, through the cache. */
+static int load_manifest(struct package *pkg, const struct tree *t, const struct tree_file *tf,
+			 struct cache *cache, struct arena *a, json_t **root_out)
+{
+	struct buf text = BUF_INIT, enc = BUF_INIT;
+	struct jdoc d = {0};
+	struct facts f;
+	const void *cached;
+	json_t *root;
+	size_t len;
+	int ret;
+
+	if (tf->has_oid && !root_out &&
+	    (cached = cache_get(cache, &tf->oid, CACHE_MANIFEST, &len)) &&
+	    facts_decode(pkg, cached, len, a) == 0)
+		return 0;
+	if (tree_read(t, tf, &text, MANIFEST_MAX_BYTES) < 0) {
+		ret = errno == EFBIG ? error("%s: larger than %d MB", tf->path,
+					     MANIFEST_MAX_BYTES >> 20)
+				     : error("cannot read %s:", tf->path);
+		buf_release(&text);
+		return ret;
+	}
+	root = jsonfile_parse(tf->path, text.data, text.len, 0);
+	if (!root) {
+		buf_release(&text);
+		return -1;
+	}
+	d.name = tf->path;
+	d.text = text.data;
+	d.len = text.len;
+	ret = facts_parse(&f, &d, root, a);
+	if (ret == 0) {
+		facts_encode(&f, &enc);
+		ret = facts_decode(pkg, enc.data, enc.len, a);
+		if (ret < 0)
+			BUG("manifest facts of %s do not decode", tf->path);
+		if (tf->has_oid)
+			cache_put(cache, &tf->oid, CACHE_MANIFEST, enc.data, enc.len);
+	}
+	facts_release(&f);
+	buf_release(&enc);
+	buf_release(&text);
+	if (root_out && ret == 0)
+		*root_out = root;
+	else
+		json_decref(root);
+	return ret;
+}
+
+/*
+ * Many manifests at once.  The cache is asked first, on this thread;
+ * workers read and parse the rest, quietly: a manifest with any error is
+ * done again on this thread, in order, so that its messages come out as if
+ * there were no threads at all.
+ */
+struct manifest_job {
+	struct package *pkg;
+	const struct tree_file *tf;
+	char *enc;          /* the facts, encoded; NULL: do it again on the main thread */
+	size_t len;
+};
+
+struct manifest_pool {
+	struct pool pool;
+	const struct tree *t;
+	struct manifest_job *jobs;
+};
+
+static void manifest_one(const struct tree *t, struct manifest_job *job)
+{
+	struct buf text = BUF_INIT, enc = BUF_INIT;
+	struct arena a = ARENA_INIT;
+	struct jdoc d = {0};
+	struct facts f;
+	json_t *root;
+
+	if (tree_read(t, job->tf, &text, MANIFEST_MAX_BYTES) < 0)
+		goto out;
+	root = json_loadb(text.data, text.len, 0, NULL);
+	if (!root)
+		goto out;
+	d.name = job->tf->path;
+	d.text = text.data;
+	d.len = text.len;
+	d.quiet = true;
+	if (facts_parse(&f, &d, root, &a) == 0) {
+		facts_encode(&f, &enc);
+		job->enc = buf_detach(&enc, &job->len);
+	}
+	facts_release(&f);
+	json_decref(root);
+out:
+	arena_free(&a);
+	buf_release(&enc);
+	buf_release(&text);
+}
+
+static void *manifest_worker(void *arg)
+{
+	struct manifest_pool *pool = arg;
+	size_t i;
+
+	while (pool_take(&pool->pool, &i))
+		manifest_one(pool->t, &pool->jobs[i]);
+	return NULL;
+}
+
+static int load_manifests(struct workspace *ws, const struct tree *t, struct cache *cache,
+			  struct arena *a)
+{
+	struct manifest_job *jobs = xcalloc(ws->npkgs + 1, sizeof(*jobs));
+	struct manifest_pool pool = {.t = t, .jobs = jobs};
+	size_t i;
+	int errors = 0;
+
+	for (i = 1; i < ws->npkgs; i++) {
+		struct package *p = &ws->pkgs[i];
+		const struct tree_file *tf = tree_find(t, p->manifest);
+		const void *cached;
+		size_t len;
+
+		if (tf->has_oid && (cached = cache_get(cache, &tf->oid, CACHE_MANIFEST, &len)) &&
+		    facts_decode(p, cached, len, a) == 0)
+			continue;
+		jobs[pool.pool.n].pkg = p;
+		jobs[pool.pool.n].tf = tf;
+		pool.pool.n++;
+	}
+	pool_run(&pool.pool, 64, manifest_worker, &pool);
+
+	for (i = 0; i < pool.pool.n; i++) {
+		struct manifest_job *job = &jobs[i];
+
+		if (!job->enc || facts_decode(job->pkg, job->enc, job->len, a) < 0) {
+			if (load_manifest(job->pkg, t, job->tf, cache, a, NULL) < 0)
+				errors++;
+		} else if (job->tf->has_oid) {
+			cache_put(cache, &job->tf->oid, CACHE_MANIFEST, job->enc, job->len);
+		}
+		free(job->enc);
+	}
+	for (i = 1; i < ws->npkgs; i++) {
+		if (!errors && !*ws->pkgs[i].name) {
+			error("%s: a workspace package needs a \"name\"", ws->pkgs[i].manifest);
+			errors++;
+		}
+	}
+	free(jobs);
+	return errors;
+}
+
+/* ---- the list of package folders ---- */
+
+struct pattern {
+	const char *glob;
+	bool negated;
+	bool matched;
+	const char *from;    /* file:line:col it came from */
+};
+
+struct patterns {
+	struct pattern *v;
+	size_t n, cap;
+};
+
+static void add_pattern(struct patterns *ps, const char *glob, const char *from, struct arena *a)
+{
+	struct pattern *p;
+
+	while (glob[0] == '.' && glob[1] == '/')
+		glob += 2;
+	GROW(ps->v, ps->n + 1, ps->cap);
+	p = &ps->v[ps->n++];
+	p->negated = glob[0] == '!';
+	p->glob = arena_strdup(a, glob + p->negated);
+	/* a trailing slash ("packages/x/") means the folder itself */
+	if (ends_with(p->glob, "/"))
+		((char *)p->glob)[strlen(p->glob) - 1] = '\0';
+	p->matched = false;
+	p->from = arena_strdup(a, from);
+}
+
+static int npm_patterns(struct patterns *ps, json_t *root, const struct tree_file *tf,
+			const char *text, size_t len, struct arena *a)
+{
+	json_t *ws = json_object_get(root, "workspaces"), *item;
+	struct jdoc d = {.name = tf->path, .text = text, .len = len};
+	size_t i;
+
+	if (!ws)
+		return 0;
+	jdoc_push_key(&d, "workspaces");
+	if (json_is_object(ws)) {
+		/* yarn's form: {"packages": [...], "nohoist": [...]} */
+		ws = json_object_get(ws, "packages");
+		jdoc_push_key(&d, "packages");
+		if (!ws) {
+			jdoc_pop(&d);
+			jdoc_error(&d, false, "\"workspaces\" as an object needs \"packages\"");
+			return -1;
+		}
+	}
+	if (!json_is_array(ws)) {
+		jdoc_error(&d, false, "\"workspaces\" must be an array of folder patterns");
+		return -1;
+	}
+	json_array_foreach(ws, i, item) {
+		int line = 0, col = 0;
+		const char *why;
+		char *from;
+
+		jdoc_push_index(&d, i);
+		if (!json_is_string(item) || !json_string_length(item)) {
+			jdoc_error(&d, false, "a workspace pattern must be a non-empty string");
+		} else if ((why = glob_check(json_string_value(item)))) {
+			jdoc_error(&d, false, "bad workspace pattern: %s", why);
+		} else {
+			jsonfile_locate(text, len, d.path, d.depth, false, &line, &col);
+			from = xasprintf("%s:%d:%d", tf->path, line, col);
+			add_pattern(ps, json_string_value(item), from, a);
+			free(from);
+		}
+		jdoc_pop(&d);
+	}
+	return d.errors ? -1 : 0;
+}
+
+static int pnpm_patterns(struct patterns *ps, const struct tree *t, const struct tree_file *tf,
+			 struct arena *a)
+{
+	struct buf text = BUF_INIT;
+	yaml_parser_t parser;
+	yaml_document_t doc;
+	yaml_node_t *root;
+	yaml_node_pair_t *pair;
+	int ret = 0;
+
+	if (tree_read(t, tf, &text, MANIFEST_MAX_BYTES) < 0) {
+		ret = error("cannot read %s:", tf->path);
+		buf_release(&text);
+		return ret;
+	}
+	if (!yaml_parser_initialize(&parser))
+		die(EXIT_ENV, "cannot start the YAML parser");
+	yaml_parser_set_input_string(&parser, (const unsigned char *)text.data, text.len);
+	if (!yaml_parser_load(&parser, &doc)) {
+		ret = error("%s:%zu:%zu: %s", tf->path, parser.problem_mark.line + 1,
+			    parser.problem_mark.column + 1,
+			    parser.problem ? parser.problem : "invalid YAML");
+		yaml_parser_delete(&parser);
+		buf_release(&text);
+		return ret;
+	}
+	root = yaml_document_get_root_node(&doc);
+	if (root && root->type != YAML_MAPPING_NODE) {
+		ret = error("%s:%zu:%zu: expected a mapping with \"packages\"", tf->path,
+			    root->start_mark.line + 1, root->start_mark.column + 1);
+		root = NULL;
+	}
+	for (pair = root ? root->data.mapping.pairs.start : NULL;
+	     pair && pair < root->data.mapping.pairs.top; pair++) {
+		yaml_node_t *k = yaml_document_get_node(&doc, pair->key);
+		yaml_node_t *v = yaml_document_get_node(&doc, pair->value);
+		yaml_node_item_t *item;
+
+		if (!k || k->type != YAML_SCALAR_NODE || strcmp((char *)k->data.scalar.value, "packages"))
+			continue;
+		if (!v || v->type != YAML_SEQUENCE_NODE) {
+			ret = error("%s:%zu:%zu: \"packages\" must be a list of folder patterns",
+				    tf->path, k->start_mark.line + 1, k->start_mark.column + 1);
+			break;
+		}
+		for (item = v->data.sequence.items.start; item < v->data.sequence.items.top; item++) {
+			yaml_node_t *s = yaml_document_get_node(&doc, *item);
+			const char *why;
+			char *from;
+
+			if (!s || s->type != YAML_SCALAR_NODE || !s->data.scalar.length) {
+				ret = error("%s:%zu:%zu: a workspace pattern must be a string", tf->path,
+					    s ? s->start_mark.line + 1 : 0,
+					    s ? s->start_mark.column + 1 : 0);
+				continue;
+			}
+			if ((why = glob_check((char *)s->data.scalar.value))) {
+				ret = error("%s:%zu:%zu: bad workspace pattern: %s", tf->path,
+					    s->start_mark.line + 1, s->start_mark.column + 1, why);
+				continue;
+			}
+			from = xasprintf("%s:%zu:%zu", tf->path, s->start_mark.line + 1,
+					 s->start_mark.column + 1);
+			add_pattern(ps, (char *)s->data.scalar.value, from, a);
+			free(from);
+		}
+	}
+	yaml_document_delete(&doc);
+	yaml_parser_delete(&parser);
+	buf_release(&text);
+	return ret;
+}
+
+/* Is dir one of the workspace's package folders? */
+static bool dir_listed(struct patterns *ps, const char *dir)
+{
+	bool in = false;
+	size_t i;
+
+	for (i = 0; i < ps->n; i++) {
+		struct pattern *p = &ps->v[i];
+
+		if (glob_match(p->glob, dir)) {
+			in = !p->negated;
+			if (in)
+				p->matched = true;
+		}
+	}
+	return in;
+}
+
+static int add_package(struct workspace *ws, size_t cap, const char *dir, const char *manifest,
+		       struct arena *a)
+{
+	struct package *p;
+
+	if (ws->npkgs >= cap)
+		BUG("more packages than manifests");
+	p = &ws->pkgs[ws->npkgs++];
+	memset(p, 0, sizeof(*p));
+	p->dir = arena_strdup(a, dir);
+	p->manifest = manifest;
+	p->node = -1;
+	return 0;
+}
+
+int workspace_load(struct workspace *ws, const struct tree *t, struct cache *cache,
+		   struct arena *a)
+{
+	const struct tree_file *root_tf = tree_find(t, "package.json");
+	const struct tree_file *pnpm_tf = tree_find(t, "pnpm-workspace.yaml");
+	struct patterns ps = {0};
+	size_t i, nmanifests = 0;
+	int errors = 0;
+
+	memset(ws, 0, sizeof(*ws));
+	ws->manager = "none";
+	for (i = 0; i < t->n; i++)
+		if (ends_with(t->files[i].path, "/package.json"))
+			nmanifests++;
+	ws->pkgs = xcalloc(nmanifests + 1, sizeof(*ws->pkgs));
+	strmap_init(&ws->by_name, nmanifests + 1);
+	strmap_init(&ws->by_dir, nmanifests + 1);
+
+	/* the root package */
+	add_package(ws, nmanifests + 1, "", root_tf ? root_tf->path : NULL, a);
+	ws->pkgs[0].is_root = true;
+	ws->pkgs[0].name = "(root)";
+	if (root_tf) {
+		json_t *root = NULL;
+		struct buf text = BUF_INIT;
+
+		if (load_manifest(&ws->pkgs[0], t, root_tf, cache, a, &root) < 0)
+			return -1;
+		if (!*ws->pkgs[0].name)
+			ws->pkgs[0].name = "(root)";
+		if (tree_read(t, root_tf, &text, MANIFEST_MAX_BYTES) == 0 &&
+		    npm_patterns(&ps, root, root_tf, text.data, text.len, a) < 0)
+			errors++;
+		if (json_object_get(root, "workspaces"))
+			ws->manager = tree_find(t, "yarn.lock") ? "yarn" : "npm";
+		buf_release(&text);
+		json_decref(root);
+	}
+	if (pnpm_tf) {
+		ws->manager = "pnpm";
+		if (pnpm_patterns(&ps, t, pnpm_tf, a) < 0)
+			errors++;
+	}
+	if (tree_find(t, "package-lock.json"))
+		ws->lockfile = "package-lock.json";
+	else if (tree_find(t, "pnpm-lock.yaml"))
+		ws->lockfile = "pnpm-lock.yaml";
+	else if (tree_find(t, "yarn.lock"))
+		ws->lockfile = "yarn.lock";
+	if (errors)
+		goto fail;
+
+	for (i = 0; i < t->n; i++) {
+		const struct tree_file *tf = &t->files[i];
+		char *dir;
+
+		if (!ends_with(tf->path, "/package.json"))
+			continue;
+		dir = xstrndup(tf->path, strlen(tf->path) - strlen("/package.json"));
+		if (dir_listed(&ps, dir))
+			add_package(ws, nmanifests + 1, dir, tf->path, a);
+		free(dir);
+	}
+	/* the manifests: read and parsed on every core, taken in order */
+	errors += load_manifests(ws, t, cache, a);
+	for (i = 0; i < ps.n; i++)
+		if (!ps.v[i].matched && !ps.v[i].negated) {
+			if (glob_is_literal(ps.v[i].glob)) {
+				error("%s: workspace folder \"%s\" has no package.json", ps.v[i].from,
+				      ps.v[i].glob);
+				errors++;
+			} else {
+				warn("%s: workspace pattern \"%s\" matches no package", ps.v[i].from,
+				     ps.v[i].glob);
+			}
+		}
+	if (errors)
+		goto fail;
+
+	for (i = 0; i < ws->npkgs; i++) {
+		struct package *p = &ws->pkgs[i];
+		struct strmap_entry *e = strmap_put(&ws->by_name, p->name, strlen(p->name));
+
+		if (e->value && !p->is_root) {
+			struct package *other = &ws->pkgs[(uintptr_t)e->value - 1];
+
+			if (!other->is_root) {
+				error("%s and %s are both named \"%s\"", other->manifest, p->manifest,
+				      p->name);
+				errors++;
+				continue;
+			}
+		}
+		e->value = (void *)(uintptr_t)(i + 1);
+		strmap_put(&ws->by_dir, p->dir, strlen(p->dir))->value = (void *)(uintptr_t)(i + 1);
+	}
+	if (errors)
+		goto fail;
+	free(ps.v);
+	return 0;
+fail:
+	free(ps.v);
+	return -1;
+}
+
+struct package *workspace_package(const struct workspace *ws, const char *name, size_t len)
+{
+	void *v = strmap_get(&ws->by_name, name, len);
+
+	return v ? &ws->pkgs[(uintptr_t)v - 1] : NULL;
+}
+
+struct package *workspace_owner(const struct workspace *ws, const char *path)
+{
+	const char *end = path + strlen(path);
+
+	for (;;) {
+		void *v;
+
+		while (end > path && *end != '/')
+			end--;
+		v = strmap_get(&ws->by_dir, path, (size_t)(end - path));
+		if (v)
+			return &ws->pkgs[(uintptr_t)v - 1];
+		if (end == path)
+			return &ws->pkgs[0];
+		end--;
+	}
+}
+
+void workspace_release(struct workspace *ws)
+{
+	free(ws->pkgs);
+	strmap_free(&ws->by_name);
+	strmap_free(&ws->by_dir);
+	memset(ws, 0, sizeof(*ws));
+}

@@ -1,0 +1,85 @@
+/*
+ * workspace: the packages of a monorepo.  Finds the workspace root, reads
+ * its package manager's list of package folders (npm and yarn "workspaces"
+ * in package.json, in array or object form; pnpm-workspace.yaml), and the
+ * package.json of each package: its name, its dependencies on other
+ * packages of the workspace, and its entry points for resolving imports.
+ *
+ * Everything is read through the tree, so the same code serves the working
+ * tree and a commit.  A broken manifest is an error with file:line:col,
+ * never a silently smaller workspace.
+ */
+#ifndef RELGATE_WORKSPACE_H
+#define RELGATE_WORKSPACE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "lib/arena.h"
+#include "analyze/cache.h"
+#include "analyze/tree.h"
+#include "lib/util.h"
+
+enum dep_kind {
+	DEP_PROD,      /* dependencies */
+	DEP_DEV,       /* devDependencies */
+	DEP_PEER,      /* peerDependencies */
+	DEP_OPTIONAL,  /* optionalDependencies */
+};
+
+struct dep {
+	const char *name;
+	uint8_t kind;
+};
+
+/* A subpath of package.json "exports", with the target chosen for bundlers. */
+struct export_entry {
+	const char *key;     /* ".", "./utils", "./feature/<star>" */
+	const char *target;  /* "./src/index.js", "./src/feature/<star>.js" */
+};
+
+struct package {
+	const char *name;
+	const char *dir;          /* relative to the workspace root; "" for the root */
+	const char *manifest;     /* dir + "/package.json" */
+	struct dep *deps;
+	size_t ndeps;
+	const char *main, *module, *browser;
+	struct export_entry *exports;
+	size_t nexports;
+	bool is_root;
+	int node;                 /* its node in the graph */
+};
+
+struct workspace {
+	struct package *pkgs;     /* pkgs[0] is the root package */
+	size_t npkgs;
+	struct strmap by_name;    /* name -> package index + 1 */
+	struct strmap by_dir;     /* dir -> package index + 1 */
+	const char *manager;      /* "npm", "yarn", "pnpm" or "none" */
+	const char *lockfile;     /* "package-lock.json", ... or NULL */
+};
+
+/*
+ * Find the workspace root for a start folder: the nearest folder upwards
+ * that holds relgate.json, else pnpm-workspace.yaml or a package.json with
+ * "workspaces".  Returns a new absolute path, or NULL.
+ */
+char *workspace_find_root(const char *start);
+
+/* Load the packages listed by the tree's manifests.  Returns 0 or -1 after errors. */
+int workspace_load(struct workspace *ws, const struct tree *t, struct cache *cache,
+		   struct arena *a);
+
+/* The package named name, or NULL. */
+struct package *workspace_package(const struct workspace *ws, const char *name, size_t len);
+
+/* The package whose folder holds path (the root package when none other does). */
+struct package *workspace_owner(const struct workspace *ws, const char *path);
+
+/* A word for a dependency kind: "dependency", "devDependency", ... */
+const char *dep_kind_name(enum dep_kind kind);
+
+void workspace_release(struct workspace *ws);
+
+#endif

@@ -1,0 +1,742 @@
+/*
+ * browser: a static file server (libmicrohttpd, on its own thread), the
+ * browser as a supervised step, and a small DevTools client.
+ *
+ * The client is a loop over the pipe from the browser: responses are
+ * matched to requests by id, events by method.  It creates a target,
+ * attaches to it with a flat session, enables Runtime, Log and Page, opens
+ * the page, and asks the ready expression every 50 ms until it holds.  The
+ * first error event before that ends the check.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "gate/browser.h"
+#include "lib/diag.h"
+#include "lib/util.h"
+
+#define EVAL_EVERY_MS 50
+#define QUIET_AFTER_LOAD_MS 1000
+#define BROWSER_ANSWER_MS 30000
+#define CDP_MAX_MESSAGE ((size_t)64 << 20)
+
+/* ---- the file server ---- */
+
+struct server {
+	struct MHD_Daemon *mhd;
+	int dirfd;
+	int port;
+	pthread_mutex_t lock;
+	char *failed;        /* the first request that failed: "GET /x.js: 404" */
+};
+
+static const char *content_type(const char *path)
+{
+	static const struct { const char *ext, *type; } types[] = {
+		{".html", "text/html; charset=utf-8"}, {".htm", "text/html; charset=utf-8"},
+		{".js", "text/javascript; charset=utf-8"}, {".mjs", "text/javascript; charset=utf-8"},
+		{".css", "text/css; charset=utf-8"}, {".json", "application/json"},
+		{".map", "application/json"}, {".svg", "image/svg+xml"}, {".png", "image/png"},
+		{".jpg", "image/jpeg"}, {".jpeg", "image/jpeg"}, {".gif", "image/gif"},
+		{".webp", "image/webp"}, {".ico", "image/x-icon"}, {".woff", "font/woff"},
+		{".woff2", "font/woff2"}, {".wasm", "application/wasm"}, {".txt", "text/plain"},
+	};
+	const char *dot = strrchr(path, '.');
+	size_t i;
+
+	for (i = 0; dot && i < ARRAY_LEN(types); i++)
+		if (!strcasecmp(dot, types[i].ext))
+			return types[i].type;
+	return "application/octet-stream";
+}
+
+/* Open path under the served folder, never outside it (symlinks included). */
+static int open_beneath(int dirfd, const char *path)
+{
+#ifdef SYS_openat2
+	struct { uint64_t flags, mode, resolve; } how = {O_RDONLY | O_CLOEXEC, 0,
+							 0x08 /* RESOLVE_BENEATH */ |
+							 0x02 /* RESOLVE_NO_MAGICLINKS */};
+	long fd = syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
+
+	if (fd >= 0 || errno != ENOSYS)
+		return (int)fd;
+#endif
+	return openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+}
+
+static void note_failure(struct server *s, const char *method, const char *url, int status)
+{
+	pthread_mutex_lock(&s->lock);
+	if (!s->failed)
+		s->failed = xasprintf("%s %s: %d %s", method, url, status,
+				      status == 404 ? "Not Found" : "Forbidden");
+	pthread_mutex_unlock(&s->lock);
+}
+
+static enum MHD_Result serve(void *cls, struct MHD_Connection *c, const char *url,
+			     const char *method, const char *version, const char *upload,
+			     size_t *upload_len, void **state)
+{
+	struct server *s = cls;
+	struct MHD_Response *resp;
+	enum MHD_Result r;
+	struct stat st;
+	char *path;
+	int fd = -1, status = 404;
+
+	(void)version;
+	(void)upload;
+	(void)upload_len;
+	(void)state;
+	if (strcmp(method, "GET") && strcmp(method, "HEAD")) {
+		resp = MHD_create_response_from_buffer(0, "", MHD_RESPMEM_PERSISTENT);
+		r = MHD_queue_response(c, MHD_HTTP_METHOD_NOT_ALLOWED, resp);
+		MHD_destroy_response(resp);
+		return r;
+	}
+	path = xstrdup(url[0] == '/' ? url + 1 : url);
+	path[strcspn(path, "?#")] = '\0';
+	if (!*path || path[strlen(path) - 1] == '/') {
+		char *index = xasprintf("%sindex.html", path);
+
+		free(path);
+		path = index;
+	}
+	if (path_normalize(path) == 0 && *path) {
+		fd = open_beneath(s->dirfd, path);
+		if (fd >= 0 && (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))) {
+			close(fd);
+			fd = -1;
+		}
+	} else {
+		status = 403;
+	}
+	if (fd < 0) {
+		static const char body[] = "not found\n";
+
+		/* browsers ask for a favicon on their own: that is not the page's request */
+		if (strcmp(path, "favicon.ico"))
+			note_failure(s, method, url, status);
+		resp = MHD_create_response_from_buffer(sizeof(body) - 1, (void *)body,
+						       MHD_RESPMEM_PERSISTENT);
+		r = MHD_queue_response(c, (unsigned)status, resp);
+	} else {
+		resp = MHD_create_response_from_fd((uint64_t)st.st_size, fd);
+		MHD_add_response_header(resp, "Content-Type", content_type(path));
+		MHD_add_response_header(resp, "Cache-Control", "no-store");
+		r = MHD_queue_response(c, MHD_HTTP_OK, resp);
+	}
+	MHD_destroy_response(resp);
+	free(path);
+	return r;
+}
+
+static int server_start(struct server *s, const char *dir)
+{
+	struct sockaddr_in addr = {0};
+	const union MHD_DaemonInfo *info;
+
+	memset(s, 0, sizeof(*s));
+	pthread_mutex_init(&s->lock, NULL);
+	s->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (s->dirfd < 0)
+		return -1;
+	addr.sin_family = AF_INET;
+	addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	addr.sin_port = 0;
+	s->mhd = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL, 0, NULL, NULL,
+				  serve, s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
+				  MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30, MHD_OPTION_END);
+	if (!s->mhd) {
+		close(s->dirfd);
+		return -1;
+	}
+	info = MHD_get_daemon_info(s->mhd, MHD_DAEMON_INFO_BIND_PORT);
+	s->port = info ? info->port : 0;
+	return s->port ? 0 : -1;
+}
+
+static void server_stop(struct server *s)
+{
+	if (s->mhd)
+		MHD_stop_daemon(s->mhd);
+	if (s->dirfd >= 0)
+		close(s->dirfd);
+	free(s->failed);
+	pthread_mutex_destroy(&s->lock);
+}
+
+/* ---- the browser ---- */
+
+static char *find_chromium(const char *given)
+{
+	static const char *const names[] = {"chromium", "chromium-browser"};
+	const char *env = getenv("RELGATE_CHROMIUM"), *path = getenv("PATH");
+	size_t i;
+
+	if (given)
+		return access(given, X_OK) == 0 ? xstrdup(given) : NULL;
+	if (env && *env)
+		return access(env, X_OK) == 0 ? xstrdup(env) : NULL;
+	for (i = 0; i < ARRAY_LEN(names); i++) {
+		const char *p = path ? path : "/usr/bin:/bin";
+
+		while (*p) {
+			size_t n = strcspn(p, ":");
+			char *cand = xasprintf("%.*s/%s", (int)n, p, names[i]);
+
+			if (n && access(cand, X_OK) == 0)
+				return cand;
+			free(cand);
+			p += n + (p[n] == ':');
+		}
+	}
+	return NULL;
+}
+
+static void remove_tree(int parent, const char *name, int depth)
+{
+	int fd;
+	DIR *d;
+	struct dirent *de;
+
+	if (depth > 64)
+		return;
+	if (unlinkat(parent, name, 0) == 0 || errno == ENOENT)
+		return;
+	fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 || !(d = fdopendir(fd))) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	while ((de = readdir(d)))
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+			remove_tree(dirfd(d), de->d_name, depth + 1);
+	closedir(d);
+	unlinkat(parent, name, AT_REMOVEDIR);
+}
+
+/* ---- the DevTools client ---- */
+
+struct cdp {
+	int to, from;            /* our ends of the pipes */
+	struct buf in;
+	int next_id;
+	char *session;
+	int create_id, attach_id, navigate_id, eval_id;
+	double last_eval;
+	bool loaded, ready;
+	double loaded_at;
+};
+
+static int cdp_send(struct cdp *c, const char *method, json_t *params, bool in_session)
+{
+	json_t *msg = json_pack("{s:i, s:s}", "id", ++c->next_id, "method", method);
+	char *text;
+	size_t len, off = 0;
+
+	if (params)
+		json_object_set_new(msg, "params", params);
+	if (in_session && c->session)
+		json_object_set_new(msg, "sessionId", json_string(c->session));
+	text = json_dumps(msg, JSON_COMPACT);
+	json_decref(msg);
+	if (!text)
+		return -1;
+	len = strlen(text) + 1;  /* the NUL ends the message */
+	while (off < len) {
+		ssize_t n = write(c->to, text + off, len - off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			free(text);
+			return -1;
+		}
+		off += (size_t)n;
+	}
+	free(text);
+	return c->next_id;
+}
+
+/* Keep "TypeError: x" and "Uncaught TypeError: x" as the browser said them, first line only. */
+static char *first_line(const char *s)
+{
+	return xstrndup(s, strcspn(s, "\n"));
+}
+
+/* "http://127.0.0.1:port/app.js" -> "app.js" */
+static const char *local_path(const char *url, int port)
+{
+	char prefix[64];
+
+	snprintf(prefix, sizeof(prefix), "http://127.0.0.1:%d/", port);
+	return starts_with(url, prefix) ? url + strlen(prefix) : url;
+}
+
+/* The code around line:col of a served file, on one line. */
+static char *excerpt(int dirfd, const char *path, long line, long col)
+{
+	struct buf b = BUF_INIT, out = BUF_INIT;
+	const char *p, *end;
+	long l = 1, from, to, i;
+	char *clean = xstrdup(path);
+
+	clean[strcspn(clean, "?#")] = '\0';
+	if (path_normalize(clean) < 0 || read_file_at(dirfd, clean, &b, 64 << 20) < 0) {
+		free(clean);
+		buf_release(&b);
+		return NULL;
+	}
+	free(clean);
+	for (p = b.data, end = b.data + b.len; p < end && l < line; p++)
+		if (*p == '\n')
+			l++;
+	end = memchr(p, '\n', (size_t)(b.data + b.len - p));
+	if (!end)
+		end = b.data + b.len;
+	from = col - 1 - 50 > 0 ? col - 1 - 50 : 0;
+	to = col - 1 + 50 < end - p ? col - 1 + 50 : end - p;
+	for (i = from; i < to; i++)
+		buf_addc(&out, p[i] == '\t' ? ' ' : p[i]);
+	buf_release(&b);
+	if (!out.len) {
+		buf_release(&out);
+		return NULL;
+	}
+	return buf_detach(&out, NULL);
+}
+
+static void fail(struct boot_result *r, const char *kind, const char *message)
+{
+	if (r->kind)
+		return;   /* the first failure is the one that counts */
+	r->kind = kind;
+	r->message = xstrdup(message);
+}
+
+static void on_exception(struct boot_result *r, json_t *params, int dirfd, int port)
+{
+	json_t *d = json_object_get(params, "exceptionDetails");
+	json_t *ex = json_object_get(d, "exception");
+	const char *text = json_string_value(json_object_get(d, "text"));
+	const char *desc = json_string_value(json_object_get(ex, "description"));
+	const char *url = json_string_value(json_object_get(d, "url"));
+	json_t *frames = json_object_get(json_object_get(d, "stackTrace"), "callFrames");
+	json_t *top = json_array_get(frames, 0);
+	long line = (long)json_integer_value(json_object_get(d, "lineNumber")) + 1;
+	long col = (long)json_integer_value(json_object_get(d, "columnNumber")) + 1;
+	bool rejection = text && strstr(text, "in promise");
+	char *msg;
+
+	if (top) {
+		url = json_string_value(json_object_get(top, "url"));
+		line = (long)json_integer_value(json_object_get(top, "lineNumber")) + 1;
+		col = (long)json_integer_value(json_object_get(top, "columnNumber")) + 1;
+	}
+	if (desc)
+		msg = first_line(desc);
+	else if (ex && json_string_value(json_object_get(ex, "value")))
+		msg = xasprintf("%s %s", text ? text : "Uncaught",
+				json_string_value(json_object_get(ex, "value")));
+	else
+		msg = xstrdup(text ? text : "an exception");
+	fail(r, rejection ? "unhandled rejection" : "exception", msg);
+	free(msg);
+	if (desc && !r->stack) {
+		/* the port changes every run: the stack reads better without the origin */
+		char origin[64];
+		struct buf b = BUF_INIT;
+		const char *p = desc, *hit;
+
+		snprintf(origin, sizeof(origin), "http://127.0.0.1:%d/", port);
+		while ((hit = strstr(p, origin))) {
+			buf_add(&b, p, (size_t)(hit - p));
+			p = hit + strlen(origin);
+		}
+		buf_adds(&b, p);
+		r->stack = buf_detach(&b, NULL);
+	}
+	if (url && *url && !r->where) {
+		const char *file = local_path(url, port);
+
+		r->where = xasprintf("%s:%ld:%ld", file, line, col);
+		r->excerpt = excerpt(dirfd, file, line, col);
+	}
+}
+
+static void on_console(struct boot_result *r, json_t *params)
+{
+	json_t *args = json_object_get(params, "args"), *a;
+	struct buf msg = BUF_INIT;
+	size_t i;
+	const char *type = json_string_value(json_object_get(params, "type"));
+
+	if (!type || strcmp(type, "error"))
+		return;
+	json_array_foreach(args, i, a) {
+		const char *s = json_string_value(json_object_get(a, "value"));
+
+		if (!s)
+			s = json_string_value(json_object_get(a, "description"));
+		if (i)
+			buf_addc(&msg, ' ');
+		buf_adds(&msg, s ? s : "?");
+	}
+	fail(r, "console.error", msg.len ? msg.data : "console.error()");
+	buf_release(&msg);
+}
+
+static void on_log(struct boot_result *r, json_t *params)
+{
+	json_t *e = json_object_get(params, "entry");
+	const char *level = json_string_value(json_object_get(e, "level"));
+	const char *text = json_string_value(json_object_get(e, "text"));
+	const char *url = json_string_value(json_object_get(e, "url"));
+	const char *source;
+	char *msg;
+
+	if (!level || strcmp(level, "error") || (url && ends_with(url, "/favicon.ico")))
+		return;
+	msg = url ? xasprintf("%s (%s)", text ? text : "error", url) : xstrdup(text ? text : "error");
+	source = json_string_value(json_object_get(e, "source"));
+	fail(r, source && !strcmp(source, "network") ? "failed request" : "console.error", msg);
+	free(msg);
+}
+
+/* Handle one message from the browser. */
+static void cdp_message(struct cdp *c, struct boot_result *r, const char *text, size_t len,
+			int dirfd, int port, const char *page_url)
+{
+	json_error_t err;
+	json_t *msg = json_loadb(text, len, 0, &err), *result;
+	const char *method;
+	int id;
+
+	if (!msg)
+		return;
+	id = (int)json_integer_value(json_object_get(msg, "id"));
+	method = json_string_value(json_object_get(msg, "method"));
+	result = json_object_get(msg, "result");
+	if (id && json_object_get(msg, "error")) {
+		const char *m = json_string_value(json_object_get(json_object_get(msg, "error"),
+								  "message"));
+
+		if (id == c->create_id || id == c->attach_id || id == c->navigate_id)  /* id != 0 here */
+			fail(r, "browser", m ? m : "the browser refused a request");
+	} else if (id && id == c->create_id) {
+		const char *target = json_string_value(json_object_get(result, "targetId"));
+
+		if (target)
+			c->attach_id = cdp_send(c, "Target.attachToTarget",
+						json_pack("{s:s, s:b}", "targetId", target, "flatten", 1),
+						false);
+	} else if (id && id == c->attach_id) {
+		const char *session = json_string_value(json_object_get(result, "sessionId"));
+
+		if (session) {
+			c->session = xstrdup(session);
+			cdp_send(c, "Runtime.enable", NULL, true);
+			cdp_send(c, "Log.enable", NULL, true);
+			cdp_send(c, "Page.enable", NULL, true);
+			verbose("boot: navigating at %.0f ms", now_ms());
+			c->navigate_id = cdp_send(c, "Page.navigate",
+						  json_pack("{s:s}", "url", page_url), true);
+		}
+	} else if (id && id == c->navigate_id) {
+		const char *e = json_string_value(json_object_get(result, "errorText"));
+
+		verbose("boot: navigation answered at %.0f ms", now_ms());
+		if (e && *e)
+			fail(r, "navigation", e);
+	} else if (id && id == c->eval_id) {
+		json_t *v = json_object_get(json_object_get(result, "result"), "value");
+
+		c->eval_id = 0;
+		verbose("boot: ready is %s at %.0f ms", json_is_true(v) ? "true" : "false", now_ms());
+		if (json_is_true(v))
+			c->ready = true;
+	} else if (!id && method) {
+		json_t *params = json_object_get(msg, "params");
+
+		if (!strcmp(method, "Runtime.exceptionThrown"))
+			on_exception(r, params, dirfd, port);
+		else if (!strcmp(method, "Runtime.consoleAPICalled"))
+			on_console(r, params);
+		else if (!strcmp(method, "Log.entryAdded"))
+			on_log(r, params);
+		else if (!strcmp(method, "Page.loadEventFired") && !c->loaded) {
+			verbose("boot: load event at %.0f ms", now_ms());
+			c->loaded = true;
+			c->loaded_at = now_ms();
+		}
+	}
+	json_decref(msg);
+}
+
+/* Read what the browser sent; returns -1 when the pipe closed. */
+static int cdp_read(struct cdp *c, struct boot_result *r, int dirfd, int port,
+		    const char *page_url)
+{
+	char chunk[65536];
+	ssize_t n = read(c->from, chunk, sizeof(chunk));
+	char *nul;
+
+	if (n < 0)
+		return errno == EAGAIN || errno == EINTR ? 0 : -1;
+	if (n == 0)
+		return -1;
+	if (c->in.len + (size_t)n > CDP_MAX_MESSAGE)
+		return -1;
+	buf_add(&c->in, chunk, (size_t)n);
+	while ((nul = memchr(c->in.data, '\0', c->in.len))) {
+		size_t len = (size_t)(nul - c->in.data);
+
+		cdp_message(c, r, c->in.data, len, dirfd, port, page_url);
+		memmove(c->in.data, nul + 1, c->in.len - len - 1);
+		c->in.len -= len + 1;
+		c->in.data[c->in.len] = '\0';
+	}
+	return 0;
+}
+
+static char *ready_expression(const char *ready)
+{
+	return xasprintf("(() => { try { return Boolean(%s); } catch (e) { return false; } })()",
+			 ready);
+}
+
+int boot_check(struct supervisor *sv, const struct boot_opts *o, struct boot_result *r)
+{
+	struct server srv;
+	struct cdp c = {0};
+	struct sv_step step = SV_STEP_INIT;
+	struct sv_result res;
+	char *chromium, *page_url = NULL, *profile = NULL, *arg_profile = NULL, *eval = NULL;
+	char tmpl[] = "/tmp/relgate-chromium-XXXXXX";
+	int to[2] = {-1, -1}, from[2] = {-1, -1}, ret = 0;
+	bool started = false;
+	double t0, deadline, nav_start = 0;
+	struct stat st;
+	char *page_path;
+
+	memset(r, 0, sizeof(*r));
+	buf_init(&c.in);
+	if (stat(o->dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
+		error("the artifact folder %s does not exist: did the build write its output there?",
+		      o->dir);
+		return EXIT_GATE;
+	}
+	page_path = xasprintf("%s/%s", o->dir, o->page);
+	if (access(page_path, R_OK) < 0) {
+		error("%s has no %s: did the build write its output there?", o->dir, o->page);
+		free(page_path);
+		return EXIT_GATE;
+	}
+	free(page_path);
+	chromium = find_chromium(o->chromium);
+	if (!chromium) {
+		error("no chromium to run the boot check: install Debian's (apt-get install chromium) "
+		      "or set RELGATE_CHROMIUM to a Chromium or Chrome binary");
+		return EXIT_ENV;
+	}
+	if (server_start(&srv, o->dir) < 0) {
+		error("cannot serve %s on loopback:", o->dir);
+		free(chromium);
+		return EXIT_ENV;
+	}
+	profile = mkdtemp(tmpl);
+	if (!profile || pipe2(to, O_CLOEXEC) < 0 || pipe2(from, O_CLOEXEC) < 0) {
+		error("cannot prepare the browser:");
+		ret = EXIT_ENV;
+		goto out;
+	}
+	arg_profile = xasprintf("--user-data-dir=%s", profile);
+	{
+		char *argv[] = {
+			chromium, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+			"--disable-background-networking", "--disable-component-update",
+			"--disable-sync", "--disable-dev-shm-usage", "--no-default-browser-check",
+			"--disable-extensions", "--mute-audio", "--no-proxy-server", "--remote-debugging-pipe",
+			arg_profile, "about:blank", NULL,
+		};
+
+		step.name = "browser";
+		step.argv = argv;
+		step.fd3 = to[0];
+		step.fd4 = from[1];
+		step.timeout_ms = o->timeout_ms + BROWSER_ANSWER_MS;
+		step.grace_ms = 2000;
+		step.tail_max = 8192;
+		t0 = now_ms();
+		if (sv_start(sv, &step, &res, &res) < 0) {
+			sv_wait(sv);
+			error("cannot start %s: %s", chromium, res.error);
+			ret = EXIT_ENV;
+			sv_result_release(&res);
+			goto out;
+		}
+		started = true;
+	}
+	close(to[0]);
+	close(from[1]);
+	to[0] = from[1] = -1;
+	c.to = to[1];
+	c.from = from[0];
+	fcntl(c.from, F_SETFL, O_NONBLOCK);
+	page_url = xasprintf("http://127.0.0.1:%d/%s", srv.port, o->page);
+	/*
+	 * Without a ready expression the page is ready once it has loaded (the
+	 * load event can be missed by a client that attached as it fired, so
+	 * the document is asked too), then stays quiet for a second.
+	 */
+	eval = ready_expression(o->ready ? o->ready : "location.href !== \"about:blank\" && "
+				"document.readyState === \"complete\"");
+	c.create_id = cdp_send(&c, "Target.createTarget", json_pack("{s:s}", "url", "about:blank"),
+			       false);
+	deadline = t0 + BROWSER_ANSWER_MS;
+
+	while (!r->kind && !r->passed) {
+		struct pollfd pfd = {c.from, POLLIN, 0};
+		double now = now_ms();
+		void *done;
+
+		if (c.navigate_id && !nav_start) {
+			nav_start = now;
+			r->browser_ms = now - t0;
+			deadline = now + (double)o->timeout_ms;
+		}
+		if (now >= deadline) {
+			char *m = nav_start ?
+				  (o->ready ? xasprintf("not ready after %lld ms: %s is still false",
+							(long long)o->timeout_ms, o->ready)
+					    : xasprintf("the page did not load within %lld ms",
+							(long long)o->timeout_ms))
+				  : xasprintf("the browser did not answer within %d ms",
+					      BROWSER_ANSWER_MS);
+
+			fail(r, nav_start ? "timeout" : "browser", m);
+			free(m);
+			break;
+		}
+		if (poll(&pfd, 1, 20) > 0 && cdp_read(&c, r, srv.dirfd, srv.port, page_url) < 0) {
+			fail(r, "browser", "the browser closed its DevTools pipe");
+			break;
+		}
+		/* a failed same-origin request is a failure even if nothing logged it */
+		pthread_mutex_lock(&srv.lock);
+		if (srv.failed && !r->kind)
+			fail(r, "failed request", srv.failed);
+		pthread_mutex_unlock(&srv.lock);
+		if (r->kind)
+			break;
+		if (c.ready && o->ready) {
+			r->passed = true;
+			break;
+		}
+		if (c.ready && !c.loaded) {
+			c.loaded = true;
+			c.loaded_at = now;
+		}
+		if (!o->ready && c.loaded && now - c.loaded_at >= QUIET_AFTER_LOAD_MS) {
+			r->passed = true;
+			break;
+		}
+		if (eval && c.session && c.navigate_id && !c.eval_id &&
+		    now - c.last_eval >= EVAL_EVERY_MS) {
+			c.last_eval = now;
+			c.eval_id = cdp_send(&c, "Runtime.evaluate",
+					     json_pack("{s:s, s:b}", "expression", eval,
+						       "returnByValue", 1), true);
+		}
+		done = sv_wait_for(sv, 0);
+		if (done == &res) {
+			started = false;
+			fail(r, "browser", "the browser exited");
+			break;
+		}
+		if (sv_stop_signal(sv)) {
+			fail(r, "interrupted", "relgate was interrupted");
+			break;
+		}
+	}
+	r->ms = nav_start ? now_ms() - nav_start : 0;
+	if (r->kind && !strcmp(r->kind, "browser") && !nav_start) {
+		/* it never got as far as the page: the browser, not the product, failed */
+		struct buf why = BUF_INIT;
+		const char *tail;
+		size_t n;
+
+		for (t0 = now_ms(); started && now_ms() - t0 < 2000;)
+			if (sv_wait_for(sv, 50) == &res)
+				started = false;
+		tail = res.tail.data ? res.tail.data : "";
+		n = res.tail.len > 600 ? 600 : res.tail.len;
+		buf_addf(&why, "%s did not start: %s", chromium, r->message);
+		if (!started && res.outcome != SV_NOT_STARTED) {
+			buf_adds(&why, " (");
+			sv_describe(&step, &res, &why);
+			buf_adds(&why, ")");
+		}
+		if (n)
+			buf_addf(&why, "; it said: %.*s", (int)n, tail + res.tail.len - n);
+		error("%s", why.data);
+		buf_release(&why);
+		ret = EXIT_ENV;
+	}
+	if (started) {
+		cdp_send(&c, "Browser.close", NULL, false);
+		/* a moment to close by itself, then the whole tree goes */
+		for (t0 = now_ms(); now_ms() - t0 < 1000;)
+			if (sv_wait_for(sv, 50) == &res)
+				break;
+		if (sv_running(sv))
+			sv_stop_all(sv);
+	}
+	if (step.argv)
+		sv_result_release(&res);
+out:
+	if (to[1] >= 0)
+		close(to[1]);
+	if (from[0] >= 0)
+		close(from[0]);
+	if (to[0] >= 0)
+		close(to[0]);
+	if (from[1] >= 0)
+		close(from[1]);
+	if (profile)
+		remove_tree(AT_FDCWD, profile, 0);
+	server_stop(&srv);
+	buf_release(&c.in);
+	free(c.session);
+	free(eval);
+	free(page_url);
+	free(arg_profile);
+	free(chromium);
+	return ret;
+}
+
+void boot_result_release(struct boot_result *r)
+{
+	free(r->message);
+	free(r->stack);
+	free(r->where);
+	free(r->excerpt);
+	memset(r, 0, sizeof(*r));
+}

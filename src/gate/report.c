@@ -1,0 +1,314 @@
+/*
+ * report: the formats.  JUnit's dialect follows what its common readers
+ * accept: <failure> when a check said no, <error> when it could not say
+ * (timed out, stalled, crashed, not started, interrupted), <skipped> for
+ * steps after a failure, and <flakyFailure> (Maven Surefire's element, read
+ * by Jenkins and GitLab) for failed attempts of a step that passed on retry.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "gate/report.h"
+
+/* XML text: escaped, control characters dropped, invalid UTF-8 replaced. */
+static void xml_text(struct buf *b, const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s, *end = p + n;
+
+	while (p < end) {
+		unsigned char c = *p;
+
+		if (c == '&')
+			buf_adds(b, "&amp;");
+		else if (c == '<')
+			buf_adds(b, "&lt;");
+		else if (c == '>')
+			buf_adds(b, "&gt;");
+		else if (c == '"')
+			buf_adds(b, "&quot;");
+		else if (c == '\'')
+			buf_adds(b, "&apos;");
+		else if (c < 0x20 && c != '\n' && c != '\t' && c != '\r')
+			;  /* not allowed in XML 1.0 at all */
+		else if (c < 0x80)
+			buf_addc(b, (char)c);
+		else {
+			unsigned char seq[5] = {0};
+			size_t len, avail = (size_t)(end - p) < 4 ? (size_t)(end - p) : 4;
+
+			memcpy(seq, p, avail);
+			len = utf8_len(seq);
+			/* U+FFFE and U+FFFF are not characters XML allows either */
+			if (len == 3 && seq[0] == 0xef && seq[1] == 0xbf && seq[2] >= 0xbe)
+				len = 0;
+			if (!len) {
+				buf_adds(b, "\xef\xbf\xbd");
+			} else {
+				buf_add(b, p, len);
+				p += len;
+				continue;
+			}
+		}
+		p++;
+	}
+}
+
+static void xml_str(struct buf *b, const char *s)
+{
+	xml_text(b, s, strlen(s));
+}
+
+/* The first line of a message, for attributes. */
+static void xml_first_line(struct buf *b, const char *s)
+{
+	xml_text(b, s, strcspn(s, "\n"));
+}
+
+static bool is_error(enum sv_outcome o)
+{
+	return o == SV_TIMEOUT || o == SV_IDLE || o == SV_SIGNALED || o == SV_NOT_STARTED ||
+	       o == SV_INTERRUPTED;
+}
+
+static const char *kind_name(enum gate_step_kind k)
+{
+	return k == GATE_BUILD ? "build" : k == GATE_BOOT ? "boot" : "run";
+}
+
+static void junit_output(struct buf *b, const struct sv_result *res, const char *log)
+{
+	buf_adds(b, "      <system-out>");
+	xml_text(b, res->tail.data, res->tail.len);
+	if (log) {
+		buf_adds(b, "\n[full log: ");
+		xml_str(b, log);
+		buf_adds(b, "]");
+	}
+	buf_adds(b, "</system-out>\n");
+}
+
+void report_junit(const struct gate *g, struct buf *b)
+{
+	struct buf msg = BUF_INIT;
+	size_t i, k, tests = 0, failures = 0, errors = 0, skipped = 0;
+	double total = 0;
+
+	for (i = 0; i < g->n; i++) {
+		total += g->products[i].ms;
+		for (k = 0; k < g->products[i].n; k++) {
+			const struct gate_step *st = &g->products[i].steps[k];
+
+			tests++;
+			if (st->skipped)
+				skipped++;
+			else if (is_error(st->res.outcome))
+				errors++;
+			else if (st->res.outcome != SV_PASSED)
+				failures++;
+		}
+	}
+	buf_adds(b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+	buf_addf(b, "<testsuites name=\"relgate\" tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" "
+		 "skipped=\"%zu\" time=\"%.3f\">\n", tests, failures, errors, skipped, total / 1e3);
+	for (i = 0; i < g->n; i++) {
+		const struct gate_product *gp = &g->products[i];
+		size_t f = 0, e = 0, s = 0;
+
+		for (k = 0; k < gp->n; k++) {
+			const struct gate_step *st = &gp->steps[k];
+
+			s += st->skipped;
+			e += !st->skipped && is_error(st->res.outcome);
+			f += !st->skipped && !is_error(st->res.outcome) && st->res.outcome != SV_PASSED;
+		}
+		buf_adds(b, "  <testsuite name=\"");
+		xml_str(b, gp->p->name);
+		buf_addf(b, "\" tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" skipped=\"%zu\" "
+			 "time=\"%.3f\">\n", gp->n, f, e, s, gp->ms / 1e3);
+		for (k = 0; k < gp->n; k++) {
+			const struct gate_step *st = &gp->steps[k];
+			int a;
+
+			buf_adds(b, "    <testcase classname=\"");
+			xml_str(b, gp->p->name);
+			buf_adds(b, "\" name=\"");
+			xml_str(b, st->name);
+			buf_addf(b, "\" time=\"%.3f\">\n", st->skipped ? 0.0 : st->res.ms / 1e3);
+			buf_reset(&msg);
+			gate_step_message(st, &msg);
+			if (st->skipped) {
+				buf_adds(b, "      <skipped message=\"");
+				xml_first_line(b, msg.data);
+				buf_adds(b, "\"/>\n");
+			} else if (st->res.outcome != SV_PASSED) {
+				const char *el = is_error(st->res.outcome) ? "error" : "failure";
+
+				buf_addf(b, "      <%s message=\"", el);
+				xml_first_line(b, msg.data);
+				buf_addf(b, "\" type=\"%s\">", sv_outcome_name(st->res.outcome));
+				xml_str(b, msg.data);
+				buf_addf(b, "</%s>\n", el);
+			}
+			/* earlier attempts of a step that passed in the end were flaky */
+			for (a = 0; st->failed && a < st->attempts - 1; a++) {
+				const struct gate_attempt *at = &st->failed[a];
+				struct gate_step tmp = *st;
+				const char *el = st->res.outcome == SV_PASSED ? "flakyFailure" :
+						 "rerunFailure";
+
+				tmp.res = at->res;
+				tmp.skipped = false;
+				buf_reset(&msg);
+				gate_step_message(&tmp, &msg);
+				buf_addf(b, "      <%s message=\"", el);
+				xml_first_line(b, msg.data);
+				buf_addf(b, "\" type=\"%s\">\n        <stackTrace>",
+					 sv_outcome_name(at->res.outcome));
+				xml_str(b, msg.data);
+				buf_adds(b, "</stackTrace>\n");
+				junit_output(b, &at->res, at->log);
+				buf_addf(b, "      </%s>\n", el);
+			}
+			if (!st->skipped)
+				junit_output(b, &st->res, st->log);
+			buf_adds(b, "    </testcase>\n");
+		}
+		buf_adds(b, "  </testsuite>\n");
+	}
+	buf_adds(b, "</testsuites>\n");
+	buf_release(&msg);
+}
+
+void report_json(const struct gate *g, struct buf *b)
+{
+	struct buf msg = BUF_INIT;
+	size_t i, k;
+
+	buf_addf(b, "{\"passed\": %s,", gate_passed(g) ? "true" : "false");
+	if (g->stop_signal)
+		buf_addf(b, " \"interrupted\": \"%s\",", strsignal(g->stop_signal));
+	buf_adds(b, "\n \"products\": [");
+	for (i = 0; i < g->n; i++) {
+		const struct gate_product *gp = &g->products[i];
+
+		buf_addf(b, "%s\n  {\"name\": ", i ? "," : "");
+		buf_add_json_str(b, gp->p->name);
+		buf_addf(b, ", \"passed\": %s, \"ms\": %.0f, \"steps\": [",
+			 gp->passed ? "true" : "false", gp->ms);
+		for (k = 0; k < gp->n; k++) {
+			const struct gate_step *st = &gp->steps[k];
+
+			buf_addf(b, "%s\n    {\"name\": ", k ? "," : "");
+			buf_add_json_str(b, st->name);
+			buf_addf(b, ", \"kind\": \"%s\", \"outcome\": \"%s\"", kind_name(st->kind),
+				 st->skipped ? "skipped" : sv_outcome_name(st->res.outcome));
+			if (!st->skipped) {
+				buf_addf(b, ", \"ms\": %.0f, \"attempts\": %d", st->res.ms, st->attempts);
+				if (st->res.outcome == SV_PASSED || st->res.outcome == SV_FAILED)
+					buf_addf(b, ", \"exitCode\": %d", st->res.exit_code);
+				if (st->res.signal)
+					buf_addf(b, ", \"signal\": %d", st->res.signal);
+				if (st->res.leftovers)
+					buf_addf(b, ", \"leftovers\": %d", st->res.leftovers);
+				buf_adds(b, ", \"cgroup\": ");
+				buf_adds(b, st->res.cgroup ? "true" : "false");
+				if (st->log) {
+					buf_adds(b, ", \"log\": ");
+					buf_add_json_str(b, st->log);
+				}
+			}
+			if (st->skipped || st->res.outcome != SV_PASSED || st->attempts > 1) {
+				buf_reset(&msg);
+				gate_step_message(st, &msg);
+				buf_adds(b, ", \"message\": ");
+				buf_add_json_str(b, msg.data);
+			}
+			buf_adds(b, "}");
+		}
+		buf_adds(b, "]}");
+	}
+	buf_adds(b, "\n ]}\n");
+	buf_release(&msg);
+}
+
+/* A markdown table cell: one line, pipes escaped. */
+static void md_cell(struct buf *b, const char *s)
+{
+	for (; *s && *s != '\n'; s++) {
+		if (*s == '|')
+			buf_adds(b, "\\|");
+		else
+			buf_addc(b, *s);
+	}
+}
+
+void report_markdown(const struct gate *g, struct buf *b)
+{
+	struct buf msg = BUF_INIT;
+	size_t i, k, failed = 0;
+
+	for (i = 0; i < g->n; i++)
+		failed += !g->products[i].passed;
+	buf_addf(b, "### relgate test: %s\n\n", gate_passed(g) ? "all products passed" :
+		 g->stop_signal ? "interrupted" : "the gate says no");
+	buf_adds(b, "| product | step | result | time | detail |\n| --- | --- | --- | --- | --- |\n");
+	for (i = 0; i < g->n; i++) {
+		const struct gate_product *gp = &g->products[i];
+
+		for (k = 0; k < gp->n; k++) {
+			const struct gate_step *st = &gp->steps[k];
+			const char *word = st->skipped ? "skipped" : sv_outcome_name(st->res.outcome);
+			const char *icon = st->skipped ? "⚪" : st->res.outcome == SV_PASSED ? "✅" : "❌";
+
+			buf_adds(b, "| ");
+			md_cell(b, gp->p->name);
+			buf_adds(b, " | ");
+			md_cell(b, st->name);
+			buf_addf(b, " | %s %s%s | %.1fs | ", icon, word,
+				 st->attempts > 1 && st->res.outcome == SV_PASSED ? " (flaky)" : "",
+				 st->skipped ? 0.0 : st->res.ms / 1e3);
+			if (st->skipped || st->res.outcome != SV_PASSED) {
+				const char *nl;
+
+				buf_reset(&msg);
+				gate_step_message(st, &msg);
+				/* the outcome and the last line of output */
+				md_cell(b, msg.data);
+				nl = strrchr(msg.data, '\n');
+				if (nl) {
+					buf_adds(b, ": ");
+					md_cell(b, nl + 1);
+				}
+			}
+			buf_adds(b, " |\n");
+		}
+	}
+	buf_addf(b, "\n%zu of %zu products failed.\n", failed, g->n);
+	buf_release(&msg);
+}
+
+int append_file(const char *path, const char *text, size_t len)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	while (len) {
+		n = write(fd, text, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			close(fd);
+			return -1;
+		}
+		text += n;
+		len -= (size_t)n;
+	}
+	return close(fd);
+}

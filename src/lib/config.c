@@ -1,0 +1,531 @@
+/*
+ * config: the schema of relgate.json lives here, as code that walks the
+ * parsed document and reports with positions through jsonfile.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+
+#include "lib/config.h"
+#include "lib/diag.h"
+#include "lib/glob.h"
+#include "lib/jsonfile.h"
+#include "lib/util.h"
+
+#define CONFIG_MAX_BYTES (4 * 1024 * 1024)
+
+static const char *json_type_name(const json_t *v)
+{
+	switch (json_typeof(v)) {
+	case JSON_OBJECT: return "an object";
+	case JSON_ARRAY: return "an array";
+	case JSON_STRING: return "a string";
+	case JSON_INTEGER: case JSON_REAL: return "a number";
+	case JSON_TRUE: case JSON_FALSE: return "a boolean";
+	case JSON_NULL: return "null";
+	}
+	return "a value";
+}
+
+/* The member key of obj, or NULL; with required, a missing key is an error. */
+static json_t *member(struct jdoc *d, json_t *obj, const char *key, bool required)
+{
+	json_t *v = json_object_get(obj, key);
+
+	if (!v && required)
+		jdoc_error(d, false, "\"%s\" is required in %s", key, jdoc_path(d));
+	return v;
+}
+
+static char *get_string(struct jdoc *d, json_t *obj, const char *key, bool required)
+{
+	json_t *v = member(d, obj, key, required);
+	char *s = NULL;
+
+	if (!v)
+		return NULL;
+	jdoc_push_key(d, key);
+	if (!json_is_string(v))
+		jdoc_error(d, false, "%s must be a string, not %s", jdoc_path(d), json_type_name(v));
+	else if (!json_string_length(v))
+		jdoc_error(d, false, "%s must not be empty", jdoc_path(d));
+	else if (strlen(json_string_value(v)) != json_string_length(v))
+		jdoc_error(d, false, "%s holds a NUL character", jdoc_path(d));
+	else
+		s = xstrdup(json_string_value(v));
+	jdoc_pop(d);
+	return s;
+}
+
+static int64_t get_duration(struct jdoc *d, json_t *obj, const char *key, int64_t def)
+{
+	json_t *v = member(d, obj, key, false);
+	int64_t ms = def;
+
+	if (!v)
+		return def;
+	jdoc_push_key(d, key);
+	if (!json_is_string(v) || parse_duration(json_string_value(v), &ms) < 0)
+		jdoc_error(d, false, "%s must be a duration like \"500ms\", \"20s\", \"5m\" or \"1h\"",
+			   jdoc_path(d));
+	else if (ms == 0)
+		jdoc_error(d, false, "%s must be longer than zero", jdoc_path(d));
+	jdoc_pop(d);
+	return ms;
+}
+
+static int get_int(struct jdoc *d, json_t *obj, const char *key, int def, int min, int max)
+{
+	json_t *v = member(d, obj, key, false);
+	int r = def;
+
+	if (!v)
+		return def;
+	jdoc_push_key(d, key);
+	if (!json_is_integer(v) || json_integer_value(v) < min || json_integer_value(v) > max)
+		jdoc_error(d, false, "%s must be a whole number from %d to %d", jdoc_path(d), min, max);
+	else
+		r = (int)json_integer_value(v);
+	jdoc_pop(d);
+	return r;
+}
+
+static bool get_bool(struct jdoc *d, json_t *obj, const char *key, bool def)
+{
+	json_t *v = member(d, obj, key, false);
+	bool r = def;
+
+	if (!v)
+		return def;
+	jdoc_push_key(d, key);
+	if (!json_is_boolean(v))
+		jdoc_error(d, false, "%s must be true or false", jdoc_path(d));
+	else
+		r = json_is_true(v);
+	jdoc_pop(d);
+	return r;
+}
+
+static void get_strlist(struct jdoc *d, json_t *obj, const char *key, struct strlist *out,
+			bool globs)
+{
+	json_t *v = member(d, obj, key, false), *item;
+	size_t i;
+
+	if (!v)
+		return;
+	jdoc_push_key(d, key);
+	if (!json_is_array(v)) {
+		jdoc_error(d, false, "%s must be an array of strings", jdoc_path(d));
+		jdoc_pop(d);
+		return;
+	}
+	out->v = xcalloc(json_array_size(v) + 1, sizeof(*out->v));
+	json_array_foreach(v, i, item) {
+		const char *why;
+
+		jdoc_push_index(d, i);
+		if (!json_is_string(item) || !json_string_length(item)) {
+			jdoc_error(d, false, "%s must be a non-empty string", jdoc_path(d));
+		} else if (globs && (why = glob_check(json_string_value(item)))) {
+			jdoc_error(d, false, "%s: bad pattern: %s", jdoc_path(d), why);
+		} else if (globs && (json_string_value(item)[0] == '/' ||
+				     strstr(json_string_value(item), ".."))) {
+			jdoc_error(d, false, "%s must be relative to the workspace and stay inside it",
+				   jdoc_path(d));
+		} else {
+			out->v[out->n++] = xstrdup(json_string_value(item));
+		}
+		jdoc_pop(d);
+	}
+	jdoc_pop(d);
+}
+
+static bool expect_object(struct jdoc *d, json_t *v)
+{
+	if (json_is_object(v))
+		return true;
+	jdoc_error(d, false, "%s must be an object, not %s", jdoc_path(d), json_type_name(v));
+	return false;
+}
+
+static void load_step(struct jdoc *d, json_t *obj, struct step *s, bool with_run)
+{
+	static const char *const keys[] = {"run", "timeout", "idleTimeout", "retries", NULL};
+	static const char *const check_keys[] = {"name", "run", "timeout", "idleTimeout",
+						 "retries", NULL};
+
+	jdoc_check_keys(d, obj, with_run ? keys : check_keys);
+	s->run = get_string(d, obj, "run", true);
+	s->timeout_ms = get_duration(d, obj, "timeout", 0);
+	s->idle_timeout_ms = get_duration(d, obj, "idleTimeout", 0);
+	s->retries = get_int(d, obj, "retries", 0, 0, 100);
+}
+
+static void load_check(struct jdoc *d, json_t *obj, struct check *c)
+{
+	static const char *const boot_keys[] = {"page", "ready", "timeout", NULL};
+	json_t *boot;
+
+	if (!expect_object(d, obj))
+		return;
+	c->name = get_string(d, obj, "name", true);
+	boot = json_object_get(obj, "boot");
+	if (!boot) {
+		load_step(d, obj, &c->step, false);
+		return;
+	}
+	c->is_boot = true;
+	{
+		static const char *const keys[] = {"name", "boot", NULL};
+
+		jdoc_check_keys(d, obj, keys);
+	}
+	jdoc_push_key(d, "boot");
+	if (expect_object(d, boot)) {
+		jdoc_check_keys(d, boot, boot_keys);
+		c->boot.page = get_string(d, boot, "page", false);
+		c->boot.ready = get_string(d, boot, "ready", false);
+		c->boot.timeout_ms = get_duration(d, boot, "timeout", 20000);
+	}
+	jdoc_pop(d);
+	if (!c->boot.page)
+		c->boot.page = xstrdup("index.html");
+}
+
+static void load_product(struct jdoc *d, const char *name, json_t *obj, struct product *p)
+{
+	static const char *const keys[] = {"package", "inputs", "build", "artifact", "checks",
+					   "owners", "url", "keep", NULL};
+	json_t *v, *item;
+	size_t i;
+
+	p->name = xstrdup(name);
+	p->keep = 20;
+	if (!expect_object(d, obj))
+		return;
+	jdoc_check_keys(d, obj, keys);
+	p->package = get_string(d, obj, "package", false);
+	if (!p->package)
+		p->package = xstrdup(name);
+	get_strlist(d, obj, "inputs", &p->inputs, true);
+	if ((v = json_object_get(obj, "build"))) {
+		jdoc_push_key(d, "build");
+		if (expect_object(d, v)) {
+			p->has_build = true;
+			load_step(d, v, &p->build, true);
+		}
+		jdoc_pop(d);
+	}
+	p->artifact = get_string(d, obj, "artifact", false);
+	if ((v = json_object_get(obj, "checks"))) {
+		jdoc_push_key(d, "checks");
+		if (!json_is_array(v)) {
+			jdoc_error(d, false, "%s must be an array", jdoc_path(d));
+		} else {
+			p->checks = xcalloc(json_array_size(v) + 1, sizeof(*p->checks));
+			json_array_foreach(v, i, item) {
+				size_t j;
+
+				jdoc_push_index(d, i);
+				load_check(d, item, &p->checks[p->nchecks]);
+				for (j = 0; p->checks[p->nchecks].name && j < p->nchecks; j++)
+					if (p->checks[j].name &&
+					    !strcmp(p->checks[j].name, p->checks[p->nchecks].name))
+						jdoc_error(d, false, "two checks are named \"%s\"",
+							   p->checks[j].name);
+				p->nchecks++;
+				jdoc_pop(d);
+			}
+		}
+		jdoc_pop(d);
+	}
+	get_strlist(d, obj, "owners", &p->owners, false);
+	p->url = get_string(d, obj, "url", false);
+	p->keep = get_int(d, obj, "keep", 20, 1, 100000);
+}
+
+static void load_channel(struct jdoc *d, const char *name, json_t *obj, struct channel *ch)
+{
+	static const char *const keys[] = {"type", "url", "to", "smtp", "from", "run", NULL};
+
+	ch->name = xstrdup(name);
+	if (!expect_object(d, obj))
+		return;
+	jdoc_check_keys(d, obj, keys);
+	ch->type = get_string(d, obj, "type", true);
+	ch->url = get_string(d, obj, "url", false);
+	get_strlist(d, obj, "to", &ch->to, false);
+	ch->smtp = get_string(d, obj, "smtp", false);
+	ch->from = get_string(d, obj, "from", false);
+	ch->run = get_string(d, obj, "run", false);
+	if (!ch->type)
+		return;
+	jdoc_push_key(d, "type");
+	if (!strcmp(ch->type, "slack") || !strcmp(ch->type, "webhook")) {
+		if (!ch->url)
+			jdoc_error(d, false, "a %s channel needs \"url\"", ch->type);
+	} else if (!strcmp(ch->type, "email")) {
+		if (!ch->to.n || !ch->smtp)
+			jdoc_error(d, false, "an email channel needs \"to\" and \"smtp\"");
+	} else if (!strcmp(ch->type, "command")) {
+		if (!ch->run)
+			jdoc_error(d, false, "a command channel needs \"run\"");
+	} else {
+		jdoc_error(d, false, "unknown channel type \"%s\" (slack, webhook, email or command)",
+			   ch->type);
+	}
+	jdoc_pop(d);
+}
+
+static void load_section(struct jdoc *d, json_t *root, const char *key,
+			 const char *const *keys, void (*fn)(struct jdoc *, json_t *, struct config *),
+			 struct config *c)
+{
+	json_t *v = json_object_get(root, key);
+
+	if (!v)
+		return;
+	jdoc_push_key(d, key);
+	if (expect_object(d, v)) {
+		jdoc_check_keys(d, v, keys);
+		fn(d, v, c);
+	}
+	jdoc_pop(d);
+}
+
+static void load_store(struct jdoc *d, json_t *v, struct config *c)
+{
+	char *path = get_string(d, v, "path", false);
+
+	if (path) {
+		free(c->store_path);
+		c->store_path = path;
+	}
+}
+
+static void load_server(struct jdoc *d, json_t *v, struct config *c)
+{
+	char *s;
+
+	if ((s = get_string(d, v, "listen", false))) {
+		free(c->listen);
+		c->listen = s;
+	}
+	if ((s = get_string(d, v, "tokenEnv", false))) {
+		free(c->token_env);
+		c->token_env = s;
+	}
+}
+
+static void load_watch(struct jdoc *d, json_t *v, struct config *c)
+{
+	static const char *const fatal_keys[] = {"events", "clients", NULL};
+	json_t *fatal;
+
+	c->bake_ms = get_duration(d, v, "bake", c->bake_ms);
+	c->interval_ms = get_duration(d, v, "interval", c->interval_ms);
+	c->auto_rollback = get_bool(d, v, "autoRollback", c->auto_rollback);
+	if ((fatal = json_object_get(v, "fatal"))) {
+		jdoc_push_key(d, "fatal");
+		if (expect_object(d, fatal)) {
+			jdoc_check_keys(d, fatal, fatal_keys);
+			c->fatal_events = get_int(d, fatal, "events", c->fatal_events, 1, 1000000);
+			c->fatal_clients = get_int(d, fatal, "clients", c->fatal_clients, 1, 1000000);
+		}
+		jdoc_pop(d);
+	}
+}
+
+void config_defaults(struct config *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->store_path = xstrdup(".relgate/store");
+	c->listen = xstrdup("127.0.0.1:8080");
+	c->token_env = xstrdup("RELGATE_TOKEN");
+	c->bake_ms = 10 * 60 * 1000;
+	c->interval_ms = 5000;
+	c->auto_rollback = true;
+	c->fatal_events = 3;
+	c->fatal_clients = 2;
+}
+
+/* Owners must name channels; product names must be usable as folder names. */
+static void check_references(struct jdoc *d, struct config *c)
+{
+	size_t i, j, k;
+
+	for (i = 0; i < c->nproducts; i++) {
+		struct product *p = &c->products[i];
+		const char *bad = !p->name[0] ? "is empty" :
+				  p->name[0] == '.' ? "starts with \".\"" :
+				  strpbrk(p->name, "/\\ \t\n") ? "holds \"/\", \"\\\" or a space" :
+				  NULL;
+
+		jdoc_push_key(d, "products");
+		jdoc_push_key(d, p->name);
+		if (bad)
+			jdoc_error(d, true, "product name \"%s\" %s", p->name, bad);
+		for (j = 0; j < p->owners.n; j++) {
+			for (k = 0; k < c->nchannels; k++)
+				if (!strcmp(c->channels[k].name, p->owners.v[j]))
+					break;
+			if (k == c->nchannels) {
+				jdoc_push_key(d, "owners");
+				jdoc_push_index(d, j);
+				jdoc_error(d, false, "owner \"%s\" is not a channel in \"channels\"",
+					   p->owners.v[j]);
+				jdoc_pop(d);
+				jdoc_pop(d);
+			}
+		}
+		jdoc_pop(d);
+		jdoc_pop(d);
+	}
+}
+
+int config_load(struct config *c, const char *path)
+{
+	static const char *const top_keys[] = {"$schema", "globalInputs", "products", "channels",
+						"store", "server", "watch", NULL};
+	static const char *const store_keys[] = {"path", NULL};
+	static const char *const server_keys[] = {"listen", "tokenEnv", NULL};
+	static const char *const watch_keys[] = {"bake", "interval", "autoRollback", "fatal", NULL};
+	struct buf text = BUF_INIT;
+	struct jdoc d = {0};
+	const char *key;
+	json_t *root, *v, *item;
+
+	config_defaults(c);
+	c->path = xstrdup(path);
+	c->root = path_dirname(path);
+	if (!*c->root) {
+		free(c->root);
+		c->root = xstrdup(".");
+	}
+	if (read_file(path, &text, CONFIG_MAX_BYTES) < 0) {
+		int e = errno;
+
+		buf_release(&text);
+		if (e == EFBIG)
+			return error("%s: larger than %d MB", path, CONFIG_MAX_BYTES >> 20);
+		errno = e;
+		return error("cannot read %s:", path);
+	}
+	EVP_Digest(text.data, text.len, c->digest, NULL, EVP_sha1(), NULL);
+	root = jsonfile_parse(path, text.data, text.len, JSON_REJECT_DUPLICATES);
+	if (!root) {
+		buf_release(&text);
+		return -1;
+	}
+	d.name = path;
+	d.text = text.data;
+	d.len = text.len;
+	if (expect_object(&d, root)) {
+		jdoc_check_keys(&d, root, top_keys);
+		get_strlist(&d, root, "globalInputs", &c->global_inputs, true);
+		if ((v = json_object_get(root, "channels"))) {
+			jdoc_push_key(&d, "channels");
+			if (expect_object(&d, v)) {
+				c->channels = xcalloc(json_object_size(v) + 1, sizeof(*c->channels));
+				json_object_foreach(v, key, item) {
+					jdoc_push_key(&d, key);
+					load_channel(&d, key, item, &c->channels[c->nchannels++]);
+					jdoc_pop(&d);
+				}
+			}
+			jdoc_pop(&d);
+		}
+		if ((v = json_object_get(root, "products"))) {
+			jdoc_push_key(&d, "products");
+			c->products_given = true;
+			if (expect_object(&d, v)) {
+				c->products = xcalloc(json_object_size(v) + 1, sizeof(*c->products));
+				json_object_foreach(v, key, item) {
+					struct product *p = &c->products[c->nproducts++];
+
+					jdoc_push_key(&d, key);
+					jsonfile_locate(d.text, d.len, d.path, d.depth, true, &p->line,
+							&p->col);
+					load_product(&d, key, item, p);
+					jdoc_pop(&d);
+				}
+			}
+			jdoc_pop(&d);
+		}
+		load_section(&d, root, "store", store_keys, load_store, c);
+		load_section(&d, root, "server", server_keys, load_server, c);
+		load_section(&d, root, "watch", watch_keys, load_watch, c);
+		check_references(&d, c);
+	}
+	json_decref(root);
+	buf_release(&text);
+	return d.errors ? -1 : 0;
+}
+
+struct product *config_product(const struct config *c, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < c->nproducts; i++)
+		if (!strcmp(c->products[i].name, name))
+			return &c->products[i];
+	return NULL;
+}
+
+static void strlist_free(struct strlist *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		free(l->v[i]);
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+}
+
+void config_release(struct config *c)
+{
+	size_t i, j;
+
+	for (i = 0; i < c->nproducts; i++) {
+		struct product *p = &c->products[i];
+
+		free(p->name);
+		free(p->package);
+		strlist_free(&p->inputs);
+		free(p->build.run);
+		free(p->artifact);
+		for (j = 0; j < p->nchecks; j++) {
+			free(p->checks[j].name);
+			free(p->checks[j].step.run);
+			free(p->checks[j].boot.page);
+			free(p->checks[j].boot.ready);
+		}
+		free(p->checks);
+		strlist_free(&p->owners);
+		free(p->url);
+	}
+	free(c->products);
+	for (i = 0; i < c->nchannels; i++) {
+		struct channel *ch = &c->channels[i];
+
+		free(ch->name);
+		free(ch->type);
+		free(ch->url);
+		strlist_free(&ch->to);
+		free(ch->smtp);
+		free(ch->from);
+		free(ch->run);
+	}
+	free(c->channels);
+	strlist_free(&c->global_inputs);
+	free(c->store_path);
+	free(c->listen);
+	free(c->token_env);
+	free(c->path);
+	free(c->root);
+	memset(c, 0, sizeof(*c));
+}
