@@ -9,7 +9,11 @@
 
 CC ?= cc
 PREFIX ?= /usr/local
-PKGS = libgit2 jansson yaml-0.1 libcrypto libmicrohttpd
+# the libraries, by pkg-config module, from the one list of dependencies
+PKGS := $(shell awk '!/^\#/ && NF >= 3 && $$2 == "build" && $$NF != "-" { print $$NF }' scripts/deps)
+# the ones pkg-config does not know, named with their Debian packages
+PKGS_MISSING := $(shell for m in $(PKGS); do pkg-config --exists $$m || \
+	awk -v m=$$m '$$NF == m { printf "%s (%s) ", m, $$1 }' scripts/deps; done)
 O ?= build
 
 WARN = -Wall -Wextra -Wshadow -Wmissing-prototypes -Wstrict-prototypes -Wvla \
@@ -17,8 +21,8 @@ WARN = -Wall -Wextra -Wshadow -Wmissing-prototypes -Wstrict-prototypes -Wvla \
        -Wno-missing-field-initializers -Werror
 CFLAGS ?= -O2 -g
 ALL_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L $(WARN) $(CFLAGS) -MMD -MP \
-             $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lm
+             $(if $(PKGS_MISSING),,$(shell pkg-config --cflags $(PKGS)))
+LIBS = $(if $(PKGS_MISSING),,$(shell pkg-config --libs $(PKGS))) -lpthread -lm
 
 ifeq ($(SAN),1)
 export LSAN_OPTIONS = suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0
@@ -34,8 +38,8 @@ endif
 
 # src/ by stage, in pipeline order: a folder includes only lib/ and the
 # stages before it (make check).
-LIB = diag util arena pool glob jsonfile term config
-ANALYZE = changes tree workspace scan resolve lockfile graph cache snapshot impact
+LIB = diag util file arena pool glob jsonfile term config
+ANALYZE = setup changes tree workspace scan resolve npmlock headgraph graph cache snapshot impact
 GATE = supervise gate browser report
 CORE = $(LIB:%=lib/%) $(ANALYZE:%=analyze/%) $(GATE:%=gate/%)
 CMDS = common affected graph test boot
@@ -56,7 +60,7 @@ relgate: $(O)/relgate FORCE
 $(O)/relgate: $(OBJ)
 	$(CC) $(LDFLAGS) -o $@ $(OBJ) $(LIBS)
 
-$(O)/%.o: src/%.c
+$(O)/%.o: src/%.c | libs-present
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Isrc -c -o $@ $<
 
@@ -66,6 +70,17 @@ $(O)/tests/%.o: tests/unit/%.c
 
 $(O)/tests/test-%: $(O)/tests/test-%.o $(CORE_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) -lcmocka
+
+# A missing library is named as such, not left to show as a missing header.
+libs-present:
+	$(if $(PKGS_MISSING),$(error relgate needs these libraries, which pkg-config does not \
+	  find: $(PKGS_MISSING)- install them with 'sh scripts/install-deps.sh build' (as root) \
+	  or apt-get install))
+
+# src/ by stage, without include cycles; the tests' && chains unbroken.
+check:
+	@sh scripts/check-layers.sh
+	@sh tests/chainlint.sh tests/t[0-9]*.sh
 
 deps-build:
 	@sh scripts/install-deps.sh build
@@ -82,7 +97,7 @@ deps-bench:
 # The dependencies are checked before anything compiles, so that a fresh
 # machine gets them first.
 test: deps-test
-	@$(MAKE) --no-print-directory relgate unit-bin
+	@$(MAKE) --no-print-directory check relgate unit-bin
 	@sh tests/run.sh $(UNIT_BIN)
 
 unit-bin: $(UNIT_BIN)
@@ -110,7 +125,7 @@ FORCE:
 clean:
 	rm -rf build build-san build-fuzz relgate tests/trash
 
-.PHONY: FORCE all test unit-bin demo bench fuzz install clean deps-build deps-test deps-demo deps-bench
+.PHONY: FORCE all check libs-present test unit-bin demo bench fuzz install clean deps-build deps-test deps-demo deps-bench
 .SECONDARY:
 
 -include $(OBJ:.o=.d) $(UNIT_BIN:=.d)

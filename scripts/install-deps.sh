@@ -1,6 +1,7 @@
 #!/bin/sh
 # install-deps.sh GROUP: install what relgate's build, tests, demo or
 # benchmarks lack on a Debian 12 machine, and nothing it already has.
+# The packages are listed once, in scripts/deps.
 #
 #   build  the C compiler and the libraries relgate links with
 #   test   build + what the tests run: cmocka, prove, git, jq, node/npm, chromium,
@@ -14,18 +15,14 @@ set -eu
 group=${1:-build}
 top=$(cd "$(dirname "$0")/.." && pwd)
 
-build_pkgs="gcc make pkg-config libgit2-dev libjansson-dev libyaml-dev libssl-dev libmicrohttpd-dev"
-test_pkgs="$build_pkgs libcmocka-dev perl git jq nodejs npm clang libclang-rt-14-dev chromium libxml2-utils time"
-demo_pkgs="$build_pkgs git nodejs npm chromium"
-bench_pkgs="$test_pkgs"
-
 case $group in
-build) want=$build_pkgs ;;
-test) want=$test_pkgs ;;
-demo) want=$demo_pkgs ;;
-bench) want=$bench_pkgs ;;
+build|test|demo|bench) ;;
 *) echo "install-deps.sh: unknown group $group (build, test, demo, bench)" >&2; exit 2 ;;
 esac
+# the packages of the group, from the one list of them
+want=$(awk -v g="$group" '!/^#/ && NF >= 2 {
+	for (i = 2; i < NF; i++) if ($i == g) { print $1; break }
+}' "$top/scripts/deps")
 
 missing=
 for p in $want; do

@@ -5,6 +5,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <stdbool.h>
 #include <git2.h>
 #include <jansson.h>
 #include <getopt.h>
@@ -13,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "analyze/setup.h"
 #include "cmd/cmd.h"
 #include "lib/diag.h"
 #include "lib/term.h"
@@ -22,16 +24,33 @@
 
 struct global_opts global_opts;
 
+/* The command reads the workspace: main finds it and reads relgate.json first. */
+#define NEED_SETUP (1u << 0)
+
 static const struct command {
 	const char *name;
-	int (*run)(int argc, char **argv);
+	int (*run)(int argc, char **argv, struct setup *s);
+	unsigned flags;
 	const char *help;
 } commands[] = {
-	{"affected", cmd_affected, "the products a change reaches, and why"},
-	{"graph", cmd_graph, "the dependency graph, as DOT or JSON"},
-	{"test", cmd_test, "build and check products under a supervisor that never hangs"},
-	{"boot", cmd_boot, "start a built product in a headless browser, fail on start-up errors"},
+	{"affected", cmd_affected, NEED_SETUP, "the products a change reaches, and why"},
+	{"graph", cmd_graph, NEED_SETUP, "the dependency graph, as DOT or JSON"},
+	{"test", cmd_test, NEED_SETUP,
+	 "build and check products under a supervisor that never hangs"},
+	{"boot", cmd_boot, 0,
+	 "start a built product in a headless browser, fail on start-up errors"},
 };
+
+/* Is help asked for?  It needs no workspace, not even a readable relgate.json. */
+static bool wants_help(int argc, char **argv)
+{
+	int i;
+
+	for (i = 1; i < argc && strcmp(argv[i], "--"); i++)
+		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help"))
+			return true;
+	return false;
+}
 
 static void print_usage(FILE *f)
 {
@@ -98,6 +117,7 @@ static int parse_globals(int argc, char **argv)
 int main(int argc, char **argv)
 {
 	const struct command *cmd = NULL;
+	struct setup setup, *s = NULL;
 	size_t k;
 	int i, ret;
 
@@ -122,7 +142,17 @@ int main(int argc, char **argv)
 	/* every object is read once: libgit2's object cache would only hold memory */
 	git_libgit2_opts(GIT_OPT_ENABLE_CACHING, 0);
 	optind = 1;
-	ret = cmd->run(argc - i, argv + i);
+	if ((cmd->flags & NEED_SETUP) && !wants_help(argc - i, argv + i)) {
+		if (setup_open(&setup, global_opts.config) < 0) {
+			setup_release(&setup);
+			git_libgit2_shutdown();
+			return exit_code_of(fault_last());
+		}
+		s = &setup;
+	}
+	ret = cmd->run(argc - i, argv + i, s);
+	if (s)
+		setup_release(s);
 	git_libgit2_shutdown();
 
 	if (fflush(stdout) || ferror(stdout)) {

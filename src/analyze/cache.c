@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "analyze/cache.h"
+#include "lib/file.h"
 #include "lib/diag.h"
 #include "lib/util.h"
 

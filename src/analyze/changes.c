@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "analyze/changes.h"
+#include "lib/file.h"
 #include "lib/diag.h"
 
 /* Installed packages and relgate's own state are never changes of the workspace. */
@@ -37,12 +38,12 @@ static int resolve_commit(git_commit **out, git_repository *repo, const char *re
 
 	if (git_revparse_single(&obj, repo, ref) < 0) {
 		error("unknown git revision \"%s\": %s", ref, git_error_last()->message);
-		return EXIT_ENV;
+		return fault(FAULT_ENV);
 	}
 	if (git_object_peel((git_object **)out, obj, GIT_OBJECT_COMMIT) < 0) {
 		error("\"%s\" does not name a commit", ref);
 		git_object_free(obj);
-		return EXIT_ENV;
+		return fault(FAULT_ENV);
 	}
 	git_object_free(obj);
 	return 0;
@@ -246,13 +247,13 @@ int changes_range(struct changes *c, git_repository *repo, const char *prefix, c
 			      "git fetch --unshallow; in GitHub Actions: fetch-depth: 0)", base, head);
 		else
 			error("\"%s\" and \"%s\" have no common history (no merge-base)", base, head);
-		ret = EXIT_ENV;
+		ret = fault(FAULT_ENV);
 		goto out;
 	}
 	if (git_commit_lookup(&mc, repo, &mb) < 0 ||
 	    git_commit_tree(&c->old_tree, mc) < 0 || git_commit_tree(&c->new_tree, hc) < 0) {
 		error("cannot read the trees of the change: %s", git_error_last()->message);
-		ret = EXIT_ENV;
+		ret = fault(FAULT_ENV);
 		goto out;
 	}
 	git_oid_tostr(c->base_hex, sizeof(c->base_hex), &mb);
@@ -266,7 +267,7 @@ int changes_range(struct changes *c, git_repository *repo, const char *prefix, c
 	if (path.len)
 		path.data[--path.len] = '\0';  /* no trailing slash: diff_trees adds one */
 	if (diff_trees(c, repo, old_sub, new_sub, &path, *prefix ? path.len + 1 : 0) < 0) {
-		ret = EXIT_ENV;
+		ret = fault(FAULT_ENV);
 		goto out;
 	}
 	pair_renames(c);
@@ -287,7 +288,7 @@ int changes_uncommitted(struct changes *c, git_repository *repo, const char *pre
 	git_diff_options opts = GIT_DIFF_OPTIONS_INIT;
 	git_object *head = NULL;
 	git_diff *diff = NULL;
-	int ret = EXIT_ENV;
+	int ret = fault(FAULT_ENV);
 
 	memset(c, 0, sizeof(*c));
 	c->mode = CHANGES_UNCOMMITTED;
@@ -308,7 +309,7 @@ int changes_uncommitted(struct changes *c, git_repository *repo, const char *pre
 out:
 	git_object_free(head);
 	git_diff_free(diff);
-	return ret;
+	return ret < 0 ? fault(FAULT_ENV) : ret;
 }
 
 /* Make path (relative to cwd, or absolute) relative to root; NULL if outside. */
@@ -371,8 +372,7 @@ int changes_files(struct changes *c, git_repository *repo, const char *root, con
 			}
 			free(line);
 			if (ferror(stdin))
-				return error("cannot read the list of files from standard input:"),
-				       EXIT_ENV;
+				return error_as(FAULT_ENV, "cannot read the list of files from standard input:");
 		} else {
 			add_listed(c, root, cwd, paths[i]);
 		}

@@ -50,9 +50,8 @@ struct changes {
 };
 
 /*
- * Changes from the merge-base of base and head to head.  Errors (unknown
- * ref: exit 3, shallow history: exit 3) are printed; returns 0 or the exit
- * code to use.
+ * Changes from the merge-base of base and head to head.  Returns 0, or -1
+ * after an error (an unknown ref, a shallow history: FAULT_ENV).
  */
 int changes_range(struct changes *c, git_repository *repo, const char *prefix, const char *base,
 		  const char *head);

@@ -1,9 +1,10 @@
 /*
  * impact: the whole of impact analysis, for the commands that need it
- * (affected, graph, plan, test --affected, ship).  It finds the workspace,
- * reads the change, lists the files, loads the packages, scans imports
- * (through the cache), builds the graph and walks it from the changed
- * files.  It prints errors but nothing else: formatting is the commands'.
+ * (affected, graph, plan, test --affected, ship).  From the setup (the
+ * root and relgate.json) it opens the repository, reads the change, lists
+ * the files, builds the head's graph (headgraph), adds the change's own
+ * edges and walks the graph from the changed files.  It prints errors but
+ * nothing else: formatting is the commands'.
  */
 #ifndef RELGATE_IMPACT_H
 #define RELGATE_IMPACT_H
@@ -14,14 +15,12 @@
 #include "lib/arena.h"
 #include "analyze/cache.h"
 #include "analyze/changes.h"
-#include "lib/config.h"
 #include "analyze/graph.h"
-#include "analyze/lockfile.h"
-#include "analyze/tree.h"
-#include "analyze/workspace.h"
+#include "analyze/headgraph.h"
+#include "analyze/npmlock.h"
+#include "analyze/setup.h"
 
 struct impact_opts {
-	const char *config;     /* --config FILE, or NULL to search */
 	const char *base, *head;
 	bool uncommitted;
 	char **files;           /* --files */
@@ -31,57 +30,35 @@ struct impact_opts {
 	bool need_change;       /* false for `graph`: no change to read */
 };
 
-/* One product of the workspace, with its node. */
-struct impact_product {
-	const char *name;
-	const struct product *cfg;   /* NULL without relgate.json */
-	const struct package *pkg;
-	uint32_t node;
-};
-
 struct impact_stats {
-	size_t files, scanned, cache_hits, imports, unresolved;
-	bool snapshot;               /* the graph came from the snapshot */
-	double ms_tree, ms_workspace, ms_scan, ms_graph;
+	size_t files;
+	bool snapshot;               /* the head's graph came from the snapshot */
+	double ms_tree, ms_graph;
 };
 
+/* The results of every stage, for the commands to read. */
 struct impact {
-	struct config cfg;
-	char *root;                  /* absolute workspace root */
-	char *prefix;                /* root within the repository: "" or "a/b/" */
-	int rootfd;
+	const struct setup *setup;   /* borrowed: the root and relgate.json */
 	git_repository *repo;        /* NULL without git */
-	struct arena arena;
-	struct tree tree;
-	struct workspace ws;
+	char *prefix;                /* the root within the repository: "" or "a/b/" */
+	struct arena arena;          /* the strings of the files and the graph */
 	struct cache cache;
 	struct changes changes;
 	bool have_changes;
-	struct lockfile_diff lock;
-	struct graph g;
-	struct impact_product *products;
-	size_t nproducts;
-	uint32_t *file_node;         /* tree index -> node */
-	struct walk walk;
+	struct head_graph head;      /* files, packages, products, the head's edges */
+	struct lockfile_diff lock;   /* what the change did to the lockfile */
+	struct walk walk;            /* what the change reaches */
 	struct impact_stats stats;
-	char *snapshot_data;         /* the loaded snapshot, whose strings the graph uses */
-	bool config_broken;          /* relgate.json had errors (already printed) */
 };
 
-/* Make the graph's nodes from the files, packages and products, in a fixed order. */
-void impact_add_nodes(struct impact *im);
-
 /*
- * Load and analyse.  Returns 0, or the exit code to end with after the
- * errors were printed (2 for configuration, 3 for the environment).
+ * Analyse the workspace of s: the repository, the change (unless
+ * o->need_change is false), the files, the head's graph (from the snapshot
+ * where it can), the change's own edges, the walk.  Returns 0, or -1 after
+ * the errors were printed, with fault_last() saying of what kind.  im keeps
+ * s, which must outlive it.
  */
-int impact_run(struct impact *im, const struct impact_opts *o);
-
-/*
- * Only find the workspace and read relgate.json (for commands that need no
- * graph).  Returns 0 or the exit code; impact_release() cleans up either way.
- */
-int impact_open(struct impact *im, const struct impact_opts *o);
+int impact_run(struct impact *im, const struct setup *s, const struct impact_opts *o);
 
 /* One step of a chain of reasons. */
 struct chain_link {

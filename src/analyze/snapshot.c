@@ -9,15 +9,16 @@
  *   u32 nedges    { u32 from u32 to u8 kind u8 sub }
  *   u32 checksum
  *
- * Nodes are not stored: add_nodes() makes them again from the files,
+ * Nodes are not stored: head_graph_add_nodes() makes them again from the files,
  * packages and products in the same order, so node ids match.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/file.h"
 #include "lib/diag.h"
-#include "analyze/impact.h"
+#include "analyze/headgraph.h"
 #include "analyze/snapshot.h"
 #include "lib/util.h"
 
@@ -37,41 +38,41 @@ static void put_str(struct buf *b, const char *s)
 	buf_add(b, s ? s : "", strlen(s ? s : "") + 1);
 }
 
-void snapshot_save(const struct impact *im, const char *path, const unsigned char *key)
+void snapshot_save(const struct head_graph *h, const struct config *cfg, const char *path, const unsigned char *key)
 {
 	struct buf b = BUF_INIT;
 	size_t i;
 
 	buf_add(&b, SNAP_MAGIC, 8);
 	buf_add(&b, key, SNAPSHOT_KEY_SIZE);
-	put32(&b, (uint32_t)im->tree.n);
-	for (i = 0; i < im->tree.n; i++) {
-		const struct tree_file *f = &im->tree.files[i];
+	put32(&b, (uint32_t)h->tree.n);
+	for (i = 0; i < h->tree.n; i++) {
+		const struct tree_file *f = &h->tree.files[i];
 
 		put_str(&b, f->path);
 		buf_addc(&b, (char)(f->has_oid | f->symlink << 1));
 		buf_addc(&b, (char)f->lang);
 		buf_add(&b, f->oid.id, GIT_OID_RAWSZ);
 	}
-	put32(&b, (uint32_t)im->ws.npkgs);
-	for (i = 0; i < im->ws.npkgs; i++) {
-		put_str(&b, im->ws.pkgs[i].name);
-		put_str(&b, im->ws.pkgs[i].dir);
-		buf_addc(&b, (char)im->ws.pkgs[i].is_root);
+	put32(&b, (uint32_t)h->ws.npkgs);
+	for (i = 0; i < h->ws.npkgs; i++) {
+		put_str(&b, h->ws.pkgs[i].name);
+		put_str(&b, h->ws.pkgs[i].dir);
+		buf_addc(&b, (char)h->ws.pkgs[i].is_root);
 	}
-	put_str(&b, im->ws.lockfile);
-	put_str(&b, im->ws.manager);
-	put32(&b, (uint32_t)im->nproducts);
-	for (i = 0; i < im->nproducts; i++) {
-		const struct impact_product *p = &im->products[i];
+	put_str(&b, h->ws.lockfile);
+	put_str(&b, h->ws.manager);
+	put32(&b, (uint32_t)h->nproducts);
+	for (i = 0; i < h->nproducts; i++) {
+		const struct impact_product *p = &h->products[i];
 
 		put_str(&b, p->name);
-		put32(&b, (uint32_t)(p->pkg - im->ws.pkgs));
-		put32(&b, p->cfg ? (uint32_t)(p->cfg - im->cfg.products) : UINT32_MAX);
+		put32(&b, (uint32_t)(p->pkg - h->ws.pkgs));
+		put32(&b, p->cfg ? (uint32_t)(p->cfg - cfg->products) : UINT32_MAX);
 	}
-	put32(&b, (uint32_t)im->g.nedges);
-	for (i = 0; i < im->g.nedges; i++) {
-		const struct gedge *e = &im->g.edges[i];
+	put32(&b, (uint32_t)h->g.nedges);
+	for (i = 0; i < h->g.nedges; i++) {
+		const struct gedge *e = &h->g.edges[i];
 
 		if (e->detail)
 			BUG("an edge of the head's graph carries a detail: it belongs to the change");
@@ -114,7 +115,7 @@ static uint8_t get8(struct reader *r)
 	return *r->p++;
 }
 
-/* A string of the file, used in place: the file's buffer lives as long as im. */
+/* A string of the file, used in place: the file's buffer lives as long as the graph. */
 static const char *get_str(struct reader *r)
 {
 	const unsigned char *nul;
@@ -139,18 +140,18 @@ static uint32_t get_count(struct reader *r, size_t min_size)
 	return r->bad ? 0 : n;
 }
 
-static bool parse(struct impact *im, struct reader *r)
+static bool parse(struct head_graph *h, const struct config *cfg, struct reader *r)
 {
 	uint32_t n, i;
 
 	n = get_count(r, 23);
-	im->tree.files = xcalloc((size_t)n + 1, sizeof(*im->tree.files));
-	im->tree.cap = (size_t)n + 1;
-	im->tree.unmapped = true;   /* the paths are known to be distinct */
+	h->tree.files = xcalloc((size_t)n + 1, sizeof(*h->tree.files));
+	h->tree.cap = (size_t)n + 1;
+	h->tree.unmapped = true;   /* the paths are known to be distinct */
 	for (i = 0; i < n && !r->bad; i++) {
 		const char *path = get_str(r);
 		uint8_t flags = get8(r), lang = get8(r);
-		struct tree_file *f = tree_add_static(&im->tree, path, lang);
+		struct tree_file *f = tree_add_static(&h->tree, path, lang);
 
 		f->has_oid = flags & 1;
 		f->symlink = flags >> 1 & 1;
@@ -164,70 +165,70 @@ static bool parse(struct impact *im, struct reader *r)
 	n = get_count(r, 3);
 	if (!n)
 		r->bad = true;
-	im->ws.pkgs = xcalloc((size_t)n + 1, sizeof(*im->ws.pkgs));
-	strmap_init(&im->ws.by_name, n);
-	strmap_init(&im->ws.by_dir, n);
+	h->ws.pkgs = xcalloc((size_t)n + 1, sizeof(*h->ws.pkgs));
+	strmap_init(&h->ws.by_name, n);
+	strmap_init(&h->ws.by_dir, n);
 	for (i = 0; i < n && !r->bad; i++) {
-		struct package *p = &im->ws.pkgs[i];
+		struct package *p = &h->ws.pkgs[i];
 
 		p->name = get_str(r);
 		p->dir = get_str(r);
 		p->is_root = get8(r);
 		p->node = -1;
-		strmap_put(&im->ws.by_name, p->name, strlen(p->name))->value = (void *)(uintptr_t)(i + 1);
-		strmap_put(&im->ws.by_dir, p->dir, strlen(p->dir))->value = (void *)(uintptr_t)(i + 1);
-		im->ws.npkgs++;
+		strmap_put(&h->ws.by_name, p->name, strlen(p->name))->value = (void *)(uintptr_t)(i + 1);
+		strmap_put(&h->ws.by_dir, p->dir, strlen(p->dir))->value = (void *)(uintptr_t)(i + 1);
+		h->ws.npkgs++;
 	}
-	if (r->bad || !im->ws.pkgs[0].is_root)
+	if (r->bad || !h->ws.pkgs[0].is_root)
 		return false;
-	im->ws.lockfile = get_str(r);
-	if (!*im->ws.lockfile)
-		im->ws.lockfile = NULL;
-	im->ws.manager = get_str(r);
+	h->ws.lockfile = get_str(r);
+	if (!*h->ws.lockfile)
+		h->ws.lockfile = NULL;
+	h->ws.manager = get_str(r);
 	n = get_count(r, 9);
-	im->products = xcalloc((size_t)n + 1, sizeof(*im->products));
+	h->products = xcalloc((size_t)n + 1, sizeof(*h->products));
 	for (i = 0; i < n && !r->bad; i++) {
-		struct impact_product *p = &im->products[i];
-		uint32_t pkg, cfg;
+		struct impact_product *p = &h->products[i];
+		uint32_t pkg, conf;
 
 		p->name = get_str(r);
 		pkg = get32(r);
-		cfg = get32(r);
-		if (pkg >= im->ws.npkgs || (cfg != UINT32_MAX && cfg >= im->cfg.nproducts)) {
+		conf = get32(r);
+		if (pkg >= h->ws.npkgs || (conf != UINT32_MAX && conf >= cfg->nproducts)) {
 			r->bad = true;
 			break;
 		}
-		p->pkg = &im->ws.pkgs[pkg];
-		p->cfg = cfg == UINT32_MAX ? NULL : &im->cfg.products[cfg];
-		im->nproducts++;
+		p->pkg = &h->ws.pkgs[pkg];
+		p->cfg = conf == UINT32_MAX ? NULL : &cfg->products[conf];
+		h->nproducts++;
 	}
 	if (r->bad)
 		return false;
 	return true;
 }
 
-static bool parse_edges(struct impact *im, struct reader *r)
+static bool parse_edges(struct head_graph *h, struct reader *r)
 {
 	uint32_t n = get_count(r, 10), i;
 
 	/* one allocation of the right size, not a doubling per power of two */
-	im->g.edges = xreallocarray(im->g.edges, (size_t)n + 1, sizeof(*im->g.edges));
-	im->g.capedges = (size_t)n + 1;
+	h->g.edges = xreallocarray(h->g.edges, (size_t)n + 1, sizeof(*h->g.edges));
+	h->g.capedges = (size_t)n + 1;
 
 	for (i = 0; i < n && !r->bad; i++) {
 		uint32_t from = get32(r), to = get32(r);
 		uint8_t kind = get8(r), sub = get8(r);
 
-		if (from >= im->g.nnodes || to >= im->g.nnodes || kind > EDGE_WORKSPACE) {
+		if (from >= h->g.nnodes || to >= h->g.nnodes || kind > EDGE_WORKSPACE) {
 			r->bad = true;
 			break;
 		}
-		graph_add_edge(&im->g, from, to, (enum edge_kind)kind, sub, NULL);
+		graph_add_edge(&h->g, from, to, (enum edge_kind)kind, sub, NULL);
 	}
 	return !r->bad && r->p == r->end;
 }
 
-bool snapshot_load(struct impact *im, const char *path, const unsigned char *key)
+bool snapshot_load(struct head_graph *h, const struct config *cfg, const char *path, const unsigned char *key)
 {
 	struct buf b = BUF_INIT;
 	struct reader r;
@@ -251,32 +252,32 @@ bool snapshot_load(struct impact *im, const char *path, const unsigned char *key
 			goto out;
 		}
 	}
-	im->g.edges = NULL;
-	if (!parse(im, &r)) {
+	h->g.edges = NULL;
+	if (!parse(h, cfg, &r)) {
 		warn("ignoring the damaged snapshot %s", path);
 		goto reset;
 	}
-	im->g.nodes = xcalloc(im->tree.n + im->ws.npkgs + im->nproducts + 1, sizeof(*im->g.nodes));
-	im->g.capnodes = im->tree.n + im->ws.npkgs + im->nproducts + 1;
-	impact_add_nodes(im);
-	if (!parse_edges(im, &r)) {
+	h->g.nodes = xcalloc(h->tree.n + h->ws.npkgs + h->nproducts + 1, sizeof(*h->g.nodes));
+	h->g.capnodes = h->tree.n + h->ws.npkgs + h->nproducts + 1;
+	head_graph_add_nodes(h);
+	if (!parse_edges(h, &r)) {
 		warn("ignoring the damaged snapshot %s", path);
 		goto reset;
 	}
 	/* the strings point into the file: it lives as long as the analysis */
-	im->snapshot_data = buf_detach(&b, NULL);
+	h->snapshot_data = buf_detach(&b, NULL);
 	ok = true;
 	goto out;
 reset:
 	/* back to nothing, for the full analysis to start clean */
-	graph_release(&im->g);
-	free(im->file_node);
-	im->file_node = NULL;
-	free(im->products);
-	im->products = NULL;
-	im->nproducts = 0;
-	workspace_release(&im->ws);
-	tree_release(&im->tree);
+	graph_release(&h->g);
+	free(h->file_node);
+	h->file_node = NULL;
+	free(h->products);
+	h->products = NULL;
+	h->nproducts = 0;
+	workspace_release(&h->ws);
+	tree_release(&h->tree);
 out:
 	buf_release(&b);
 	return ok;

@@ -13,17 +13,22 @@
 
 #include <stdbool.h>
 
-struct impact;
+struct config;
+struct head_graph;
 
 #define SNAPSHOT_KEY_SIZE 20
 
 /*
- * Fill im's tree, workspace, products and graph (not finished) from the
- * snapshot at path, if its key is key.  Returns true when it did.
+ * Fill h (files, workspace, products, the graph not yet finished) from the
+ * snapshot at path, if its key is key; its products point into cfg, the
+ * configuration the key was made with.  Returns true when it did, and
+ * leaves h empty when it did not.
  */
-bool snapshot_load(struct impact *im, const char *path, const unsigned char *key);
+bool snapshot_load(struct head_graph *h, const struct config *cfg, const char *path,
+		   const unsigned char *key);
 
-/* Write im's graph as the snapshot for key (a failure only warns). */
-void snapshot_save(const struct impact *im, const char *path, const unsigned char *key);
+/* Write h as the snapshot for key (a failure only warns). */
+void snapshot_save(const struct head_graph *h, const struct config *cfg, const char *path,
+		   const unsigned char *key);
 
 #endif

@@ -14,6 +14,7 @@
 #include <openssl/evp.h>
 #include <pthread.h>
 
+#include "lib/file.h"
 #include "lib/diag.h"
 #include "lib/pool.h"
 #include "analyze/scan.h"

@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include <yaml.h>
 
+#include "lib/file.h"
 #include "lib/diag.h"
 #include "lib/glob.h"
 #include "lib/jsonfile.h"

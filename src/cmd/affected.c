@@ -349,7 +349,7 @@ static int by_name(const void *a, const void *b)
 	return strcmp(((const struct row *)a)->name, ((const struct row *)b)->name);
 }
 
-int cmd_affected(int argc, char **argv)
+int cmd_affected(int argc, char **argv, struct setup *s)
 {
 	static struct option longopts[CHANGE_OPTIONS_COUNT + 4];
 	struct impact_opts o = {0};
@@ -358,13 +358,12 @@ int cmd_affected(int argc, char **argv)
 	struct impact im;
 	struct row *rows;
 	size_t n = 0, i;
-	int c, files = 0, ret;
+	int c, files = 0;
 
 	memcpy(longopts, change_long_options, CHANGE_OPTIONS_COUNT * sizeof(*longopts));
 	longopts[CHANGE_OPTIONS_COUNT] = (struct option){"packages", no_argument, NULL, 'p'};
 	longopts[CHANGE_OPTIONS_COUNT + 1] = (struct option){"format", required_argument, NULL, 'f'};
 	longopts[CHANGE_OPTIONS_COUNT + 2] = (struct option){"help", no_argument, NULL, 'h'};
-	o.config = global_opts.config;
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		if (change_option(c, optarg, &o, &files))
 			continue;
@@ -386,20 +385,19 @@ int cmd_affected(int argc, char **argv)
 	}
 	change_options_done("affected", &o, files, argc, argv);
 
-	ret = impact_run(&im, &o);
-	if (ret) {
+	if (impact_run(&im, s, &o) < 0) {
 		impact_release(&im);
-		return ret;
+		return exit_code_of_failure();
 	}
-	rows = xcalloc(im.ws.npkgs + im.nproducts + 1, sizeof(*rows));
+	rows = xcalloc(im.head.ws.npkgs + im.head.nproducts + 1, sizeof(*rows));
 	if (packages) {
-		for (i = 0; i < im.ws.npkgs; i++)
-			if (!im.ws.pkgs[i].is_root)
-				rows[n++] = (struct row){im.ws.pkgs[i].name, (uint32_t)im.ws.pkgs[i].node};
+		for (i = 0; i < im.head.ws.npkgs; i++)
+			if (!im.head.ws.pkgs[i].is_root)
+				rows[n++] = (struct row){im.head.ws.pkgs[i].name, (uint32_t)im.head.ws.pkgs[i].node};
 		qsort(rows, n, sizeof(*rows), by_name);
 	} else {
-		for (i = 0; i < im.nproducts; i++)
-			rows[n++] = (struct row){im.products[i].name, im.products[i].node};
+		for (i = 0; i < im.head.nproducts; i++)
+			rows[n++] = (struct row){im.head.products[i].name, im.head.products[i].node};
 	}
 	if (format == FORMAT_JSON)
 		print_json(&im, rows, n, packages);

@@ -11,7 +11,7 @@
 #include "gate/browser.h"
 #include "cmd/cmd.h"
 #include "lib/diag.h"
-#include "analyze/impact.h"
+#include "analyze/setup.h"
 #include "lib/term.h"
 
 static const char usage[] =
@@ -79,7 +79,7 @@ static void print_json(const char *name, const struct boot_result *r)
 	buf_release(&b);
 }
 
-int cmd_boot(int argc, char **argv)
+int cmd_boot(int argc, char **argv, struct setup *unused)
 {
 	static const struct option longopts[] = {
 		{"dir", required_argument, NULL, 'd'},
@@ -92,12 +92,11 @@ int cmd_boot(int argc, char **argv)
 		{NULL, 0, NULL, 0},
 	};
 	struct boot_opts o = {.page = "index.html", .timeout_ms = 20000};
-	struct impact_opts io = {0};
 	enum output_format format = FORMAT_TEXT;
 	const char *name = NULL;
 	struct boot_result r;
 	struct supervisor *sv;
-	struct impact im;
+	struct setup setup;
 	bool have_timeout = false, have_page = false;
 	char *dir = NULL;
 	int c, ret;
@@ -129,19 +128,22 @@ int cmd_boot(int argc, char **argv)
 		die(EXIT_USAGE, "relgate boot: name a product or give --dir, not both or neither");
 	if (optind + 1 < argc)
 		die(EXIT_USAGE, "relgate boot: one product at a time");
-	memset(&im, 0, sizeof(im));
-	im.rootfd = -1;
+	(void)unused;
+	memset(&setup, 0, sizeof(setup));
+	setup.rootfd = -1;
 	if (optind < argc) {
 		const struct product *p;
 		size_t k;
 
-		io.config = global_opts.config;
-		if ((ret = impact_open(&im, &io)))
+		/* only a product named needs the workspace: --dir serves any folder */
+		if (setup_open(&setup, global_opts.config) < 0 || setup_check(&setup) < 0) {
+			ret = exit_code_of_failure();
 			goto out;
-		p = config_product(&im.cfg, argv[optind]);
+		}
+		p = config_product(&setup.cfg, argv[optind]);
 		if (!p) {
 			error("no product is named \"%s\"%s%s", argv[optind],
-			      im.cfg.path ? " in " : "", im.cfg.path ? im.cfg.path : "");
+			      setup.cfg.path ? " in " : "", setup.cfg.path ? setup.cfg.path : "");
 			ret = EXIT_USAGE;
 			goto out;
 		}
@@ -150,7 +152,7 @@ int cmd_boot(int argc, char **argv)
 			ret = EXIT_USAGE;
 			goto out;
 		}
-		dir = xasprintf("%s/%s", im.root, p->artifact);
+		dir = xasprintf("%s/%s", setup.root, p->artifact);
 		o.dir = dir;
 		for (k = 0; k < p->nchecks; k++) {
 			if (!p->checks[k].is_boot)
@@ -172,7 +174,7 @@ int cmd_boot(int argc, char **argv)
 		ret = EXIT_ENV;
 		goto out;
 	}
-	ret = boot_check(sv, &o, &r);
+	ret = boot_check(sv, &o, &r) < 0 ? exit_code_of_failure() : 0;
 	if (!ret) {
 		if (format == FORMAT_JSON)
 			print_json(name, &r);
@@ -184,6 +186,6 @@ int cmd_boot(int argc, char **argv)
 	supervisor_free(sv);
 out:
 	free(dir);
-	impact_release(&im);
+	setup_release(&setup);
 	return ret;
 }

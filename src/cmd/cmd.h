@@ -32,9 +32,18 @@ int change_option(int opt, const char *arg, struct impact_opts *o, int *files);
 /* Check the combination and take the file arguments; exits 2 on misuse. */
 void change_options_done(const char *cmd, struct impact_opts *o, int files, int argc, char **argv);
 
-int cmd_affected(int argc, char **argv);
-int cmd_graph(int argc, char **argv);
-int cmd_test(int argc, char **argv);
-int cmd_boot(int argc, char **argv);
+/*
+ * The commands.  s is the workspace's setup for the commands whose entry in
+ * main.c's table says NEED_SETUP (NULL when only --help was asked), and
+ * NULL for the others.  Each returns its exit code.
+ */
+struct setup;
+int cmd_affected(int argc, char **argv, struct setup *s);
+int cmd_graph(int argc, char **argv, struct setup *s);
+int cmd_test(int argc, char **argv, struct setup *s);
+int cmd_boot(int argc, char **argv, struct setup *s);
+
+/* The exit code for the failure just reported below cmd/ (fault_last()). */
+int exit_code_of_failure(void);
 
 #endif

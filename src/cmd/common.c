@@ -75,3 +75,8 @@ void change_options_done(const char *cmd, struct impact_opts *o, int files, int 
 	}
 	o->need_change = true;
 }
+
+int exit_code_of_failure(void)
+{
+	return exit_code_of(fault_last());
+}

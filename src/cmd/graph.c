@@ -40,11 +40,11 @@ static int pedge_cmp(const void *a, const void *b)
 /* The node an endpoint stands for at package level. */
 static uint32_t fold(const struct impact *im, uint32_t node)
 {
-	const struct gnode *n = &im->g.nodes[node];
+	const struct gnode *n = &im->head.g.nodes[node];
 
 	if (n->kind != NODE_FILE)
 		return node;
-	return (uint32_t)workspace_owner(&im->ws, n->path)->node;
+	return (uint32_t)workspace_owner(&im->head.ws, n->path)->node;
 }
 
 static const char *node_kind_name(enum node_kind k)
@@ -73,7 +73,7 @@ static void dot_id(const struct gnode *n)
 	dot_str(prefix, n->name);
 }
 
-int cmd_graph(int argc, char **argv)
+int cmd_graph(int argc, char **argv, struct setup *s)
 {
 	static const struct option longopts[] = {
 		{"format", required_argument, NULL, 'f'},
@@ -91,9 +91,8 @@ int cmd_graph(int argc, char **argv)
 	size_t n = 0, i, k;
 	bool *shown;
 	struct buf out = BUF_INIT;
-	int c, ret;
+	int c;
 
-	o.config = global_opts.config;
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'f':
@@ -112,14 +111,13 @@ int cmd_graph(int argc, char **argv)
 	}
 	if (optind < argc)
 		die(EXIT_USAGE, "relgate graph: unexpected argument \"%s\"", argv[optind]);
-	ret = impact_run(&im, &o);
-	if (ret) {
+	if (impact_run(&im, s, &o) < 0) {
 		impact_release(&im);
-		return ret;
+		return exit_code_of_failure();
 	}
-	edges = xcalloc(im.g.nedges + 1, sizeof(*edges));
-	for (i = 0; i < im.g.nedges; i++) {
-		const struct gedge *e = &im.g.edges[i];
+	edges = xcalloc(im.head.g.nedges + 1, sizeof(*edges));
+	for (i = 0; i < im.head.g.nedges; i++) {
+		const struct gedge *e = &im.head.g.edges[i];
 		struct pedge p = {e->from, e->to, e->kind};
 
 		if (!files) {
@@ -137,16 +135,16 @@ int cmd_graph(int argc, char **argv)
 		if (!k || pedge_cmp(&edges[i], &edges[k - 1]))
 			edges[k++] = edges[i];
 	n = k;
-	shown = xcalloc(im.g.nnodes + 1, sizeof(*shown));
-	for (i = 0; i < im.g.nnodes; i++)
-		shown[i] = files || im.g.nodes[i].kind != NODE_FILE;
+	shown = xcalloc(im.head.g.nnodes + 1, sizeof(*shown));
+	for (i = 0; i < im.head.g.nnodes; i++)
+		shown[i] = files || im.head.g.nodes[i].kind != NODE_FILE;
 	for (i = 0; i < n; i++)
 		shown[edges[i].from] = shown[edges[i].to] = true;
 
 	if (format == FORMAT_DOT) {
 		printf("digraph relgate {\n  rankdir=RL;\n  node [shape=box, fontname=\"sans-serif\"];\n");
-		for (i = 0; i < im.g.nnodes; i++) {
-			const struct gnode *nd = &im.g.nodes[i];
+		for (i = 0; i < im.head.g.nnodes; i++) {
+			const struct gnode *nd = &im.head.g.nodes[i];
 
 			if (!shown[i])
 				continue;
@@ -159,9 +157,9 @@ int cmd_graph(int argc, char **argv)
 		}
 		for (i = 0; i < n; i++) {
 			printf("  ");
-			dot_id(&im.g.nodes[edges[i].from]);
+			dot_id(&im.head.g.nodes[edges[i].from]);
 			printf(" -> ");
-			dot_id(&im.g.nodes[edges[i].to]);
+			dot_id(&im.head.g.nodes[edges[i].to]);
 			printf(" [label=\"%s\"];\n", edge_kind_name((enum edge_kind)edges[i].kind));
 		}
 		printf("}\n");
@@ -169,8 +167,8 @@ int cmd_graph(int argc, char **argv)
 		const char *sep = "";
 
 		buf_adds(&out, "{\"nodes\": [");
-		for (i = 0; i < im.g.nnodes; i++) {
-			const struct gnode *nd = &im.g.nodes[i];
+		for (i = 0; i < im.head.g.nnodes; i++) {
+			const struct gnode *nd = &im.head.g.nodes[i];
 
 			if (!shown[i])
 				continue;

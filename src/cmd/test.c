@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "cmd/cmd.h"
+#include "lib/file.h"
 #include "lib/diag.h"
 #include "gate/gate.h"
 #include "analyze/impact.h"
@@ -178,21 +179,7 @@ static void print_summary(const struct gate *g)
 		printf("\n%sall %zu products passed%s\n", term_green(), g->n, term_reset());
 }
 
-static int write_report(const char *path, void (*fn)(const struct gate *, struct buf *),
-			const struct gate *g)
-{
-	struct buf b = BUF_INIT;
-	int r;
-
-	fn(g, &b);
-	r = write_file_atomic(path, b.data, b.len);
-	if (r < 0)
-		error("cannot write %s:", path);
-	buf_release(&b);
-	return r;
-}
-
-int cmd_test(int argc, char **argv)
+int cmd_test(int argc, char **argv, struct setup *s)
 {
 	static struct option longopts[CHANGE_OPTIONS_COUNT + 8];
 	struct impact_opts o = {0};
@@ -207,7 +194,7 @@ int cmd_test(int argc, char **argv)
 	char self[PATH_MAX], *log_dir = NULL;
 	size_t n = 0, i;
 	ssize_t len;
-	int c, files = 0, ret;
+	int c, files = 0, ret = 0;
 
 	memcpy(longopts, change_long_options, CHANGE_OPTIONS_COUNT * sizeof(*longopts));
 	longopts[CHANGE_OPTIONS_COUNT] = (struct option){"affected", no_argument, NULL, 'a'};
@@ -217,7 +204,6 @@ int cmd_test(int argc, char **argv)
 	longopts[CHANGE_OPTIONS_COUNT + 4] = (struct option){"logs", required_argument, NULL, 'L'};
 	longopts[CHANGE_OPTIONS_COUNT + 5] = (struct option){"jobs", required_argument, NULL, 'j'};
 	longopts[CHANGE_OPTIONS_COUNT + 6] = (struct option){"help", no_argument, NULL, 'h'};
-	o.config = global_opts.config;
 	while ((c = getopt_long(argc, argv, "hj:", longopts, NULL)) != -1) {
 		char *end;
 
@@ -254,38 +240,12 @@ int cmd_test(int argc, char **argv)
 	} else if (o.base || o.uncommitted || files) {
 		die(EXIT_USAGE, "relgate test: the change options need --affected");
 	}
-	ret = affected ? impact_run(&im, &o) : impact_open(&im, &o);
-	if (ret)
-		goto out_impact;
-	if (!im.cfg.path || !im.cfg.products_given) {
-		error("relgate test needs relgate.json with \"products\" (%s)", im.root);
-		ret = EXIT_USAGE;
-		goto out_impact;
-	}
-	products = xcalloc(im.cfg.nproducts + 1, sizeof(*products));
-	if (affected) {
-		for (i = 0; i < im.nproducts; i++)
-			if (walk_reached(&im.walk, im.products[i].node))
-				products[n++] = im.products[i].cfg;
-	} else if (optind < argc) {
-		for (; optind < argc; optind++) {
-			const struct product *p = config_product(&im.cfg, argv[optind]);
-
-			if (!p) {
-				error("relgate test: no product is named \"%s\" in %s", argv[optind],
-				      im.cfg.path);
-				ret = EXIT_USAGE;
-			}
-			for (i = 0; p && i < n && products[i] != p; i++)
-				;
-			if (p && i == n)
-				products[n++] = p;
-		}
-		if (ret)
-			goto out_products;
-	} else {
-		for (i = 0; i < im.cfg.nproducts; i++)
-			products[n++] = &im.cfg.products[i];
+	memset(&im, 0, sizeof(im));
+	if (setup_check(s) < 0 || (affected && impact_run(&im, s, &o) < 0) ||
+	    gate_select(s, affected ? &im : NULL, argv + optind, (size_t)(argc - optind), &products,
+			&n) < 0) {
+		ret = exit_code_of_failure();
+		goto out_products;
 	}
 
 	len = readlink("/proc/self/exe", self, sizeof(self) - 1);
@@ -302,11 +262,11 @@ int cmd_test(int argc, char **argv)
 		time_t t = time(NULL);
 
 		strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", gmtime(&t));
-		log_dir = xasprintf("%s/.relgate/logs/%s-%d", im.root, stamp, (int)getpid());
+		log_dir = xasprintf("%s/.relgate/logs/%s-%d", s->root, stamp, (int)getpid());
 	}
 	g.jobs = (int)(jobs < 1 ? 1 : jobs);
 	g.grace_ms = grace;
-	g.root = im.root;
+	g.root = s->root;
 	g.log_dir = log_dir;
 	g.self = self;
 	g.progress = on_progress;
@@ -332,18 +292,8 @@ int cmd_test(int argc, char **argv)
 	gate_run(&g);
 	clear_live(&d);
 	/* the reports come before anything that could still fail */
-	if (junit && write_report(junit, report_junit, &g) < 0)
-		ret = EXIT_ENV;
-	if (json && write_report(json, report_json, &g) < 0)
-		ret = EXIT_ENV;
-	if (getenv("GITHUB_STEP_SUMMARY") && *getenv("GITHUB_STEP_SUMMARY")) {
-		struct buf md = BUF_INIT;
-
-		report_markdown(&g, &md);
-		if (append_file(getenv("GITHUB_STEP_SUMMARY"), md.data, md.len) < 0)
-			warn("cannot append to GITHUB_STEP_SUMMARY:");
-		buf_release(&md);
-	}
+	if (report_write_all(&g, junit, json) < 0)
+		ret = exit_code_of_failure();
 	if (n)
 		print_summary(&g);
 	if (!ret)
@@ -354,7 +304,6 @@ out_gate:
 	free(log_dir);
 out_products:
 	free(products);
-out_impact:
 	impact_release(&im);
 	return ret;
 }

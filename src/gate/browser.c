@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "gate/browser.h"
+#include "lib/file.h"
 #include "lib/diag.h"
 #include "lib/util.h"
 
@@ -323,7 +324,7 @@ static char *excerpt(int dirfd, const char *path, long line, long col)
 	return buf_detach(&out, NULL);
 }
 
-static void fail(struct boot_result *r, const char *kind, const char *message)
+static void note_boot_failure(struct boot_result *r, const char *kind, const char *message)
 {
 	if (r->kind)
 		return;   /* the first failure is the one that counts */
@@ -357,7 +358,7 @@ static void on_exception(struct boot_result *r, json_t *params, int dirfd, int p
 				json_string_value(json_object_get(ex, "value")));
 	else
 		msg = xstrdup(text ? text : "an exception");
-	fail(r, rejection ? "unhandled rejection" : "exception", msg);
+	note_boot_failure(r, rejection ? "unhandled rejection" : "exception", msg);
 	free(msg);
 	if (desc && !r->stack) {
 		/* the port changes every run: the stack reads better without the origin */
@@ -399,7 +400,7 @@ static void on_console(struct boot_result *r, json_t *params)
 			buf_addc(&msg, ' ');
 		buf_adds(&msg, s ? s : "?");
 	}
-	fail(r, "console.error", msg.len ? msg.data : "console.error()");
+	note_boot_failure(r, "console.error", msg.len ? msg.data : "console.error()");
 	buf_release(&msg);
 }
 
@@ -416,7 +417,7 @@ static void on_log(struct boot_result *r, json_t *params)
 		return;
 	msg = url ? xasprintf("%s (%s)", text ? text : "error", url) : xstrdup(text ? text : "error");
 	source = json_string_value(json_object_get(e, "source"));
-	fail(r, source && !strcmp(source, "network") ? "failed request" : "console.error", msg);
+	note_boot_failure(r, source && !strcmp(source, "network") ? "failed request" : "console.error", msg);
 	free(msg);
 }
 
@@ -439,7 +440,7 @@ static void cdp_message(struct cdp *c, struct boot_result *r, const char *text, 
 								  "message"));
 
 		if (id == c->create_id || id == c->attach_id || id == c->navigate_id)  /* id != 0 here */
-			fail(r, "browser", m ? m : "the browser refused a request");
+			note_boot_failure(r, "browser", m ? m : "the browser refused a request");
 	} else if (id && id == c->create_id) {
 		const char *target = json_string_value(json_object_get(result, "targetId"));
 
@@ -464,7 +465,7 @@ static void cdp_message(struct cdp *c, struct boot_result *r, const char *text, 
 
 		verbose("boot: navigation answered at %.0f ms", now_ms());
 		if (e && *e)
-			fail(r, "navigation", e);
+			note_boot_failure(r, "navigation", e);
 	} else if (id && id == c->eval_id) {
 		json_t *v = json_object_get(json_object_get(result, "result"), "value");
 
@@ -528,6 +529,15 @@ int boot_check(struct supervisor *sv, const struct boot_opts *o, struct boot_res
 	struct cdp c = {0};
 	struct sv_step step = SV_STEP_INIT;
 	struct sv_result res;
+	/* the browser's command line; step.argv points here, so it lives as long as the step */
+	char *argv[] = {
+		NULL, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+		"--disable-background-networking", "--disable-component-update",
+		"--disable-sync", "--disable-dev-shm-usage", "--no-default-browser-check",
+		"--disable-extensions", "--mute-audio", "--no-proxy-server", "--remote-debugging-pipe",
+		NULL /* --user-data-dir= */, "about:blank", NULL,
+	};
+	bool have_res = false;
 	char *chromium, *page_url = NULL, *profile = NULL, *arg_profile = NULL, *eval = NULL;
 	char tmpl[] = "/tmp/relgate-chromium-XXXXXX";
 	int to[2] = {-1, -1}, from[2] = {-1, -1}, ret = 0;
@@ -539,61 +549,52 @@ int boot_check(struct supervisor *sv, const struct boot_opts *o, struct boot_res
 	memset(r, 0, sizeof(*r));
 	buf_init(&c.in);
 	if (stat(o->dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
-		error("the artifact folder %s does not exist: did the build write its output there?",
-		      o->dir);
-		return EXIT_GATE;
+		return error_as(FAULT_REFUSED, "the artifact folder %s does not exist: did the build "
+				"write its output there?", o->dir);
 	}
 	page_path = xasprintf("%s/%s", o->dir, o->page);
 	if (access(page_path, R_OK) < 0) {
 		error("%s has no %s: did the build write its output there?", o->dir, o->page);
 		free(page_path);
-		return EXIT_GATE;
+		return fault(FAULT_REFUSED);
 	}
 	free(page_path);
 	chromium = find_chromium(o->chromium);
 	if (!chromium) {
-		error("no chromium to run the boot check: install Debian's (apt-get install chromium) "
-		      "or set RELGATE_CHROMIUM to a Chromium or Chrome binary");
-		return EXIT_ENV;
+		return error_as(FAULT_ENV, "no chromium to run the boot check: install Debian's "
+				"(apt-get install chromium) or set RELGATE_CHROMIUM to a Chromium or "
+				"Chrome binary");
 	}
 	if (server_start(&srv, o->dir) < 0) {
 		error("cannot serve %s on loopback:", o->dir);
 		free(chromium);
-		return EXIT_ENV;
+		return fault(FAULT_ENV);
 	}
 	profile = mkdtemp(tmpl);
 	if (!profile || pipe2(to, O_CLOEXEC) < 0 || pipe2(from, O_CLOEXEC) < 0) {
 		error("cannot prepare the browser:");
-		ret = EXIT_ENV;
+		ret = fault(FAULT_ENV);
 		goto out;
 	}
 	arg_profile = xasprintf("--user-data-dir=%s", profile);
-	{
-		char *argv[] = {
-			chromium, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-			"--disable-background-networking", "--disable-component-update",
-			"--disable-sync", "--disable-dev-shm-usage", "--no-default-browser-check",
-			"--disable-extensions", "--mute-audio", "--no-proxy-server", "--remote-debugging-pipe",
-			arg_profile, "about:blank", NULL,
-		};
-
-		step.name = "browser";
-		step.argv = argv;
-		step.fd3 = to[0];
-		step.fd4 = from[1];
-		step.timeout_ms = o->timeout_ms + BROWSER_ANSWER_MS;
-		step.grace_ms = 2000;
-		step.tail_max = 8192;
-		t0 = now_ms();
-		if (sv_start(sv, &step, &res, &res) < 0) {
-			sv_wait(sv);
-			error("cannot start %s: %s", chromium, res.error);
-			ret = EXIT_ENV;
-			sv_result_release(&res);
-			goto out;
-		}
-		started = true;
+	argv[0] = chromium;
+	argv[ARRAY_LEN(argv) - 3] = arg_profile;
+	step.name = "browser";
+	step.argv = argv;
+	step.fd3 = to[0];
+	step.fd4 = from[1];
+	step.timeout_ms = o->timeout_ms + BROWSER_ANSWER_MS;
+	step.grace_ms = 2000;
+	step.tail_max = 8192;
+	t0 = now_ms();
+	have_res = true;
+	if (sv_start(sv, &step, &res, &res) < 0) {
+		sv_wait(sv);
+		error("cannot start %s: %s", chromium, res.error);
+		ret = fault(FAULT_ENV);
+		goto out;
 	}
+	started = true;
 	close(to[0]);
 	close(from[1]);
 	to[0] = from[1] = -1;
@@ -631,18 +632,18 @@ int boot_check(struct supervisor *sv, const struct boot_opts *o, struct boot_res
 				  : xasprintf("the browser did not answer within %d ms",
 					      BROWSER_ANSWER_MS);
 
-			fail(r, nav_start ? "timeout" : "browser", m);
+			note_boot_failure(r, nav_start ? "timeout" : "browser", m);
 			free(m);
 			break;
 		}
 		if (poll(&pfd, 1, 20) > 0 && cdp_read(&c, r, srv.dirfd, srv.port, page_url) < 0) {
-			fail(r, "browser", "the browser closed its DevTools pipe");
+			note_boot_failure(r, "browser", "the browser closed its DevTools pipe");
 			break;
 		}
 		/* a failed same-origin request is a failure even if nothing logged it */
 		pthread_mutex_lock(&srv.lock);
 		if (srv.failed && !r->kind)
-			fail(r, "failed request", srv.failed);
+			note_boot_failure(r, "failed request", srv.failed);
 		pthread_mutex_unlock(&srv.lock);
 		if (r->kind)
 			break;
@@ -668,11 +669,11 @@ int boot_check(struct supervisor *sv, const struct boot_opts *o, struct boot_res
 		done = sv_wait_for(sv, 0);
 		if (done == &res) {
 			started = false;
-			fail(r, "browser", "the browser exited");
+			note_boot_failure(r, "browser", "the browser exited");
 			break;
 		}
 		if (sv_stop_signal(sv)) {
-			fail(r, "interrupted", "relgate was interrupted");
+			note_boot_failure(r, "interrupted", "relgate was interrupted");
 			break;
 		}
 	}
@@ -698,7 +699,7 @@ int boot_check(struct supervisor *sv, const struct boot_opts *o, struct boot_res
 			buf_addf(&why, "; it said: %.*s", (int)n, tail + res.tail.len - n);
 		error("%s", why.data);
 		buf_release(&why);
-		ret = EXIT_ENV;
+		ret = fault(FAULT_ENV);
 	}
 	if (started) {
 		cdp_send(&c, "Browser.close", NULL, false);
@@ -709,9 +710,9 @@ int boot_check(struct supervisor *sv, const struct boot_opts *o, struct boot_res
 		if (sv_running(sv))
 			sv_stop_all(sv);
 	}
-	if (step.argv)
-		sv_result_release(&res);
 out:
+	if (have_res)
+		sv_result_release(&res);
 	if (to[1] >= 0)
 		close(to[1]);
 	if (from[0] >= 0)

@@ -37,8 +37,9 @@ struct boot_result {
 
 /*
  * Run the boot check.  Returns 0 when it ran (the result says how it went),
- * EXIT_GATE when the artifact is not there to serve, EXIT_ENV when no
- * browser could be started (after an error message saying how to get one).
+ * or -1 after an error: FAULT_REFUSED when the artifact is not there to
+ * serve, FAULT_ENV when no browser could be started (the message says how
+ * to get one).
  */
 int boot_check(struct supervisor *sv, const struct boot_opts *o, struct boot_result *r);
 void boot_result_release(struct boot_result *r);

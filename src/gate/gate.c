@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/file.h"
 #include "lib/diag.h"
 #include "gate/gate.h"
 
@@ -361,4 +362,42 @@ void gate_release(struct gate *g)
 	free(g->products);
 	g->products = NULL;
 	g->n = 0;
+}
+
+int gate_select(const struct setup *s, const struct impact *im, char **names, size_t nnames,
+		const struct product ***out, size_t *n)
+{
+	const struct config *cfg = &s->cfg;
+	const struct product **v;
+	size_t i, k;
+	int ret = 0;
+
+	*out = NULL;
+	*n = 0;
+	if (!cfg->path || !cfg->products_given)
+		return error_as(FAULT_INPUT, "relgate test needs relgate.json with \"products\" (%s)",
+				s->root);
+	v = xcalloc(cfg->nproducts + 1, sizeof(*v));
+	if (im) {
+		for (i = 0; i < im->head.nproducts; i++)
+			if (walk_reached(&im->walk, im->head.products[i].node))
+				v[(*n)++] = im->head.products[i].cfg;
+	} else if (nnames) {
+		for (k = 0; k < nnames; k++) {
+			const struct product *p = config_product(cfg, names[k]);
+
+			if (!p)
+				ret = error_as(FAULT_INPUT, "relgate test: no product is named \"%s\" in %s",
+					       names[k], cfg->path);
+			for (i = 0; p && i < *n && v[i] != p; i++)
+				;
+			if (p && i == *n)
+				v[(*n)++] = p;
+		}
+	} else {
+		for (i = 0; i < cfg->nproducts; i++)
+			v[(*n)++] = &cfg->products[i];
+	}
+	*out = v;
+	return ret;
 }

@@ -11,6 +11,8 @@
 
 #include <stdbool.h>
 
+#include "analyze/impact.h"
+#include "analyze/setup.h"
 #include "lib/config.h"
 #include "gate/supervise.h"
 
@@ -66,6 +68,16 @@ struct gate {
  * folder that cannot be made).
  */
 int gate_init(struct gate *g, const struct product **products, size_t n);
+
+/*
+ * The products to gate: those the analysis im reached (when im is not
+ * NULL), else the names given (each once), else every product of
+ * relgate.json.  *out is malloc'd and points into s's configuration.
+ * Returns 0, or -1 after an error (FAULT_INPUT: no relgate.json with
+ * products, an unknown name).
+ */
+int gate_select(const struct setup *s, const struct impact *im, char **names, size_t nnames,
+		const struct product ***out, size_t *n);
 
 /* Run everything; returns when all products are finished or relgate was stopped. */
 void gate_run(struct gate *g);

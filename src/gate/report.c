@@ -9,11 +9,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "gate/report.h"
+#include "lib/diag.h"
+#include "lib/file.h"
 
 /* XML text: escaped, control characters dropped, invalid UTF-8 replaced. */
 static void xml_text(struct buf *b, const char *s, size_t n)
@@ -311,4 +314,38 @@ int append_file(const char *path, const char *text, size_t len)
 		len -= (size_t)n;
 	}
 	return close(fd);
+}
+
+static int write_report(const char *path, void (*fn)(const struct gate *, struct buf *),
+			const struct gate *g)
+{
+	struct buf b = BUF_INIT;
+	int r;
+
+	fn(g, &b);
+	r = write_file_atomic(path, b.data, b.len);
+	if (r < 0)
+		r = error_as(FAULT_ENV, "cannot write %s:", path);
+	buf_release(&b);
+	return r;
+}
+
+int report_write_all(const struct gate *g, const char *junit, const char *json)
+{
+	const char *summary = getenv("GITHUB_STEP_SUMMARY");
+	int ret = 0;
+
+	if (junit && write_report(junit, report_junit, g) < 0)
+		ret = -1;
+	if (json && write_report(json, report_json, g) < 0)
+		ret = -1;
+	if (summary && *summary) {
+		struct buf md = BUF_INIT;
+
+		report_markdown(g, &md);
+		if (append_file(summary, md.data, md.len) < 0)
+			warn("cannot append to GITHUB_STEP_SUMMARY:");
+		buf_release(&md);
+	}
+	return ret;
 }

@@ -17,6 +17,14 @@ void report_json(const struct gate *g, struct buf *out);
 /* A markdown table, for GITHUB_STEP_SUMMARY and pull requests. */
 void report_markdown(const struct gate *g, struct buf *out);
 
+/*
+ * Write the reports asked for (junit, json: paths, or NULL) and, on GitHub
+ * Actions, append the markdown table to GITHUB_STEP_SUMMARY.  Each is
+ * written even when another failed.  Returns 0, or -1 after an error
+ * (FAULT_ENV) when a report could not be written.
+ */
+int report_write_all(const struct gate *g, const char *junit, const char *json);
+
 /* Append text to a file (GITHUB_STEP_SUMMARY is appended to). */
 int append_file(const char *path, const char *text, size_t len);
 

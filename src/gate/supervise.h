@@ -83,6 +83,10 @@ bool sv_uses_cgroups(const struct supervisor *sv);
  * Start a step; res is filled as it runs and complete when sv_wait returns
  * its tag.  Returns 0, or -1 when the step could not even be started (res
  * then says why, and sv_wait still returns the tag once).
+ *
+ * The supervisor keeps the pointers step and res (and what step points to:
+ * its argv, env, name, log_path) until sv_wait has returned the tag: they
+ * must stay valid and unchanged until then.
  */
 int sv_start(struct supervisor *sv, const struct sv_step *step, struct sv_result *res, void *tag);
 

@@ -8,6 +8,7 @@
 
 #include <openssl/evp.h>
 
+#include "lib/file.h"
 #include "lib/config.h"
 #include "lib/diag.h"
 #include "lib/glob.h"

@@ -5,6 +5,15 @@
  * write `return error(...)`.  A format ending in ':' appends strerror(errno).
  * Library-like modules (store, supervise, server) must not call die(): they
  * return errors, because a server has to outlive one bad request.
+ *
+ * One convention for errors below cmd/: a function that fails returns -1
+ * after error() said why, and says what kind of trouble it was with
+ * fault() (or error_as()): the user's input, the environment, or a check
+ * that said no.  Only cmd/ turns that kind into an exit code
+ * (exit_code_of()), so that the server can turn the same failure into an
+ * HTTP status instead.  Messages go to stderr unless a routine of the
+ * calling thread's takes them (diag_set_routine), as a server that answers
+ * with the message in its body does.
  */
 #ifndef RELGATE_DIAG_H
 #define RELGATE_DIAG_H
@@ -18,6 +27,33 @@ enum {
 	EXIT_USAGE = 2,  /* usage or configuration error */
 	EXIT_ENV = 3,    /* environment error: git ref, browser, store */
 };
+
+/* What kind of trouble a failure was. */
+enum fault {
+	FAULT_NONE,
+	FAULT_INPUT,    /* the user's input: options, relgate.json, a file of the workspace */
+	FAULT_ENV,      /* the environment: git, a browser, the disk, the store */
+	FAULT_REFUSED,  /* a check said no: a failed build or boot, a refused artifact */
+};
+
+/* Note the kind of the failure being reported on this thread, and return -1. */
+int fault(enum fault kind);
+/* error() and fault(kind) at once. */
+int error_as(enum fault kind, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The kind of the last failure noted on this thread (FAULT_NONE: none yet). */
+enum fault fault_last(void);
+/* Forget it, before an operation whose failure is looked at. */
+void fault_clear(void);
+/* The exit code for a kind, as DESIGN.md lists them: for cmd/ only. */
+int exit_code_of(enum fault kind);
+
+/*
+ * Hand this thread's error and warning messages to fn instead of stderr
+ * (level is "error" or "warning"; the text has no prefix and no newline);
+ * NULL restores stderr.
+ */
+typedef void diag_routine(const char *level, const char *text, void *data);
+void diag_set_routine(diag_routine *fn, void *data);
 
 /* The program name used as prefix of every message. */
 extern const char *diag_progname;

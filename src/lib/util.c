@@ -251,62 +251,6 @@ char *buf_detach(struct buf *b, size_t *len)
 	return p;
 }
 
-int read_file_at(int dirfd, const char *path, struct buf *b, size_t limit)
-{
-	struct stat st;
-	size_t start = b->len;
-	int fd, saved;
-	ssize_t n;
-
-	fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	if (fd < 0)
-		return -1;
-	if (fstat(fd, &st) < 0)
-		goto fail;
-	if (!S_ISREG(st.st_mode)) {
-		errno = S_ISDIR(st.st_mode) ? EISDIR : EINVAL;
-		goto fail;
-	}
-	if (limit && (uint64_t)st.st_size > limit) {
-		errno = EFBIG;
-		goto fail;
-	}
-	if (buf_grow(b, (size_t)st.st_size) < 0)
-		goto fail;
-	for (;;) {
-		if (b->cap - b->len < 2 && buf_grow(b, 4096) < 0)
-			goto fail;
-		n = read(fd, b->data + b->len, b->cap - b->len - 1);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			goto fail;
-		}
-		if (n == 0)
-			break;
-		b->len += (size_t)n;
-		if (limit && b->len - start > limit) {
-			errno = EFBIG;
-			goto fail;
-		}
-	}
-	b->data[b->len] = '\0';
-	close(fd);
-	return 0;
-fail:
-	saved = errno;
-	close(fd);
-	if (b->cap)
-		b->data[b->len] = '\0';
-	errno = saved;
-	return -1;
-}
-
-int read_file(const char *path, struct buf *b, size_t limit)
-{
-	return read_file_at(AT_FDCWD, path, b, limit);
-}
-
 /*
  * A multiply-and-rotate hash over 8 bytes at a time: paths are long and
  * hashed often (every file, every candidate of every import), so a
@@ -477,74 +421,6 @@ char *path_join(const char *a, const char *b)
 	if (!*b)
 		return xstrdup(a);
 	return xasprintf("%s/%s", a, b);
-}
-
-int make_parents(const char *path)
-{
-	char *p = xstrdup(path), *s = p;
-
-	while ((s = strchr(s + 1, '/'))) {
-		*s = '\0';
-		if (mkdir(p, 0777) < 0 && errno != EEXIST) {
-			free(p);
-			return -1;
-		}
-		*s = '/';
-	}
-	free(p);
-	return 0;
-}
-
-int make_dirs(const char *path)
-{
-	if (make_parents(path) < 0)
-		return -1;
-	return mkdir(path, 0777) < 0 && errno != EEXIST ? -1 : 0;
-}
-
-int write_file_atomic(const char *path, const void *data, size_t len)
-{
-	char *tmp = xasprintf("%s.tmp.XXXXXX", path);
-	const char *p = data;
-	int fd, saved;
-
-	if (make_parents(path) < 0 || (fd = mkstemp(tmp)) < 0)
-		goto fail;
-	/* mkstemp makes 0600: give the file the mode any other file would get */
-	{
-		mode_t mask = umask(0);
-
-		umask(mask);
-		fchmod(fd, 0666 & ~mask);
-	}
-	while (len) {
-		ssize_t w = write(fd, p, len);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0) {
-			saved = errno;
-			close(fd);
-			unlink(tmp);
-			errno = saved;
-			goto fail;
-		}
-		p += w;
-		len -= (size_t)w;
-	}
-	if (close(fd) < 0 || rename(tmp, path) < 0) {
-		saved = errno;
-		unlink(tmp);
-		errno = saved;
-		goto fail;
-	}
-	free(tmp);
-	return 0;
-fail:
-	saved = errno;
-	free(tmp);
-	errno = saved;
-	return -1;
 }
 
 double now_ms(void)

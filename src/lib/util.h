@@ -64,14 +64,6 @@ void buf_add_json_str(struct buf *b, const char *s);
 char *buf_detach(struct buf *b, size_t *len);
 
 /*
- * Read a whole file into b (appending).  Returns 0, or -1 with errno set;
- * EFBIG when the file is larger than limit bytes (0: no limit).
- */
-int read_file(const char *path, struct buf *b, size_t limit);
-/* Same, relative to directory descriptor dirfd. */
-int read_file_at(int dirfd, const char *path, struct buf *b, size_t limit);
-
-/*
  * A hash map from byte strings to values.  Keys are not copied: they must
  * outlive the map (they usually live in an arena).
  */
@@ -107,17 +99,6 @@ int path_normalize(char *path);
 char *path_dirname(const char *path);
 /* Join a and b with one '/', as a new string; "" acts as identity. */
 char *path_join(const char *a, const char *b);
-
-/* Make the folders of path (not its last component), or all of them. 0 or -1 with errno. */
-int make_parents(const char *path);
-int make_dirs(const char *path);
-
-/*
- * Write data to path atomically: into a temporary file of the same folder,
- * then renamed over path, so that readers see the old or the new file and
- * never half of one.  Missing folders are made.  Returns 0, or -1 with errno.
- */
-int write_file_atomic(const char *path, const void *data, size_t len);
 
 /* Milliseconds of a monotonic clock. */
 double now_ms(void);

@@ -18,6 +18,7 @@
 
 #include <cmocka.h>
 
+#include "lib/file.h"
 #include "lib/util.h"
 
 /* ---- parse_duration ---- */

@@ -1,12 +1,12 @@
 /*
- * lockfile: per-package closures over package-lock.json's "packages" map.
+ * npmlock: per-package closures over package-lock.json's "packages" map.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "lib/diag.h"
 #include "lib/jsonfile.h"
-#include "analyze/lockfile.h"
+#include "analyze/npmlock.h"
 #include "lib/util.h"
 
 static const char *const dep_fields[] = {

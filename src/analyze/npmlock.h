@@ -1,5 +1,5 @@
 /*
- * lockfile: which workspace packages a lockfile change really touches.
+ * npmlock: which workspace packages a lockfile change really touches.
  *
  * For package-lock.json (lockfileVersion 2 and 3) each workspace package's
  * resolved external dependencies are followed through the lockfile's
@@ -11,8 +11,8 @@
  * Lockfiles it cannot read that way (v1, yarn.lock, pnpm-lock.yaml) make
  * every product affected, and the result says so and why.
  */
-#ifndef RELGATE_LOCKFILE_H
-#define RELGATE_LOCKFILE_H
+#ifndef RELGATE_NPMLOCK_H
+#define RELGATE_NPMLOCK_H
 
 #include <stdbool.h>
 #include <stddef.h>
