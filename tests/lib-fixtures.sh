@@ -3,10 +3,7 @@
 
 # Every test starts in the scratch folder, so that a test that failed inside
 # one of its subfolders does not make the next ones fail too.
-test_run_() {
-	cd "$TRASH" || return 1
-	eval >"$TRASH/.out" 2>&1 "$1"
-}
+test_before_each='cd "$TRASH"'
 
 # Commit everything in the current repository: commit_all MESSAGE
 # relgate's own .relgate folder (its cache) is left out.

@@ -387,16 +387,16 @@ test_expect_success "$mode: relgate gets SIG$sig during a long step: trees kille
 	pid=$! &&
 	i=0 &&
 	while ! test -e ws/long.started && test $i -lt 100; do
-		sleep 0.1
-		i=$((i + 1))
+		sleep 0.1 &&
+		i=$((i + 1)) || return 1
 	done &&
-	sleep 0.2
+	sleep 0.2 &&
 	test -e ws/long.started
-	seen=$?
-	start=$(now_ms)
-	kill -$sig $pid
-	wait_bounded $pid 6
-	rc=$? ms=$(($(now_ms) - start)) total=$(($(now_ms) - launch))
+	seen=$? &&
+	start=$(now_ms) &&
+	kill -$sig $pid &&
+	{ wait_bounded $pid 6; rc=$?; } &&
+	ms=$(($(now_ms) - start)) total=$(($(now_ms) - launch)) &&
 	test $seen = 0 &&
 	echo "exit $rc $ms ms after SIG$sig, $total ms in all" &&
 	test $rc = 1 &&

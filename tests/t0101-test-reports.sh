@@ -242,7 +242,7 @@ test_expect_success 'the log file of each step holds its whole output' '
 	log=$(jq -r ".products[] | select(.name == \"big-log\") | .steps[0].log" r.json) &&
 	test -f "$log" &&
 	i=1 &&
-	while test $i -le 20000; do echo "log line $i"; i=$((i + 1)); done >expect &&
+	while test $i -le 20000; do echo "log line $i" && i=$((i + 1)) || return 1; done >expect &&
 	test_cmp expect "$log" &&
 	log=$(jq -r ".products[] | select(.name == \"flaky\") | .steps[0].log" r.json) &&
 	test_grep "second attempt: passed" "$log" &&
@@ -305,7 +305,7 @@ test_expect_success 'the JSON is strict UTF-8 even when the output was not' '
 
 test_expect_success 'the log of a step holds its output byte for byte, garbage included' '
 	log=$(jq -r ".products[0].steps[0].log" garbage.json) &&
-	sh "$ADV/garbage.sh" >expect
+	test_expect_code 1 sh "$ADV/garbage.sh" >expect &&
 	cmp expect "$log"
 '
 

@@ -486,13 +486,13 @@ test_expect_success "relgate boot gets SIG$sig: it stops at once, the browser go
 	} &&
 	pid=$! &&
 	wait_for_browser "$tag"
-	seen=$?
-	start=$(now_ms)
-	kill -$sig $pid
-	wait_bounded $pid 5
-	rc=$? ms=$(($(now_ms) - start))
+	seen=$? &&
+	start=$(now_ms) &&
+	kill -$sig $pid &&
+	{ wait_bounded $pid 5; rc=$?; } &&
+	ms=$(($(now_ms) - start)) &&
 	browser_gone "$profile" "$tag"
-	gone=$?
+	gone=$? &&
 	test $seen = 0 &&
 	echo "exit $rc, $ms ms after SIG$sig" &&
 	cat b.json err &&
@@ -518,13 +518,13 @@ test_expect_success "$mode: relgate test interrupted during a boot check: the br
 	} &&
 	pid=$! &&
 	wait_for_browser "$tag"
-	seen=$?
-	start=$(now_ms)
-	kill -INT $pid
-	wait_bounded $pid 8
-	rc=$? ms=$(($(now_ms) - start))
+	seen=$? &&
+	start=$(now_ms) &&
+	kill -INT $pid &&
+	{ wait_bounded $pid 8; rc=$?; } &&
+	ms=$(($(now_ms) - start)) &&
 	browser_gone "$profile" "$tag"
-	gone=$?
+	gone=$? &&
 	test $seen = 0 &&
 	echo "exit $rc, $ms ms after SIGINT" &&
 	test $rc = 1 &&

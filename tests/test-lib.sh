@@ -16,10 +16,19 @@ TEST_NAME=$(basename "$0" .sh)
 TRASH=$SRCDIR/tests/trash/$TEST_NAME
 export SRCDIR RELGATE TRASH
 
-if ! test -x "$RELGATE"; then
-	echo "1..0 # SKIP $RELGATE is not built (run make)"
+# CI sets RELGATE_NO_SKIP: there a missing tool is a failure, not a skip,
+# so that a test cannot pass by not running.
+skip_all() {
+	if test -n "${RELGATE_NO_SKIP:-}"; then
+		echo "Bail out! cannot run: $*"
+		exit 1
+	fi
+	echo "1..0 # SKIP $*"
+	cd / && rm -rf "$TRASH"
 	exit 0
-fi
+}
+
+test -x "$RELGATE" || skip_all "$RELGATE is not built (run make)"
 
 rm -rf "$TRASH"
 mkdir -p "$TRASH"
@@ -41,10 +50,21 @@ test_skipped=0
 
 say() { printf '# %s\n' "$*"; }
 
+# Commands run before the body of each test, in the same shell (the hook of
+# the files sourced after this one: lib-fixtures.sh sets it so that every
+# test starts in the scratch folder).  A failure of theirs fails the test.
+test_before_each=
+
 # Run the commands of a test in a subshell-free eval, so that variables set
 # by one test are seen by the next (as in git's test suite).
 test_run_() {
-	eval >"$TRASH/.out" 2>&1 "$1"
+	: >"$TRASH/.out"
+	if test -n "$test_before_each" &&
+		! eval >>"$TRASH/.out" 2>&1 "$test_before_each"; then
+		echo "failed before the test: $test_before_each" >>"$TRASH/.out"
+		return 1
+	fi
+	eval >>"$TRASH/.out" 2>&1 "$1"
 	eval_ret=$?
 	return $eval_ret
 }
@@ -80,22 +100,18 @@ test_expect_failure() {
 	fi
 }
 
+# test_skip TITLE WHY: a test that cannot run here.  Under RELGATE_NO_SKIP
+# (see skip_all) it fails instead.
 test_skip() {
 	test_count=$((test_count + 1))
+	if test -n "${RELGATE_NO_SKIP:-}"; then
+		printf 'not ok %d - %s\n' "$test_count" "$1"
+		printf '#   cannot run (RELGATE_NO_SKIP is set): %s\n' "$2"
+		test_failed=$((test_failed + 1))
+		return
+	fi
 	test_skipped=$((test_skipped + 1))
 	printf 'ok %d # skip %s (%s)\n' "$test_count" "$1" "$2"
-}
-
-# CI sets RELGATE_NO_SKIP: there a missing tool is a failure, not a skip,
-# so that a test cannot pass by not running.
-skip_all() {
-	if test -n "${RELGATE_NO_SKIP:-}"; then
-		echo "Bail out! cannot run: $*"
-		exit 1
-	fi
-	echo "1..0 # SKIP $*"
-	cd / && rm -rf "$TRASH"
-	exit 0
 }
 
 # The command must fail with a code from 1 to 125 (not a crash, not a signal).

@@ -110,12 +110,15 @@ int make_dirs(const char *path)
 static int open_temp(const char *path, char **tmp)
 {
 	static atomic_uint seq;
-	int tries;
+	const char *slash = strrchr(path, '/');
+	int dirlen = slash ? (int)(slash - path) + 1 : 0, tries;
 
 	for (tries = 0; tries < 100; tries++) {
 		int fd;
 
-		*tmp = xasprintf("%s.tmp.%ld.%u", path, (long)getpid(), atomic_fetch_add(&seq, 1));
+		/* a short name of its own: path's last component may be near NAME_MAX */
+		*tmp = xasprintf("%.*s.relgate-tmp.%ld.%u", dirlen, path, (long)getpid(),
+				 atomic_fetch_add(&seq, 1));
 		fd = open(*tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0666);
 		if (fd >= 0 || errno != EEXIST)
 			return fd;
@@ -145,10 +148,12 @@ static int write_all(int fd, const void *data, size_t len)
 
 int fsync_dir_of(const char *path)
 {
-	char *dir = path_dirname(path);
+	const char *slash = strrchr(path, '/');
+	char *dir = slash == path ? xstrdup("/") : slash ? xstrndup(path, (size_t)(slash - path))
+							  : xstrdup(".");
 	int fd, ret = 0, saved;
 
-	fd = open(*dir ? dir : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0 || fsync(fd) < 0)
 		ret = -1;
 	saved = errno;

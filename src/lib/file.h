@@ -37,8 +37,9 @@ int fsync_dir_of(const char *path);
 
 /*
  * An exclusive lock on a lock file (made if missing), held until
- * lock_drop() or the end of the process, however it ends; children do not
- * inherit it.
+ * lock_drop() or the end of the process, however it ends.  Its descriptor
+ * is close-on-exec: a program relgate starts does not hold it (a forked
+ * child that does not exec shares it while it lives).
  */
 struct lock {
 	int fd;
