@@ -114,6 +114,9 @@ static int parse(struct cache *c)
 	end -= 4;
 	count = get32(p + 8);
 	p += 12;
+	/* an entry takes at least 25 bytes: a count the file cannot hold is damage */
+	if ((size_t)count > (size_t)(end - p) / (GIT_OID_RAWSZ + 1 + 4))
+		return -1;
 	while (c->cap < (size_t)count * 2 + 2)
 		grow(c);
 	for (i = 0; i < count; i++) {

@@ -545,8 +545,11 @@ int sv_start(struct supervisor *sv, const struct sv_step *step, struct sv_result
 		close(errp[0]);
 		if (r->log >= 0)
 			close(r->log);
-		if (r->cgroup)
+		if (r->cgroup) {
 			rmdir(r->cgroup);
+			free(r->cgroup);
+			r->cgroup = NULL;
+		}
 		not_started(sv, r, "cannot fork: %s", e);
 		return -1;
 	}
@@ -560,8 +563,11 @@ int sv_start(struct supervisor *sv, const struct sv_step *step, struct sv_result
 		if (r->log >= 0)
 			close(r->log);
 		waitpid(r->pid, NULL, 0);
-		if (r->cgroup)
+		if (r->cgroup) {
 			rmdir(r->cgroup);
+			free(r->cgroup);
+			r->cgroup = NULL;
+		}
 		not_started(sv, r, "cannot start it: %s", got);
 		return -1;
 	}
