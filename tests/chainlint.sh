@@ -17,8 +17,9 @@
 # are read as the shell reads them.
 #
 # As in git, a command is not a broken link when the next one reads $? (it
-# looks at the exit code on purpose), and a list that goes on to "false",
-# "return" or "exit" (it fails on purpose) has no broken link before them.
+# looks at the exit code on purpose) or when it ends in "return" or "exit"
+# (as in "|| return 1"), and a list that goes on to "false", "return" or
+# "exit" (it fails on purpose) has no broken link before them.
 #
 # Prints FILE:LINE: THE LINE for each broken link, and exits 1 when it found
 # any (or could not parse a body), 0 otherwise.
@@ -30,7 +31,7 @@ use strict;
 use warnings;
 
 my %block = map { $_ => 1 } qw(test_expect_success test_expect_failure);
-my %reserved_stop = map { $_ => 1 } qw(then elif else fi do done esac } in);
+my %reserved_stop = map { $_ => 1 } qw(then elif else fi do done esac });
 
 my ($file, @src, $found);
 
@@ -325,6 +326,11 @@ sub check_list {
 	for my $k (0 .. $#$items - 1) {
 		my $it = $items->[$k];
 		next if $it->{sep} eq '&' || $it->{sep} eq '';
+		# it ends in return or exit: nothing runs after a failure
+		my ($l1, $l2) = @$T[ $it->{last} - 1, $it->{last} ];
+		next if is_word($l2, 'return') || is_word($l2, 'exit') ||
+			($l2->{t} eq 'w' && $l2->{s} =~ /^(?:\d+|\$\?)$/ &&
+			 (is_word($l1, 'return') || is_word($l1, 'exit')));
 		my $nx = $items->[$k + 1];
 		# the next command looks at $? on purpose
 		next if reads_status($nx->{first});
@@ -468,7 +474,7 @@ sub parse_command {
 			parse_redirs();
 			return;
 		}
-		fail_at($t, "unexpected '$w'") if $reserved_stop{$w} && $w ne 'in';
+		fail_at($t, "unexpected '$w'") if $reserved_stop{$w};
 	}
 	# a simple command, or a function definition
 	my $start = $p;
@@ -505,7 +511,6 @@ sub parse_command {
 		$block{$func} = 1 if defined $func && grep { $_->{v} =~ /\$[@*2]/ } @words;
 		return;
 	}
-	print STDERR "body $file:$body->{l}\n" if $ENV{CHAINLINT_DEBUG};
 	lint_body($body);
 }
 

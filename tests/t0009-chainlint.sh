@@ -75,6 +75,12 @@ test_expect_success 'quotes spliced into the body' '
 	echo '"'"'quoted'"'"' >q
 	test -s q
 '
+
+test_expect_success 'a $? that is not the status of the command before' '
+	kill $pid
+	{ wait $pid; rc=$?; } &&
+	test $rc = 1
+'
 EOF
 
 cat >expect-broken <<\EOF
@@ -89,6 +95,7 @@ broken.sh:42: { echo x; echo y; } >actual &&
 broken.sh:45: }
 broken.sh:53: echo x >x
 broken.sh:58: echo '"'"'quoted'"'"' >q
+broken.sh:63: kill $pid
 EOF
 
 # Chains that hold, in the constructs that a line-by-line reading gets wrong.
@@ -135,7 +142,8 @@ test_expect_success 'case arms, loops, groups, subshells, pipes' '
 		esac || return 1
 	done &&
 	while read -r line; do
-		echo "$line" || return 1
+		test -n "$line" || return 1
+		echo "$line" || exit 1
 	done <a >copy &&
 	(
 		cd . &&
