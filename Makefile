@@ -38,7 +38,7 @@ endif
 
 # src/ by stage, in pipeline order: a folder includes only lib/ and the
 # stages before it (make check).
-LIB = diag util file arena pool glob jsonfile term config
+LIB = diag util file loop record arena pool glob jsonfile jsonw term config
 ANALYZE = setup changes tree workspace scan resolve npmlock headgraph graph cache snapshot impact
 GATE = supervise gate browser report
 CORE = $(LIB:%=lib/%) $(ANALYZE:%=analyze/%) $(GATE:%=gate/%)

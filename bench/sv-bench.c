@@ -145,7 +145,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: sv-bench overhead|kill|flood N\n");
 		return 2;
 	}
-	sv = supervisor_new();
+	sv = supervisor_new(NULL);
 	if (!sv)
 		return 3;
 	printf("cgroup %s\n", sv_uses_cgroups(sv) ? "yes" : "no");

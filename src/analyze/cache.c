@@ -1,6 +1,6 @@
 /*
- * cache: one flat file, loaded whole and indexed by an open-addressing
- * table on the blob id.
+ * cache: one flat file in lib/record's format, loaded whole and indexed by
+ * an open-addressing table on the blob id.
  *
  *   "RGCACHE1" u32 count
  *   count * { oid[20] u8 kind u32 len bytes[len] }
@@ -21,6 +21,7 @@
 #include "analyze/cache.h"
 #include "lib/file.h"
 #include "lib/diag.h"
+#include "lib/record.h"
 #include "lib/util.h"
 
 #define CACHE_MAGIC "RGCACHE1"
@@ -35,17 +36,10 @@ struct cache_slot {
 	const unsigned char *data;
 };
 
+/* The first bytes of a blob id, as the slot's hash: ids are hashes already. */
 static uint32_t get32(const unsigned char *p)
 {
 	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static void put32(struct buf *b, uint32_t v)
-{
-	unsigned char p[4] = {(unsigned char)v, (unsigned char)(v >> 8), (unsigned char)(v >> 16),
-			      (unsigned char)(v >> 24)};
-
-	buf_add(b, p, 4);
 }
 
 static size_t slot_index(const struct cache *c, const git_oid *oid, uint8_t kind)
@@ -104,38 +98,30 @@ static bool insert(struct cache *c, const git_oid *oid, uint8_t kind, const unsi
 /* Index a loaded file; returns -1 when it is damaged. */
 static int parse(struct cache *c)
 {
-	const unsigned char *p = c->file, *end = c->file + c->file_len;
+	struct rec_reader r;
 	uint32_t count, i;
 
-	if (c->file_len < 16 || memcmp(p, CACHE_MAGIC, 8))
+	if (!rec_frame_open(&r, c->file, c->file_len, CACHE_MAGIC))
 		return -1;
-	if (hash_bytes(c->file, c->file_len - 4) != get32(end - 4))
-		return -1;
-	end -= 4;
-	count = get32(p + 8);
-	p += 12;
 	/* an entry takes at least 25 bytes: a count the file cannot hold is damage */
-	if ((size_t)count > (size_t)(end - p) / (GIT_OID_RAWSZ + 1 + 4))
+	count = rec_get_count(&r, GIT_OID_RAWSZ + 1 + 4);
+	if (r.bad)
 		return -1;
 	while (c->cap < (size_t)count * 2 + 2)
 		grow(c);
 	for (i = 0; i < count; i++) {
+		const void *id = rec_get_bytes(&r, GIT_OID_RAWSZ);
+		uint8_t kind = rec_get8(&r);
+		uint32_t len = rec_get32(&r);
+		const void *data = rec_get_bytes(&r, len);
 		git_oid oid;
-		uint32_t len;
-		uint8_t kind;
 
-		if (end - p < GIT_OID_RAWSZ + 5)
+		if (r.bad)
 			return -1;
-		memcpy(oid.id, p, GIT_OID_RAWSZ);
-		kind = p[GIT_OID_RAWSZ];
-		len = get32(p + GIT_OID_RAWSZ + 1);
-		p += GIT_OID_RAWSZ + 5;
-		if ((size_t)(end - p) < len)
-			return -1;
-		insert(c, &oid, kind, p, len, false);
-		p += len;
+		memcpy(oid.id, id, GIT_OID_RAWSZ);
+		insert(c, &oid, kind, data, len, false);
 	}
-	return p == end ? 0 : -1;
+	return rec_done(&r) ? 0 : -1;
 }
 
 void cache_open(struct cache *c, const char *path)
@@ -214,22 +200,21 @@ int cache_save(struct cache *c)
 
 	if (c->disabled || !c->added)
 		return 0;
-	buf_add(&b, CACHE_MAGIC, 8);
-	put32(&b, 0);
+	for (i = 0; i < c->cap; i++)
+		count += c->slots[i].data && c->slots[i].used;
+	rec_frame_begin(&b, CACHE_MAGIC);
+	rec_put32(&b, count);
 	for (i = 0; i < c->cap; i++) {
 		struct cache_slot *s = &c->slots[i];
 
 		if (!s->data || !s->used)
 			continue;
-		buf_add(&b, s->oid.id, GIT_OID_RAWSZ);
-		buf_addc(&b, (char)s->kind);
-		put32(&b, s->len);
-		buf_add(&b, s->data, s->len);
-		count++;
+		rec_put_bytes(&b, s->oid.id, GIT_OID_RAWSZ);
+		rec_put8(&b, s->kind);
+		rec_put32(&b, s->len);
+		rec_put_bytes(&b, s->data, s->len);
 	}
-	for (i = 0; i < 4; i++)
-		b.data[8 + i] = (char)(count >> (8 * i));
-	put32(&b, hash_bytes(b.data, b.len));
+	rec_frame_end(&b);
 
 	if (write_file_atomic(c->path, b.data, b.len) < 0) {
 		warn("cannot write the cache %s:", c->path);

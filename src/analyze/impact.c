@@ -420,7 +420,7 @@ int impact_run(struct impact *im, const struct setup *s, const struct impact_opt
 		if (o->no_cache) {
 			cache_disable(&im->cache);
 		} else {
-			char *path = xasprintf("%s/.relgate/cache/facts-v2", s->root);
+			char *path = xasprintf("%s/.relgate/cache/facts-v3", s->root);
 
 			cache_open(&im->cache, path);
 			free(path);

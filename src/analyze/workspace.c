@@ -15,6 +15,7 @@
 #include "lib/glob.h"
 #include "lib/jsonfile.h"
 #include "lib/pool.h"
+#include "lib/record.h"
 #include "analyze/workspace.h"
 
 #define MANIFEST_MAX_BYTES (16 * 1024 * 1024)
@@ -90,62 +91,35 @@ struct facts {
 	size_t ndeps, capdeps;
 };
 
-static void add_str(struct buf *b, const char *s)
-{
-	buf_adds(b, s ? s : "");
-	buf_addc(b, '\0');
-}
-
+/*
+ * The facts in lib/record's format:
+ *   name\0 main\0 module\0 browser\0 u32 nexports { key\0 target\0 }
+ *   u32 ndeps { u8 kind name\0 }
+ */
 static void facts_encode(const struct facts *f, struct buf *b)
 {
 	size_t i;
 
-	add_str(b, f->name);
-	add_str(b, f->main);
-	add_str(b, f->module);
-	add_str(b, f->browser);
-	buf_addf(b, "%zu", f->nexports);
-	buf_addc(b, '\0');
+	rec_put_str(b, f->name);
+	rec_put_str(b, f->main);
+	rec_put_str(b, f->module);
+	rec_put_str(b, f->browser);
+	rec_put32(b, (uint32_t)f->nexports);
 	for (i = 0; i < f->nexports; i++) {
-		add_str(b, f->exports[i].key);
-		add_str(b, f->exports[i].target);
+		rec_put_str(b, f->exports[i].key);
+		rec_put_str(b, f->exports[i].target);
 	}
-	buf_addf(b, "%zu", f->ndeps);
-	buf_addc(b, '\0');
+	rec_put32(b, (uint32_t)f->ndeps);
 	for (i = 0; i < f->ndeps; i++) {
-		buf_addc(b, (char)('0' + f->deps[i].kind));
-		add_str(b, f->deps[i].name);
+		rec_put8(b, f->deps[i].kind);
+		rec_put_str(b, f->deps[i].name);
 	}
 }
 
-struct reader {
-	const char *p, *end;
-	bool bad;
-};
-
-static const char *next_str(struct reader *r, struct arena *a)
+/* A string of the facts, into the arena (the cache's copy goes with the cache). */
+static const char *take_str(struct rec_reader *r, struct arena *a)
 {
-	const char *s = r->p, *nul;
-
-	if (r->bad || !(nul = memchr(r->p, '\0', (size_t)(r->end - r->p)))) {
-		r->bad = true;
-		return "";
-	}
-	r->p = nul + 1;
-	return arena_strndup(a, s, (size_t)(nul - s));
-}
-
-static size_t next_count(struct reader *r, struct arena *a)
-{
-	const char *s = next_str(r, a);
-	char *end;
-	unsigned long v = strtoul(s, &end, 10);
-
-	if (r->bad || *end || v > 1000000) {
-		r->bad = true;
-		return 0;
-	}
-	return v;
+	return arena_strdup(a, rec_get_str(r));
 }
 
 static const char *nonempty(const char *s)
@@ -155,32 +129,37 @@ static const char *nonempty(const char *s)
 
 static int facts_decode(struct package *pkg, const void *data, size_t len, struct arena *a)
 {
-	struct reader r = {data, (const char *)data + len, false};
+	struct rec_reader r;
 	size_t i;
 
-	pkg->name = next_str(&r, a);
-	pkg->main = nonempty(next_str(&r, a));
-	pkg->module = nonempty(next_str(&r, a));
-	pkg->browser = nonempty(next_str(&r, a));
-	pkg->nexports = next_count(&r, a);
+	rec_reader_init(&r, data, len);
+	pkg->name = take_str(&r, a);
+	pkg->main = nonempty(take_str(&r, a));
+	pkg->module = nonempty(take_str(&r, a));
+	pkg->browser = nonempty(take_str(&r, a));
+	pkg->nexports = rec_get_count(&r, 2);
 	pkg->exports = arena_calloc(a, pkg->nexports, sizeof(*pkg->exports));
 	for (i = 0; i < pkg->nexports && !r.bad; i++) {
-		pkg->exports[i].key = next_str(&r, a);
-		pkg->exports[i].target = next_str(&r, a);
+		pkg->exports[i].key = take_str(&r, a);
+		pkg->exports[i].target = take_str(&r, a);
 	}
-	pkg->ndeps = next_count(&r, a);
+	pkg->ndeps = rec_get_count(&r, 2);
 	pkg->deps = arena_calloc(a, pkg->ndeps, sizeof(*pkg->deps));
 	for (i = 0; i < pkg->ndeps && !r.bad; i++) {
-		const char *s = next_str(&r, a);
+		uint8_t kind = rec_get8(&r);
 
-		if (!*s || *s < '0' || *s > '3') {
+		if (kind > DEP_OPTIONAL) {
 			r.bad = true;
 			break;
 		}
-		pkg->deps[i].kind = (uint8_t)(*s - '0');
-		pkg->deps[i].name = s + 1;
+		pkg->deps[i].kind = kind;
+		pkg->deps[i].name = take_str(&r, a);
 	}
-	return r.bad ? -1 : 0;
+	if (r.bad) {
+		pkg->nexports = pkg->ndeps = 0;
+		return -1;
+	}
+	return rec_done(&r) ? 0 : -1;
 }
 
 /* The target of an exports value for a bundler: first usable condition. */

@@ -12,6 +12,7 @@
 #include "lib/diag.h"
 #include "analyze/impact.h"
 #include "analyze/scan.h"
+#include "lib/jsonw.h"
 #include "lib/term.h"
 
 static const char usage[] =
@@ -142,48 +143,62 @@ static void print_text(struct impact *im, struct row *rows, size_t n, bool packa
 	buf_release(&note);
 }
 
-static void json_changed(struct impact *im, struct buf *out)
+static void json_changed(struct impact *im, struct jw *w)
 {
-	const char *sep = "";
 	size_t i;
 
-	buf_adds(out, "\"changed\": [");
+	jw_key(w, "changed");
+	jw_array(w);
 	for (i = 0; i < im->changes.n; i++) {
-		const struct change *c = &im->changes.v[i];
-
-		buf_adds(out, sep);
-		buf_add_json_str(out, c->path);
-		if (c->old_path) {
-			buf_adds(out, ", ");
-			buf_add_json_str(out, c->old_path);
-		}
-		sep = ", ";
+		jw_str(w, im->changes.v[i].path);
+		if (im->changes.v[i].old_path)
+			jw_str(w, im->changes.v[i].old_path);
 	}
-	buf_adds(out, "]");
+	jw_end(w);
+}
+
+static void json_chain(const struct chain *c, struct jw *w, struct buf *note)
+{
+	static const char *const kinds[] = {"file", "package", "product"};
+	size_t k;
+
+	jw_array(w);
+	for (k = 0; k < c->n; k++) {
+		const struct chain_link *l = &c->links[k];
+
+		jw_object(w);
+		jw_kstr(w, "kind", kinds[l->node->kind]);
+		jw_kstr(w, "name", link_label(l));
+		if (k == 0)
+			jw_kstr(w, "change", l->change);
+		if (l->edge) {
+			jw_kstr(w, "edge", edge_kind_name((enum edge_kind)l->edge->kind));
+			link_note(l, false, note);
+			if (note->len)
+				jw_kstr(w, "why", note->data);
+		}
+		jw_end(w);
+	}
+	jw_end(w);
 }
 
 static void print_json(struct impact *im, struct row *rows, size_t n, bool packages)
 {
 	struct buf out = BUF_INIT, note = BUF_INIT;
-	const char *sep = "";
+	struct jw w;
 	size_t i, k;
 
-	buf_adds(&out, "{\"base\": ");
-	if (*im->changes.base_hex)
-		buf_add_json_str(&out, im->changes.base_hex);
-	else
-		buf_adds(&out, "null");
-	buf_adds(&out, ", \"head\": ");
-	if (*im->changes.head_hex)
-		buf_add_json_str(&out, im->changes.head_hex);
-	else
-		buf_adds(&out, "null");
-	buf_adds(&out, ",\n ");
-	json_changed(im, &out);
-	buf_addf(&out, ",\n \"%s\": [", "products");
+	jw_init(&w, &out);
+	jw_object(&w);
+	jw_kstr(&w, "base", *im->changes.base_hex ? im->changes.base_hex : NULL);
+	jw_kstr(&w, "head", *im->changes.head_hex ? im->changes.head_hex : NULL);
+	jw_break(&w, 1);
+	json_changed(im, &w);
+	jw_break(&w, 1);
+	jw_key(&w, "products");
+	jw_array(&w);
 	for (i = 0; i < n; i++) {
 		struct chain c;
-		const char *s2 = "";
 		size_t last;
 
 		if (!walk_reached(&im->walk, rows[i].node))
@@ -191,57 +206,36 @@ static void print_json(struct impact *im, struct row *rows, size_t n, bool packa
 		impact_chain(im, rows[i].node, &c);
 		/* a product's chain ends at its package; a package's at itself */
 		last = packages ? c.n : c.n - 1;
-		buf_addf(&out, "%s\n  {\"name\": ", sep);
-		buf_add_json_str(&out, rows[i].name);
-		buf_adds(&out, ", \"because\": [");
-		for (k = 0; k < last; k++) {
-			buf_adds(&out, s2);
-			buf_add_json_str(&out, c.links[k].node->path);
-			s2 = ", ";
-		}
-		buf_adds(&out, "],\n   \"chain\": [");
-		s2 = "";
-		for (k = 0; k < c.n; k++) {
-			const struct chain_link *l = &c.links[k];
-			static const char *const kinds[] = {"file", "package", "product"};
-
-			buf_addf(&out, "%s{\"kind\": \"%s\", \"name\": ", s2, kinds[l->node->kind]);
-			buf_add_json_str(&out, link_label(l));
-			if (k == 0) {
-				buf_adds(&out, ", \"change\": ");
-				buf_add_json_str(&out, l->change);
-			}
-			if (l->edge) {
-				buf_addf(&out, ", \"edge\": \"%s\"",
-					 edge_kind_name((enum edge_kind)l->edge->kind));
-				link_note(l, false, &note);
-				if (note.len) {
-					buf_adds(&out, ", \"why\": ");
-					buf_add_json_str(&out, note.data);
-				}
-			}
-			buf_adds(&out, "}");
-			s2 = ", ";
-		}
-		buf_adds(&out, "]}");
-		sep = ",";
+		jw_break(&w, 2);
+		jw_object(&w);
+		jw_kstr(&w, "name", rows[i].name);
+		jw_key(&w, "because");
+		jw_array(&w);
+		for (k = 0; k < last; k++)
+			jw_str(&w, c.links[k].node->path);
+		jw_end(&w);
+		jw_break(&w, 3);
+		jw_key(&w, "chain");
+		json_chain(&c, &w, &note);
+		jw_end(&w);
 		chain_release(&c);
 	}
-	buf_adds(&out, "\n ],\n \"unaffected\": [");
-	sep = "";
-	for (i = 0; i < n; i++) {
-		if (walk_reached(&im->walk, rows[i].node))
-			continue;
-		buf_adds(&out, sep);
-		buf_add_json_str(&out, rows[i].name);
-		sep = ", ";
-	}
-	buf_adds(&out, "]");
+	jw_break(&w, 1);
+	jw_end(&w);
+	jw_break(&w, 1);
+	jw_key(&w, "unaffected");
+	jw_array(&w);
+	for (i = 0; i < n; i++)
+		if (!walk_reached(&im->walk, rows[i].node))
+			jw_str(&w, rows[i].name);
+	jw_end(&w);
 	if (im->lock.all) {
-		buf_adds(&out, ",\n \"lockfile\": ");
-		buf_add_json_str(&out, im->lock.reason);
+		jw_break(&w, 1);
+		jw_kstr(&w, "lockfile", im->lock.reason);
 	}
-	buf_adds(&out, "}\n");
+	jw_end(&w);
+	jw_done(&w);
+	buf_addc(&out, '\n');
 	fwrite(out.data, 1, out.len, stdout);
 	buf_release(&out);
 	buf_release(&note);
@@ -351,7 +345,13 @@ static int by_name(const void *a, const void *b)
 
 int cmd_affected(int argc, char **argv, struct setup *s)
 {
-	static struct option longopts[CHANGE_OPTIONS_COUNT + 4];
+	static const struct option longopts[] = {
+		CHANGE_LONG_OPTIONS,
+		{"packages", no_argument, NULL, 'p'},
+		{"format", required_argument, NULL, 'f'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
 	struct impact_opts o = {0};
 	enum output_format format = FORMAT_TEXT;
 	bool packages = false;
@@ -360,10 +360,6 @@ int cmd_affected(int argc, char **argv, struct setup *s)
 	size_t n = 0, i;
 	int c, files = 0;
 
-	memcpy(longopts, change_long_options, CHANGE_OPTIONS_COUNT * sizeof(*longopts));
-	longopts[CHANGE_OPTIONS_COUNT] = (struct option){"packages", no_argument, NULL, 'p'};
-	longopts[CHANGE_OPTIONS_COUNT + 1] = (struct option){"format", required_argument, NULL, 'f'};
-	longopts[CHANGE_OPTIONS_COUNT + 2] = (struct option){"help", no_argument, NULL, 'h'};
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		if (change_option(c, optarg, &o, &files))
 			continue;

@@ -10,8 +10,10 @@
 
 #include "gate/browser.h"
 #include "cmd/cmd.h"
+#include "lib/jsonw.h"
 #include "lib/diag.h"
 #include "analyze/setup.h"
+#include "lib/loop.h"
 #include "lib/term.h"
 
 static const char usage[] =
@@ -56,25 +58,27 @@ static void print_text(const char *name, const struct boot_result *r)
 static void print_json(const char *name, const struct boot_result *r)
 {
 	struct buf b = BUF_INIT;
+	struct jw w;
 
-	buf_adds(&b, "{\"name\": ");
-	buf_add_json_str(&b, name);
-	buf_addf(&b, ", \"passed\": %s, \"ms\": %.0f, \"browserMs\": %.0f",
-		 r->passed ? "true" : "false", r->ms, r->browser_ms);
+	jw_init(&w, &b);
+	jw_object(&w);
+	jw_kstr(&w, "name", name);
+	jw_kbool(&w, "passed", r->passed);
+	jw_knum(&w, "ms", r->ms, 0);
+	jw_knum(&w, "browserMs", r->browser_ms, 0);
 	if (!r->passed) {
 		const char *fields[][2] = {{"kind", r->kind}, {"message", r->message},
 					   {"where", r->where}, {"code", r->excerpt},
 					   {"stack", r->stack}};
 		size_t i;
 
-		for (i = 0; i < ARRAY_LEN(fields); i++) {
-			if (!fields[i][1])
-				continue;
-			buf_addf(&b, ", \"%s\": ", fields[i][0]);
-			buf_add_json_str(&b, fields[i][1]);
-		}
+		for (i = 0; i < ARRAY_LEN(fields); i++)
+			if (fields[i][1])
+				jw_kstr(&w, fields[i][0], fields[i][1]);
 	}
-	buf_adds(&b, "}\n");
+	jw_end(&w);
+	jw_done(&w);
+	buf_addc(&b, '\n');
 	fwrite(b.data, 1, b.len, stdout);
 	buf_release(&b);
 }
@@ -96,6 +100,7 @@ int cmd_boot(int argc, char **argv, struct setup *unused)
 	const char *name = NULL;
 	struct boot_result r;
 	struct supervisor *sv;
+	struct loop *loop = NULL;
 	struct setup setup;
 	bool have_timeout = false, have_page = false;
 	char *dir = NULL;
@@ -169,7 +174,8 @@ int cmd_boot(int argc, char **argv, struct setup *unused)
 	}
 	if (!name)
 		name = o.dir;
-	sv = supervisor_new();
+	loop = loop_new();
+	sv = supervisor_new(loop);
 	if (!sv) {
 		ret = EXIT_ENV;
 		goto out;
@@ -185,6 +191,7 @@ int cmd_boot(int argc, char **argv, struct setup *unused)
 	boot_result_release(&r);
 	supervisor_free(sv);
 out:
+	loop_free(loop);
 	free(dir);
 	setup_release(&setup);
 	return ret;

@@ -21,13 +21,19 @@ enum output_format parse_format(const char *cmd, const char *arg, unsigned allow
 #define FMT(f) (1u << (f))
 
 /*
- * The long options every change-reading command takes, for getopt_long,
- * and their handling: returns 1 when opt was one of them.
+ * The long options every change-reading command takes, for the start of
+ * its getopt_long table, and their handling: returns 1 when opt was one
+ * of them.
  */
 struct impact_opts;
-#define CHANGE_OPTIONS_COUNT 6
-extern const struct option change_long_options[CHANGE_OPTIONS_COUNT];
 enum { OPT_BASE = 1000, OPT_HEAD, OPT_UNCOMMITTED, OPT_FILES, OPT_NO_IMPORTS, OPT_NO_CACHE };
+#define CHANGE_LONG_OPTIONS \
+	{"base", required_argument, NULL, OPT_BASE}, \
+	{"head", required_argument, NULL, OPT_HEAD}, \
+	{"uncommitted", no_argument, NULL, OPT_UNCOMMITTED}, \
+	{"files", no_argument, NULL, OPT_FILES}, \
+	{"no-imports", no_argument, NULL, OPT_NO_IMPORTS}, \
+	{"no-cache", no_argument, NULL, OPT_NO_CACHE}
 int change_option(int opt, const char *arg, struct impact_opts *o, int *files);
 /* Check the combination and take the file arguments; exits 2 on misuse. */
 void change_options_done(const char *cmd, struct impact_opts *o, int files, int argc, char **argv);

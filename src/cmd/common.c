@@ -30,15 +30,6 @@ enum output_format parse_format(const char *cmd, const char *arg, unsigned allow
 	exit(EXIT_USAGE);
 }
 
-const struct option change_long_options[CHANGE_OPTIONS_COUNT] = {
-	{"base", required_argument, NULL, OPT_BASE},
-	{"head", required_argument, NULL, OPT_HEAD},
-	{"uncommitted", no_argument, NULL, OPT_UNCOMMITTED},
-	{"files", no_argument, NULL, OPT_FILES},
-	{"no-imports", no_argument, NULL, OPT_NO_IMPORTS},
-	{"no-cache", no_argument, NULL, OPT_NO_CACHE},
-};
-
 int change_option(int opt, const char *arg, struct impact_opts *o, int *files)
 {
 	switch (opt) {

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "cmd/cmd.h"
+#include "lib/jsonw.h"
 #include "lib/diag.h"
 #include "analyze/impact.h"
 
@@ -164,31 +165,43 @@ int cmd_graph(int argc, char **argv, struct setup *s)
 		}
 		printf("}\n");
 	} else {
-		const char *sep = "";
+		struct jw w;
 
-		buf_adds(&out, "{\"nodes\": [");
+		jw_init(&w, &out);
+		jw_object(&w);
+		jw_key(&w, "nodes");
+		jw_array(&w);
 		for (i = 0; i < im.head.g.nnodes; i++) {
 			const struct gnode *nd = &im.head.g.nodes[i];
 
 			if (!shown[i])
 				continue;
-			buf_addf(&out, "%s\n  {\"id\": %zu, \"kind\": \"%s\", \"name\": ", sep, i,
-				 node_kind_name((enum node_kind)nd->kind));
-			buf_add_json_str(&out, nd->name);
-			buf_adds(&out, ", \"path\": ");
-			buf_add_json_str(&out, nd->path);
-			buf_adds(&out, "}");
-			sep = ",";
+			jw_break(&w, 2);
+			jw_object(&w);
+			jw_kint(&w, "id", (int64_t)i);
+			jw_kstr(&w, "kind", node_kind_name((enum node_kind)nd->kind));
+			jw_kstr(&w, "name", nd->name);
+			jw_kstr(&w, "path", nd->path);
+			jw_end(&w);
 		}
-		buf_adds(&out, "\n ],\n \"edges\": [");
-		sep = "";
+		jw_break(&w, 1);
+		jw_end(&w);
+		jw_break(&w, 1);
+		jw_key(&w, "edges");
+		jw_array(&w);
 		for (i = 0; i < n; i++) {
-			buf_addf(&out, "%s\n  {\"from\": %u, \"to\": %u, \"kind\": \"%s\"}", sep,
-				 edges[i].from, edges[i].to,
-				 edge_kind_name((enum edge_kind)edges[i].kind));
-			sep = ",";
+			jw_break(&w, 2);
+			jw_object(&w);
+			jw_kint(&w, "from", edges[i].from);
+			jw_kint(&w, "to", edges[i].to);
+			jw_kstr(&w, "kind", edge_kind_name((enum edge_kind)edges[i].kind));
+			jw_end(&w);
 		}
-		buf_adds(&out, "\n ]}\n");
+		jw_break(&w, 1);
+		jw_end(&w);
+		jw_end(&w);
+		jw_done(&w);
+		buf_addc(&out, '\n');
 		fwrite(out.data, 1, out.len, stdout);
 	}
 	buf_release(&out);

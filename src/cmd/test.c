@@ -19,6 +19,7 @@
 #include "gate/gate.h"
 #include "analyze/impact.h"
 #include "gate/report.h"
+#include "lib/loop.h"
 #include "lib/term.h"
 
 static const char usage[] =
@@ -181,7 +182,17 @@ static void print_summary(const struct gate *g)
 
 int cmd_test(int argc, char **argv, struct setup *s)
 {
-	static struct option longopts[CHANGE_OPTIONS_COUNT + 8];
+	static const struct option longopts[] = {
+		CHANGE_LONG_OPTIONS,
+		{"affected", no_argument, NULL, 'a'},
+		{"junit", required_argument, NULL, 'J'},
+		{"json", required_argument, NULL, 'S'},
+		{"grace", required_argument, NULL, 'g'},
+		{"logs", required_argument, NULL, 'L'},
+		{"jobs", required_argument, NULL, 'j'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
 	struct impact_opts o = {0};
 	const char *junit = NULL, *json = NULL, *logs = NULL;
 	const struct product **products = NULL;
@@ -190,20 +201,13 @@ int cmd_test(int argc, char **argv, struct setup *s)
 	bool affected = false;
 	struct display d = {0};
 	struct gate g = {0};
+	struct loop *loop = NULL;
 	struct impact im;
 	char self[PATH_MAX], *log_dir = NULL;
 	size_t n = 0, i;
 	ssize_t len;
 	int c, files = 0, ret = 0;
 
-	memcpy(longopts, change_long_options, CHANGE_OPTIONS_COUNT * sizeof(*longopts));
-	longopts[CHANGE_OPTIONS_COUNT] = (struct option){"affected", no_argument, NULL, 'a'};
-	longopts[CHANGE_OPTIONS_COUNT + 1] = (struct option){"junit", required_argument, NULL, 'J'};
-	longopts[CHANGE_OPTIONS_COUNT + 2] = (struct option){"json", required_argument, NULL, 'S'};
-	longopts[CHANGE_OPTIONS_COUNT + 3] = (struct option){"grace", required_argument, NULL, 'g'};
-	longopts[CHANGE_OPTIONS_COUNT + 4] = (struct option){"logs", required_argument, NULL, 'L'};
-	longopts[CHANGE_OPTIONS_COUNT + 5] = (struct option){"jobs", required_argument, NULL, 'j'};
-	longopts[CHANGE_OPTIONS_COUNT + 6] = (struct option){"help", no_argument, NULL, 'h'};
 	while ((c = getopt_long(argc, argv, "hj:", longopts, NULL)) != -1) {
 		char *end;
 
@@ -282,7 +286,8 @@ int cmd_test(int argc, char **argv, struct setup *s)
 	d.start = now_ms();
 	if (!n)
 		printf("no product to test%s\n", affected ? ": the change reaches none" : "");
-	g.sv = supervisor_new();
+	loop = loop_new();
+	g.sv = supervisor_new(loop);
 	if (!g.sv) {
 		ret = EXIT_ENV;
 		goto out_gate;
@@ -300,6 +305,7 @@ int cmd_test(int argc, char **argv, struct setup *s)
 		ret = gate_passed(&g) ? 0 : EXIT_GATE;
 	supervisor_free(g.sv);
 out_gate:
+	loop_free(loop);
 	gate_release(&g);
 	free(log_dir);
 out_products:

@@ -28,9 +28,11 @@
 #include "gate/browser.h"
 #include "lib/file.h"
 #include "lib/diag.h"
+#include "lib/loop.h"
 #include "lib/util.h"
 
 #define EVAL_EVERY_MS 50
+#define LOOK_EVERY_MS 20      /* the longest wait between two looks at the page's state */
 #define QUIET_AFTER_LOAD_MS 1000
 #define BROWSER_ANSWER_MS 30000
 #define CDP_MAX_MESSAGE ((size_t)64 << 20)
@@ -43,6 +45,7 @@ struct server {
 	int port;
 	pthread_mutex_t lock;
 	char *failed;        /* the first request that failed: "GET /x.js: 404" */
+	struct loop *loop;   /* woken from libmicrohttpd's thread when failed is set */
 };
 
 static const char *content_type(const char *path)
@@ -83,9 +86,12 @@ static int open_beneath(int dirfd, const char *path)
 static void note_failure(struct server *s, const char *method, const char *url, int status)
 {
 	pthread_mutex_lock(&s->lock);
-	if (!s->failed)
+	if (!s->failed) {
 		s->failed = xasprintf("%s %s: %d %s", method, url, status,
 				      status == 404 ? "Not Found" : "Forbidden");
+		/* the loop's thread reads it: this thread only says there is news */
+		loop_wake(s->loop);
+	}
 	pthread_mutex_unlock(&s->lock);
 }
 
@@ -147,13 +153,23 @@ static enum MHD_Result serve(void *cls, struct MHD_Connection *c, const char *ur
 	return r;
 }
 
-static int server_start(struct server *s, const char *dir)
+static void on_server_news(struct loop *l, void *data)
+{
+	(void)data;
+	loop_interrupt(l);
+}
+
+static int server_start(struct server *s, const char *dir, struct loop *l)
 {
 	struct sockaddr_in addr = {0};
 	const union MHD_DaemonInfo *info;
 
 	memset(s, 0, sizeof(*s));
 	pthread_mutex_init(&s->lock, NULL);
+	s->loop = l;
+	s->dirfd = -1;
+	if (loop_on_wake(l, on_server_news, s) < 0)
+		return -1;
 	s->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (s->dirfd < 0)
 		return -1;
@@ -517,6 +533,36 @@ static int cdp_read(struct cdp *c, struct boot_result *r, int dirfd, int port,
 	return 0;
 }
 
+/* How long the check may wait before it must look again: at the deadline, or to poll. */
+static int wait_ms(double now, double deadline)
+{
+	double left = deadline - now;
+
+	return left <= 0 ? 0 : left < LOOK_EVERY_MS ? (int)left + 1 : LOOK_EVERY_MS;
+}
+
+/* What the loop's callback for the DevTools pipe needs. */
+struct devtools_io {
+	struct cdp *c;
+	struct boot_result *r;
+	const struct server *srv;
+	const char *page_url;
+	bool closed;              /* the browser closed its end */
+};
+
+static void on_devtools(struct loop *l, int fd, short revents, void *data)
+{
+	struct devtools_io *io = data;
+
+	(void)revents;
+	if (cdp_read(io->c, io->r, io->srv->dirfd, io->srv->port, io->page_url) < 0) {
+		io->closed = true;
+		loop_del_fd(l, fd);
+	}
+	/* every message may decide the check: the waiting loop looks again */
+	loop_interrupt(l);
+}
+
 static char *ready_expression(const char *ready)
 {
 	return xasprintf("(() => { try { return Boolean(%s); } catch (e) { return false; } })()",
@@ -538,6 +584,8 @@ int boot_check(struct supervisor *sv, const struct boot_opts *o, struct boot_res
 		NULL /* --user-data-dir= */, "about:blank", NULL,
 	};
 	bool have_res = false;
+	struct loop *loop = sv_loop(sv);
+	struct devtools_io io = {.c = &c, .r = r, .srv = &srv};
 	char *chromium, *page_url = NULL, *profile = NULL, *arg_profile = NULL, *eval = NULL;
 	char tmpl[] = "/tmp/relgate-chromium-XXXXXX";
 	int to[2] = {-1, -1}, from[2] = {-1, -1}, ret = 0;
@@ -565,7 +613,7 @@ int boot_check(struct supervisor *sv, const struct boot_opts *o, struct boot_res
 				"(apt-get install chromium) or set RELGATE_CHROMIUM to a Chromium or "
 				"Chrome binary");
 	}
-	if (server_start(&srv, o->dir) < 0) {
+	if (server_start(&srv, o->dir, loop) < 0) {
 		error("cannot serve %s on loopback:", o->dir);
 		free(chromium);
 		return fault(FAULT_ENV);
@@ -602,6 +650,8 @@ int boot_check(struct supervisor *sv, const struct boot_opts *o, struct boot_res
 	c.from = from[0];
 	fcntl(c.from, F_SETFL, O_NONBLOCK);
 	page_url = xasprintf("http://127.0.0.1:%d/%s", srv.port, o->page);
+	io.page_url = page_url;
+	loop_add_fd(loop, c.from, POLLIN, on_devtools, &io);
 	/*
 	 * Without a ready expression the page is ready once it has loaded (the
 	 * load event can be missed by a client that attached as it fired, so
@@ -614,7 +664,6 @@ int boot_check(struct supervisor *sv, const struct boot_opts *o, struct boot_res
 	deadline = t0 + BROWSER_ANSWER_MS;
 
 	while (!r->kind && !r->passed) {
-		struct pollfd pfd = {c.from, POLLIN, 0};
 		double now = now_ms();
 		void *done;
 
@@ -636,7 +685,7 @@ int boot_check(struct supervisor *sv, const struct boot_opts *o, struct boot_res
 			free(m);
 			break;
 		}
-		if (poll(&pfd, 1, 20) > 0 && cdp_read(&c, r, srv.dirfd, srv.port, page_url) < 0) {
+		if (io.closed) {
 			note_boot_failure(r, "browser", "the browser closed its DevTools pipe");
 			break;
 		}
@@ -666,7 +715,8 @@ int boot_check(struct supervisor *sv, const struct boot_opts *o, struct boot_res
 					     json_pack("{s:s, s:b}", "expression", eval,
 						       "returnByValue", 1), true);
 		}
-		done = sv_wait_for(sv, 0);
+		/* the pipe, the server's news and the browser's end, all from the one loop */
+		done = sv_wait_for(sv, wait_ms(now, deadline));
 		if (done == &res) {
 			started = false;
 			note_boot_failure(r, "browser", "the browser exited");
@@ -677,6 +727,8 @@ int boot_check(struct supervisor *sv, const struct boot_opts *o, struct boot_res
 			break;
 		}
 	}
+	/* nothing the browser says from here on changes the verdict */
+	loop_del_fd(loop, c.from);
 	r->ms = nav_start ? now_ms() - nav_start : 0;
 	if (r->kind && !strcmp(r->kind, "browser") && !nav_start) {
 		/* it never got as far as the page: the browser, not the product, failed */

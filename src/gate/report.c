@@ -17,6 +17,7 @@
 #include "gate/report.h"
 #include "lib/diag.h"
 #include "lib/file.h"
+#include "lib/jsonw.h"
 
 /* XML text: escaped, control characters dropped, invalid UTF-8 replaced. */
 static void xml_text(struct buf *b, const char *s, size_t n)
@@ -190,52 +191,63 @@ void report_junit(const struct gate *g, struct buf *b)
 void report_json(const struct gate *g, struct buf *b)
 {
 	struct buf msg = BUF_INIT;
+	struct jw w;
 	size_t i, k;
 
-	buf_addf(b, "{\"passed\": %s,", gate_passed(g) ? "true" : "false");
+	jw_init(&w, b);
+	jw_object(&w);
+	jw_kbool(&w, "passed", gate_passed(g));
 	if (g->stop_signal)
-		buf_addf(b, " \"interrupted\": \"%s\",", strsignal(g->stop_signal));
-	buf_adds(b, "\n \"products\": [");
+		jw_kstr(&w, "interrupted", strsignal(g->stop_signal));
+	jw_break(&w, 1);
+	jw_key(&w, "products");
+	jw_array(&w);
 	for (i = 0; i < g->n; i++) {
 		const struct gate_product *gp = &g->products[i];
 
-		buf_addf(b, "%s\n  {\"name\": ", i ? "," : "");
-		buf_add_json_str(b, gp->p->name);
-		buf_addf(b, ", \"passed\": %s, \"ms\": %.0f, \"steps\": [",
-			 gp->passed ? "true" : "false", gp->ms);
+		jw_break(&w, 2);
+		jw_object(&w);
+		jw_kstr(&w, "name", gp->p->name);
+		jw_kbool(&w, "passed", gp->passed);
+		jw_knum(&w, "ms", gp->ms, 0);
+		jw_key(&w, "steps");
+		jw_array(&w);
 		for (k = 0; k < gp->n; k++) {
 			const struct gate_step *st = &gp->steps[k];
 
-			buf_addf(b, "%s\n    {\"name\": ", k ? "," : "");
-			buf_add_json_str(b, st->name);
-			buf_addf(b, ", \"kind\": \"%s\", \"outcome\": \"%s\"", kind_name(st->kind),
-				 st->skipped ? "skipped" : sv_outcome_name(st->res.outcome));
+			jw_break(&w, 4);
+			jw_object(&w);
+			jw_kstr(&w, "name", st->name);
+			jw_kstr(&w, "kind", kind_name(st->kind));
+			jw_kstr(&w, "outcome", st->skipped ? "skipped" : sv_outcome_name(st->res.outcome));
 			if (!st->skipped) {
-				buf_addf(b, ", \"ms\": %.0f, \"attempts\": %d", st->res.ms, st->attempts);
+				jw_knum(&w, "ms", st->res.ms, 0);
+				jw_kint(&w, "attempts", st->attempts);
 				if (st->res.outcome == SV_PASSED || st->res.outcome == SV_FAILED)
-					buf_addf(b, ", \"exitCode\": %d", st->res.exit_code);
+					jw_kint(&w, "exitCode", st->res.exit_code);
 				if (st->res.signal)
-					buf_addf(b, ", \"signal\": %d", st->res.signal);
+					jw_kint(&w, "signal", st->res.signal);
 				if (st->res.leftovers)
-					buf_addf(b, ", \"leftovers\": %d", st->res.leftovers);
-				buf_adds(b, ", \"cgroup\": ");
-				buf_adds(b, st->res.cgroup ? "true" : "false");
-				if (st->log) {
-					buf_adds(b, ", \"log\": ");
-					buf_add_json_str(b, st->log);
-				}
+					jw_kint(&w, "leftovers", st->res.leftovers);
+				jw_kbool(&w, "cgroup", st->res.cgroup);
+				if (st->log)
+					jw_kstr(&w, "log", st->log);
 			}
 			if (st->skipped || st->res.outcome != SV_PASSED || st->attempts > 1) {
 				buf_reset(&msg);
 				gate_step_message(st, &msg);
-				buf_adds(b, ", \"message\": ");
-				buf_add_json_str(b, msg.data);
+				jw_kstr(&w, "message", msg.data);
 			}
-			buf_adds(b, "}");
+			jw_end(&w);
 		}
-		buf_adds(b, "]}");
+		jw_end(&w);
+		jw_end(&w);
 	}
-	buf_adds(b, "\n ]}\n");
+	jw_break(&w, 1);
+	jw_end(&w);
+	jw_end(&w);
+	jw_done(&w);
+	buf_addc(b, '\n');
 	buf_release(&msg);
 }
 

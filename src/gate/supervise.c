@@ -1,5 +1,6 @@
 /*
- * supervise: one poll loop over a signalfd and every running step's output
+ * supervise: on the process's one event loop (lib/loop), every running
+ * step's output and the signals that end steps or relgate
  * pipe, with deadlines.  Each running step moves through phases:
  *
  *   RUN    the main process lives; deadlines: timeout, idle timeout
@@ -34,6 +35,7 @@
 
 #include "lib/diag.h"
 #include "gate/supervise.h"
+#include "lib/loop.h"
 
 #define DEFAULT_GRACE_MS 5000
 #define DEFAULT_TAIL 8192
@@ -47,6 +49,7 @@ enum phase { PH_RUN, PH_TERM, PH_KILL, PH_DRAIN };
 
 struct running {
 	struct running *next;
+	struct supervisor *sv;
 	const struct sv_step *step;
 	struct sv_result *res;
 	void *tag;
@@ -67,8 +70,9 @@ struct running {
 };
 
 struct supervisor {
-	int sigfd;
-	sigset_t old_mask;
+	struct loop *loop;
+	bool own_loop;            /* made by supervisor_new, freed with it */
+	sigset_t child_mask;      /* the signal mask steps start with */
 	int stop_signal;
 	bool stopping;
 	char *cgroup_base;        /* our cgroup folder for steps, or NULL */
@@ -76,6 +80,8 @@ struct supervisor {
 	struct running *steps;
 	struct running *finished; /* steps that could not start, returned by sv_wait */
 };
+
+static loop_fd_fn on_output;
 
 static const char *cgroup_file(const struct running *r, const char *file, char *buf,
 				     size_t n)
@@ -186,27 +192,54 @@ static char *find_cgroup_base(void)
 	return base;
 }
 
-struct supervisor *supervisor_new(void)
-{
-	struct supervisor *sv = xcalloc(1, sizeof(*sv));
-	sigset_t mask;
+static void reap(struct supervisor *sv);
 
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGCHLD);
-	sigaddset(&mask, SIGINT);
-	sigaddset(&mask, SIGTERM);
-	sigaddset(&mask, SIGHUP);
-	if (sigprocmask(SIG_BLOCK, &mask, &sv->old_mask) < 0 ||
-	    (sv->sigfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC)) < 0) {
-		error("cannot take over signals:");
-		free(sv);
-		return NULL;
+static void on_signal(struct loop *l, const struct signalfd_siginfo *si, void *data)
+{
+	struct supervisor *sv = data;
+	struct running *r;
+
+	(void)l;
+	if (si->ssi_signo != SIGCHLD) {
+		if (sv->stopping && !sv->stop_signal)
+			sv->stop_signal = (int)si->ssi_signo;
+		else if (sv->stopping)
+			/* asked twice: no more grace */
+			for (r = sv->steps; r; r = r->next)
+				r->kill_at = 0;
+		else
+			sv->stop_signal = (int)si->ssi_signo;
 	}
-	signal(SIGPIPE, SIG_IGN);
+	reap(sv);
+}
+
+struct supervisor *supervisor_new(struct loop *l)
+{
+	static const int taken[] = {SIGCHLD, SIGINT, SIGTERM, SIGHUP};
+	struct supervisor *sv = xcalloc(1, sizeof(*sv));
+	size_t i;
+
+	sv->loop = l ? l : loop_new();
+	sv->own_loop = !l;
+	loop_child_mask(sv->loop, &sv->child_mask);
+	for (i = 0; i < ARRAY_LEN(taken); i++)
+		if (loop_add_signal(sv->loop, taken[i], on_signal, sv) < 0) {
+			error("cannot take over signals");
+			if (sv->own_loop)
+				loop_free(sv->loop);
+			free(sv);
+			return NULL;
+		}
+	loop_ignore_signal(sv->loop, SIGPIPE);
 	if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
 		warn("cannot become a subreaper; escaped processes are found by their marker only:");
 	sv->cgroup_base = find_cgroup_base();
 	return sv;
+}
+
+struct loop *sv_loop(const struct supervisor *sv)
+{
+	return sv->loop;
 }
 
 bool sv_uses_cgroups(const struct supervisor *sv)
@@ -220,12 +253,12 @@ void supervisor_free(struct supervisor *sv)
 		return;
 	if (sv->steps)
 		sv_stop_all(sv);
-	close(sv->sigfd);
 	if (sv->cgroup_base) {
 		remove_cgroup(sv->cgroup_base, 0);
 		free(sv->cgroup_base);
 	}
-	sigprocmask(SIG_SETMASK, &sv->old_mask, NULL);
+	if (sv->own_loop)
+		loop_free(sv->loop);
 	free(sv);
 }
 
@@ -497,6 +530,7 @@ int sv_start(struct supervisor *sv, const struct sv_step *step, struct sv_result
 
 	memset(res, 0, sizeof(*res));
 	buf_init(&res->tail);
+	r->sv = sv;
 	r->step = step;
 	r->res = res;
 	r->tag = tag;
@@ -534,7 +568,7 @@ int sv_start(struct supervisor *sv, const struct sv_step *step, struct sv_result
 	r->start = r->last_output = now_ms();
 	r->pid = fork();
 	if (r->pid == 0)
-		child(step, out[1], errp[1], procs, envp, &sv->old_mask);
+		child(step, out[1], errp[1], procs, envp, &sv->child_mask);
 	e = errno;
 	free(envp);
 	free(procs);
@@ -573,6 +607,7 @@ int sv_start(struct supervisor *sv, const struct sv_step *step, struct sv_result
 	}
 	fcntl(out[0], F_SETFL, O_NONBLOCK);
 	r->out = out[0];
+	loop_add_fd(sv->loop, r->out, POLLIN, on_output, r);
 	res->cgroup = r->cgroup != NULL;
 	r->phase = PH_RUN;
 	r->next = sv->steps;
@@ -599,6 +634,13 @@ static void keep_tail(struct running *r, const char *p, size_t n)
 	}
 }
 
+static void close_output(struct running *r)
+{
+	loop_del_fd(r->sv->loop, r->out);
+	close(r->out);
+	r->out = -1;
+}
+
 /* Read what the pipe holds now (bounded per call, for fairness). */
 static void read_output(struct running *r)
 {
@@ -613,8 +655,7 @@ static void read_output(struct running *r)
 		if (n < 0 && errno == EAGAIN)
 			return;
 		if (n <= 0) {
-			close(r->out);
-			r->out = -1;
+			close_output(r);
 			return;
 		}
 		r->res->bytes += (uint64_t)n;
@@ -630,6 +671,14 @@ static void read_output(struct running *r)
 			r->res->log_dropped += (uint64_t)n - w;
 		}
 	}
+}
+
+static void on_output(struct loop *l, int fd, short revents, void *data)
+{
+	(void)l;
+	(void)fd;
+	(void)revents;
+	read_output(data);
 }
 
 static void reap(struct supervisor *sv)
@@ -766,7 +815,7 @@ static void finish(struct running *r, double now)
 		snprintf(res->error, sizeof(res->error),
 			 "some of its processes did not die within %d ms of SIGKILL", GIVE_UP_MS);
 	if (r->out >= 0)
-		close(r->out);
+		close_output(r);
 	if (r->log >= 0) {
 		if (res->log_dropped) {
 			char note[128];
@@ -825,9 +874,7 @@ void *sv_wait_for(struct supervisor *sv, int max_ms)
 	bool polled = false;
 
 	for (;;) {
-		struct pollfd fds[1 + 256];
 		struct running *r, **link;
-		nfds_t n = 1;
 		double now = now_ms();
 
 		if (sv->finished) {
@@ -856,15 +903,6 @@ void *sv_wait_for(struct supervisor *sv, int max_ms)
 		if (sv->stop_signal && !sv->stopping)
 			return NULL;
 
-		fds[0].fd = sv->sigfd;
-		fds[0].events = POLLIN;
-		for (r = sv->steps; r && n < ARRAY_LEN(fds); r = r->next) {
-			if (r->out < 0)
-				continue;
-			fds[n].fd = r->out;
-			fds[n].events = POLLIN;
-			n++;
-		}
 		{
 			int t = poll_timeout(sv, now);
 
@@ -876,34 +914,14 @@ void *sv_wait_for(struct supervisor *sv, int max_ms)
 					t = now >= until ? 0 : (int)(until - now) + 1;
 			}
 			polled = true;
-			n = poll(fds, n, t) < 0 ? (nfds_t)-1 : n;
+			/* the steps' pipes and signals come back through on_output, on_signal */
+			if (loop_once(sv->loop, t) < 0)
+				continue;
 		}
-		if (n == (nfds_t)-1) {
-			if (errno != EINTR)
-				error("poll:");
-			continue;
-		}
-		if (fds[0].revents & POLLIN) {
-			struct signalfd_siginfo si;
-
-			while (read(sv->sigfd, &si, sizeof(si)) == sizeof(si)) {
-				if (si.ssi_signo == SIGCHLD)
-					continue;
-				if (sv->stopping && !sv->stop_signal)
-					sv->stop_signal = (int)si.ssi_signo;
-				else if (sv->stopping)
-					/* asked twice: no more grace */
-					for (r = sv->steps; r; r = r->next)
-						r->kill_at = 0;
-				else
-					sv->stop_signal = (int)si.ssi_signo;
-			}
-			reap(sv);
-		}
-		for (r = sv->steps; r; r = r->next)
-			if (r->out >= 0)
-				read_output(r);
 		reap(sv);
+		/* a callback of the caller's own has news: let it look */
+		if (loop_take_interrupt(sv->loop))
+			return NULL;
 	}
 }
 

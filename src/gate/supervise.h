@@ -14,7 +14,7 @@
  *
  * This module returns errors and never exits: the gate and the server must
  * outlive a step that misbehaves.  One supervisor runs many steps at once
- * from a single poll loop; SIGINT and SIGTERM to relgate end sv_wait early
+ * on the process's event loop; SIGINT and SIGTERM to relgate end sv_wait early
  * so that the caller can stop everything and still write its reports.
  */
 #ifndef RELGATE_SUPERVISE_H
@@ -67,13 +67,18 @@ struct sv_result {
 };
 
 struct supervisor;
+struct loop;
 
 /*
- * Make a supervisor: relgate becomes a child subreaper, SIGCHLD, SIGINT,
- * SIGTERM, SIGHUP and SIGPIPE are taken over.  Returns NULL with an error
- * message when the process cannot be set up.
+ * Make a supervisor on the event loop l (NULL: one of its own, freed with
+ * it): relgate becomes a child subreaper; SIGCHLD, SIGINT, SIGTERM and
+ * SIGHUP are registered with the loop, SIGPIPE is ignored.  The loop must
+ * outlive the supervisor.  Returns NULL with an error message when the
+ * process cannot be set up.
  */
-struct supervisor *supervisor_new(void);
+struct supervisor *supervisor_new(struct loop *l);
+/* The loop it runs on, for others to register with (the boot check's pipe). */
+struct loop *sv_loop(const struct supervisor *sv);
 void supervisor_free(struct supervisor *sv);
 
 /* Does this supervisor put steps in cgroups of their own? */
@@ -97,8 +102,9 @@ int sv_start(struct supervisor *sv, const struct sv_step *step, struct sv_result
 void *sv_wait(struct supervisor *sv);
 
 /*
- * The same, but return NULL after at most max_ms (0: just look), so that a
- * caller can keep a display or a protocol of its own going meanwhile.
+ * The same, but return NULL after at most max_ms (0: just look), or as soon
+ * as a callback of the caller's on the same loop called loop_interrupt(),
+ * so that a caller can keep a display or a protocol of its own going.
  */
 void *sv_wait_for(struct supervisor *sv, int max_ms);
 

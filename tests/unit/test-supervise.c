@@ -57,7 +57,7 @@ static double mono_ms(void)
 
 static struct supervisor *new_supervisor(void)
 {
-	struct supervisor *sv = supervisor_new();
+	struct supervisor *sv = supervisor_new(NULL);
 
 	assert_non_null(sv);
 	return sv;
@@ -72,7 +72,7 @@ static struct supervisor *new_supervisor_nocg(void)
 	struct supervisor *sv;
 
 	setenv("RELGATE_NO_CGROUP", "1", 1);
-	sv = supervisor_new();
+	sv = supervisor_new(NULL);
 	unsetenv("RELGATE_NO_CGROUP");
 	assert_non_null(sv);
 	assert_false(sv_uses_cgroups(sv));
@@ -669,7 +669,7 @@ static int not_started_in_child(bool cgroups)
 
 		if (!cgroups)
 			setenv("RELGATE_NO_CGROUP", "1", 1);
-		sv = supervisor_new();
+		sv = supervisor_new(NULL);
 		if (!sv || sv_uses_cgroups(sv) != cgroups)
 			_exit(10);
 		st.name = "missing";
