@@ -334,6 +334,11 @@ test_expect_success 'setup: a workspace whose products have boot checks' '
 	      "artifact": "apps/stuck/dist",
 	      "checks": [{"name": "boot", "boot": {"ready": "window.stuckReady === 42", "timeout": "30s"}}]
 	    },
+	    "twoboots": {
+	      "artifact": "apps/shop/dist",
+	      "checks": [{"name": "first", "boot": {"page": "missing.html", "timeout": "5s"}},
+	                 {"name": "second", "boot": {"page": "start.html", "ready": "window.shopReady === true", "timeout": "5s"}}]
+	    },
 	    "crashy": {
 	      "build": {"run": "mkdir -p apps/crashy/dist && cp -R src/crashy/. apps/crashy/dist/", "timeout": "30s"},
 	      "artifact": "apps/crashy/dist",
@@ -378,6 +383,23 @@ test_expect_success 'relgate boot PRODUCT takes ready and timeout from relgate.j
 	test_grep "2000 ms" msg &&
 	test_grep "window\.stuckReady === 42" msg &&
 	test "$ms" -lt $((2000 + 10000)) &&
+	no_browser_left
+'
+
+test_expect_success 'relgate boot PRODUCT --check NAME takes that check, options override it' '
+	tag=boot-two-$$ &&
+	browser_pids >pids-before &&
+	env BOOT_TAG="$tag" "$RELGATE" -C ws boot --format json twoboots --check second >b.json &&
+	field passed true &&
+	test_expect_code 1 env BOOT_TAG="$tag" "$RELGATE" -C ws boot twoboots >out 2>err &&
+	test_grep "missing.html" err &&
+	env BOOT_TAG="$tag" "$RELGATE" -C ws boot --format json twoboots --page start.html \
+		--ready "window.shopReady === true" >b.json &&
+	field passed true &&
+	test_expect_code 2 "$RELGATE" -C ws boot twoboots --check nope 2>err &&
+	test_grep "no boot check named \"nope\"" err &&
+	test_expect_code 2 "$RELGATE" -C ws boot --dir ws/apps/shop/dist --check second 2>err &&
+	test_grep "check names a check of a PRODUCT" err &&
 	no_browser_left
 '
 

@@ -17,12 +17,14 @@
 #include "lib/term.h"
 
 static const char usage[] =
-	"usage: relgate boot (PRODUCT | --dir DIR) [--page PAGE] [--ready EXPR]\n"
-	"                    [--timeout DURATION] [--format text|json]\n"
+	"usage: relgate boot (PRODUCT [--check NAME] | --dir DIR) [--page PAGE]\n"
+	"                    [--ready EXPR] [--timeout DURATION] [--format text|json]\n"
 	"\n"
 	"Serves the built artifact on loopback, opens the page in headless chromium,\n"
 	"and fails on the first uncaught exception, unhandled rejection, console.error\n"
 	"or failed request before EXPR is true (default: the load event, then 1s).\n"
+	"A PRODUCT's boot check in relgate.json (its first, or the one --check names)\n"
+	"gives the page, the ready expression and the timeout; options override them.\n"
 	"\n"
 	"exit codes: 0 it started, 1 it did not (or the artifact is missing),\n"
 	"            2 usage or configuration error, 3 no browser\n";
@@ -90,33 +92,35 @@ int cmd_boot(int argc, char **argv, struct setup *unused)
 		{"page", required_argument, NULL, 'p'},
 		{"ready", required_argument, NULL, 'r'},
 		{"timeout", required_argument, NULL, 't'},
+		{"check", required_argument, NULL, 'c'},
 		{"name", required_argument, NULL, 'n'},
 		{"format", required_argument, NULL, 'f'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
-	struct boot_opts o = {.page = "index.html", .timeout_ms = 20000};
+	struct boot_opts o = {.page = "index.html", .timeout_ms = CONFIG_BOOT_TIMEOUT_MS};
+	const char *page = NULL, *ready = NULL, *check = NULL;
+	int64_t timeout_ms = 0;
 	enum output_format format = FORMAT_TEXT;
 	const char *name = NULL;
 	struct boot_result r;
 	struct supervisor *sv;
 	struct loop *loop = NULL;
 	struct setup setup;
-	bool have_timeout = false, have_page = false;
 	char *dir = NULL;
 	int c, ret;
 
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'd': o.dir = optarg; break;
-		case 'p': o.page = optarg; have_page = true; break;
-		case 'r': o.ready = optarg; break;
+		case 'p': page = optarg; break;
+		case 'r': ready = optarg; break;
+		case 'c': check = optarg; break;
 		case 'n': name = optarg; break;
 		case 't':
-			if (parse_duration(optarg, &o.timeout_ms) < 0 || !o.timeout_ms)
+			if (parse_duration(optarg, &timeout_ms) < 0 || !timeout_ms)
 				die(EXIT_USAGE, "relgate boot: --timeout takes a duration like 20s, not "
 				    "\"%s\"", optarg);
-			have_timeout = true;
 			break;
 		case 'f':
 			format = parse_format("boot", optarg, FMT(FORMAT_TEXT) | FMT(FORMAT_JSON));
@@ -133,12 +137,14 @@ int cmd_boot(int argc, char **argv, struct setup *unused)
 		die(EXIT_USAGE, "relgate boot: name a product or give --dir, not both or neither");
 	if (optind + 1 < argc)
 		die(EXIT_USAGE, "relgate boot: one product at a time");
+	if (check && optind >= argc)
+		die(EXIT_USAGE, "relgate boot: --check names a check of a PRODUCT");
 	(void)unused;
 	memset(&setup, 0, sizeof(setup));
 	setup.rootfd = -1;
 	if (optind < argc) {
 		const struct product *p;
-		size_t k;
+		const struct check *bc;
 
 		/* only a product named needs the workspace: --dir serves any folder */
 		if (setup_open(&setup, global_opts.config) < 0 || setup_check(&setup) < 0) {
@@ -157,21 +163,22 @@ int cmd_boot(int argc, char **argv, struct setup *unused)
 			ret = EXIT_USAGE;
 			goto out;
 		}
-		dir = xasprintf("%s/%s", setup.root, p->artifact);
-		o.dir = dir;
-		for (k = 0; k < p->nchecks; k++) {
-			if (!p->checks[k].is_boot)
-				continue;
-			if (!have_page)
-				o.page = p->checks[k].boot.page;
-			if (!o.ready)
-				o.ready = p->checks[k].boot.ready;
-			if (!have_timeout)
-				o.timeout_ms = p->checks[k].boot.timeout_ms;
-			break;
+		bc = boot_check_of(p, check);
+		if (check && !bc) {
+			error("product \"%s\" has no boot check named \"%s\"", p->name, check);
+			ret = EXIT_USAGE;
+			goto out;
 		}
+		boot_opts_of(&o, &dir, setup.root, p, bc);
 		name = name ? name : p->name;
 	}
+	/* what the command line says wins over relgate.json */
+	if (page)
+		o.page = page;
+	if (ready)
+		o.ready = ready;
+	if (timeout_ms)
+		o.timeout_ms = timeout_ms;
 	if (!name)
 		name = o.dir;
 	loop = loop_new();

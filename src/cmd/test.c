@@ -203,7 +203,7 @@ int cmd_test(int argc, char **argv, struct setup *s)
 	struct gate g = {0};
 	struct loop *loop = NULL;
 	struct impact im;
-	char self[PATH_MAX], *log_dir = NULL;
+	char self[PATH_MAX], *log_dir = NULL, *config_abs = NULL;
 	size_t n = 0, i;
 	ssize_t len;
 	int c, files = 0, ret = 0;
@@ -273,6 +273,7 @@ int cmd_test(int argc, char **argv, struct setup *s)
 	g.root = s->root;
 	g.log_dir = log_dir;
 	g.self = self;
+	g.config = config_abs = s->cfg.path ? realpath(s->cfg.path, NULL) : NULL;
 	g.progress = on_progress;
 	g.tick = on_tick;
 	g.data = &d;
@@ -308,6 +309,7 @@ out_gate:
 	loop_free(loop);
 	gate_release(&g);
 	free(log_dir);
+	free(config_abs);
 out_products:
 	free(products);
 	impact_release(&im);

@@ -13,11 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
-#include <microhttpd.h>
-#include <netinet/in.h>
-#include <arpa/inet.h>
 #include <poll.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,7 +22,9 @@
 #include <unistd.h>
 
 #include "gate/browser.h"
+#include "gate/devtools.h"
 #include "lib/file.h"
+#include "lib/httpd.h"
 #include "lib/diag.h"
 #include "lib/loop.h"
 #include "lib/util.h"
@@ -35,170 +33,6 @@
 #define LOOK_EVERY_MS 20      /* the longest wait between two looks at the page's state */
 #define QUIET_AFTER_LOAD_MS 1000
 #define BROWSER_ANSWER_MS 30000
-#define CDP_MAX_MESSAGE ((size_t)64 << 20)
-
-/* ---- the file server ---- */
-
-struct server {
-	struct MHD_Daemon *mhd;
-	int dirfd;
-	int port;
-	pthread_mutex_t lock;
-	char *failed;        /* the first request that failed: "GET /x.js: 404" */
-	struct loop *loop;   /* woken from libmicrohttpd's thread when failed is set */
-};
-
-static const char *content_type(const char *path)
-{
-	static const struct { const char *ext, *type; } types[] = {
-		{".html", "text/html; charset=utf-8"}, {".htm", "text/html; charset=utf-8"},
-		{".js", "text/javascript; charset=utf-8"}, {".mjs", "text/javascript; charset=utf-8"},
-		{".css", "text/css; charset=utf-8"}, {".json", "application/json"},
-		{".map", "application/json"}, {".svg", "image/svg+xml"}, {".png", "image/png"},
-		{".jpg", "image/jpeg"}, {".jpeg", "image/jpeg"}, {".gif", "image/gif"},
-		{".webp", "image/webp"}, {".ico", "image/x-icon"}, {".woff", "font/woff"},
-		{".woff2", "font/woff2"}, {".wasm", "application/wasm"}, {".txt", "text/plain"},
-	};
-	const char *dot = strrchr(path, '.');
-	size_t i;
-
-	for (i = 0; dot && i < ARRAY_LEN(types); i++)
-		if (!strcasecmp(dot, types[i].ext))
-			return types[i].type;
-	return "application/octet-stream";
-}
-
-/* Open path under the served folder, never outside it (symlinks included). */
-static int open_beneath(int dirfd, const char *path)
-{
-#ifdef SYS_openat2
-	struct { uint64_t flags, mode, resolve; } how = {O_RDONLY | O_CLOEXEC, 0,
-							 0x08 /* RESOLVE_BENEATH */ |
-							 0x02 /* RESOLVE_NO_MAGICLINKS */};
-	long fd = syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
-
-	if (fd >= 0 || errno != ENOSYS)
-		return (int)fd;
-#endif
-	return openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-}
-
-static void note_failure(struct server *s, const char *method, const char *url, int status)
-{
-	pthread_mutex_lock(&s->lock);
-	if (!s->failed) {
-		s->failed = xasprintf("%s %s: %d %s", method, url, status,
-				      status == 404 ? "Not Found" : "Forbidden");
-		/* the loop's thread reads it: this thread only says there is news */
-		loop_wake(s->loop);
-	}
-	pthread_mutex_unlock(&s->lock);
-}
-
-static enum MHD_Result serve(void *cls, struct MHD_Connection *c, const char *url,
-			     const char *method, const char *version, const char *upload,
-			     size_t *upload_len, void **state)
-{
-	struct server *s = cls;
-	struct MHD_Response *resp;
-	enum MHD_Result r;
-	struct stat st;
-	char *path;
-	int fd = -1, status = 404;
-
-	(void)version;
-	(void)upload;
-	(void)upload_len;
-	(void)state;
-	if (strcmp(method, "GET") && strcmp(method, "HEAD")) {
-		resp = MHD_create_response_from_buffer(0, "", MHD_RESPMEM_PERSISTENT);
-		r = MHD_queue_response(c, MHD_HTTP_METHOD_NOT_ALLOWED, resp);
-		MHD_destroy_response(resp);
-		return r;
-	}
-	path = xstrdup(url[0] == '/' ? url + 1 : url);
-	path[strcspn(path, "?#")] = '\0';
-	if (!*path || path[strlen(path) - 1] == '/') {
-		char *index = xasprintf("%sindex.html", path);
-
-		free(path);
-		path = index;
-	}
-	if (path_normalize(path) == 0 && *path) {
-		fd = open_beneath(s->dirfd, path);
-		if (fd >= 0 && (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))) {
-			close(fd);
-			fd = -1;
-		}
-	} else {
-		status = 403;
-	}
-	if (fd < 0) {
-		static const char body[] = "not found\n";
-
-		/* browsers ask for a favicon on their own: that is not the page's request */
-		if (strcmp(path, "favicon.ico"))
-			note_failure(s, method, url, status);
-		resp = MHD_create_response_from_buffer(sizeof(body) - 1, (void *)body,
-						       MHD_RESPMEM_PERSISTENT);
-		r = MHD_queue_response(c, (unsigned)status, resp);
-	} else {
-		resp = MHD_create_response_from_fd((uint64_t)st.st_size, fd);
-		MHD_add_response_header(resp, "Content-Type", content_type(path));
-		MHD_add_response_header(resp, "Cache-Control", "no-store");
-		r = MHD_queue_response(c, MHD_HTTP_OK, resp);
-	}
-	MHD_destroy_response(resp);
-	free(path);
-	return r;
-}
-
-static void on_server_news(struct loop *l, void *data)
-{
-	(void)data;
-	loop_interrupt(l);
-}
-
-static int server_start(struct server *s, const char *dir, struct loop *l)
-{
-	struct sockaddr_in addr = {0};
-	const union MHD_DaemonInfo *info;
-
-	memset(s, 0, sizeof(*s));
-	pthread_mutex_init(&s->lock, NULL);
-	s->loop = l;
-	s->dirfd = -1;
-	if (loop_on_wake(l, on_server_news, s) < 0)
-		return -1;
-	s->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (s->dirfd < 0)
-		return -1;
-	addr.sin_family = AF_INET;
-	addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	addr.sin_port = 0;
-	s->mhd = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL, 0, NULL, NULL,
-				  serve, s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
-				  MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30, MHD_OPTION_END);
-	if (!s->mhd) {
-		close(s->dirfd);
-		return -1;
-	}
-	info = MHD_get_daemon_info(s->mhd, MHD_DAEMON_INFO_BIND_PORT);
-	s->port = info ? info->port : 0;
-	return s->port ? 0 : -1;
-}
-
-static void server_stop(struct server *s)
-{
-	if (s->mhd)
-		MHD_stop_daemon(s->mhd);
-	if (s->dirfd >= 0)
-		close(s->dirfd);
-	free(s->failed);
-	pthread_mutex_destroy(&s->lock);
-}
-
-/* ---- the browser ---- */
 
 static char *find_chromium(const char *given)
 {
@@ -249,13 +83,10 @@ static void remove_tree(int parent, const char *name, int depth)
 	unlinkat(parent, name, AT_REMOVEDIR);
 }
 
-/* ---- the DevTools client ---- */
+/* ---- the boot check's session with the browser ---- */
 
 struct cdp {
-	int to, from;            /* our ends of the pipes */
-	struct buf in;
-	int next_id;
-	char *session;
+	struct devtools dt;      /* the pipe, its framing, the session */
 	int create_id, attach_id, navigate_id, eval_id;
 	double last_eval;
 	bool loaded, ready;
@@ -264,32 +95,7 @@ struct cdp {
 
 static int cdp_send(struct cdp *c, const char *method, json_t *params, bool in_session)
 {
-	json_t *msg = json_pack("{s:i, s:s}", "id", ++c->next_id, "method", method);
-	char *text;
-	size_t len, off = 0;
-
-	if (params)
-		json_object_set_new(msg, "params", params);
-	if (in_session && c->session)
-		json_object_set_new(msg, "sessionId", json_string(c->session));
-	text = json_dumps(msg, JSON_COMPACT);
-	json_decref(msg);
-	if (!text)
-		return -1;
-	len = strlen(text) + 1;  /* the NUL ends the message */
-	while (off < len) {
-		ssize_t n = write(c->to, text + off, len - off);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			free(text);
-			return -1;
-		}
-		off += (size_t)n;
-	}
-	free(text);
-	return c->next_id;
+	return devtools_send(&c->dt, method, params, in_session);
 }
 
 /* Keep "TypeError: x" and "Uncaught TypeError: x" as the browser said them, first line only. */
@@ -438,16 +244,13 @@ static void on_log(struct boot_result *r, json_t *params)
 }
 
 /* Handle one message from the browser. */
-static void cdp_message(struct cdp *c, struct boot_result *r, const char *text, size_t len,
-			int dirfd, int port, const char *page_url)
+static void cdp_message(struct cdp *c, struct boot_result *r, json_t *msg, int dirfd, int port,
+			const char *page_url)
 {
-	json_error_t err;
-	json_t *msg = json_loadb(text, len, 0, &err), *result;
+	json_t *result;
 	const char *method;
 	int id;
 
-	if (!msg)
-		return;
 	id = (int)json_integer_value(json_object_get(msg, "id"));
 	method = json_string_value(json_object_get(msg, "method"));
 	result = json_object_get(msg, "result");
@@ -468,7 +271,7 @@ static void cdp_message(struct cdp *c, struct boot_result *r, const char *text, 
 		const char *session = json_string_value(json_object_get(result, "sessionId"));
 
 		if (session) {
-			c->session = xstrdup(session);
+			c->dt.session = xstrdup(session);
 			cdp_send(c, "Runtime.enable", NULL, true);
 			cdp_send(c, "Log.enable", NULL, true);
 			cdp_send(c, "Page.enable", NULL, true);
@@ -504,34 +307,9 @@ static void cdp_message(struct cdp *c, struct boot_result *r, const char *text, 
 			c->loaded_at = now_ms();
 		}
 	}
-	json_decref(msg);
 }
 
 /* Read what the browser sent; returns -1 when the pipe closed. */
-static int cdp_read(struct cdp *c, struct boot_result *r, int dirfd, int port,
-		    const char *page_url)
-{
-	char chunk[65536];
-	ssize_t n = read(c->from, chunk, sizeof(chunk));
-	char *nul;
-
-	if (n < 0)
-		return errno == EAGAIN || errno == EINTR ? 0 : -1;
-	if (n == 0)
-		return -1;
-	if (c->in.len + (size_t)n > CDP_MAX_MESSAGE)
-		return -1;
-	buf_add(&c->in, chunk, (size_t)n);
-	while ((nul = memchr(c->in.data, '\0', c->in.len))) {
-		size_t len = (size_t)(nul - c->in.data);
-
-		cdp_message(c, r, c->in.data, len, dirfd, port, page_url);
-		memmove(c->in.data, nul + 1, c->in.len - len - 1);
-		c->in.len -= len + 1;
-		c->in.data[c->in.len] = '\0';
-	}
-	return 0;
-}
 
 /* How long the check may wait before it must look again: at the deadline, or to poll. */
 static int wait_ms(double now, double deadline)
@@ -545,17 +323,24 @@ static int wait_ms(double now, double deadline)
 struct devtools_io {
 	struct cdp *c;
 	struct boot_result *r;
-	const struct server *srv;
+	const struct httpd_files *srv;
 	const char *page_url;
 	bool closed;              /* the browser closed its end */
 };
+
+static void on_message(json_t *msg, void *data)
+{
+	struct devtools_io *io = data;
+
+	cdp_message(io->c, io->r, msg, io->srv->dirfd, io->srv->port, io->page_url);
+}
 
 static void on_devtools(struct loop *l, int fd, short revents, void *data)
 {
 	struct devtools_io *io = data;
 
 	(void)revents;
-	if (cdp_read(io->c, io->r, io->srv->dirfd, io->srv->port, io->page_url) < 0) {
+	if (devtools_read(&io->c->dt, on_message, io) < 0) {
 		io->closed = true;
 		loop_del_fd(l, fd);
 	}
@@ -571,7 +356,7 @@ static char *ready_expression(const char *ready)
 
 int boot_check(struct supervisor *sv, const struct boot_opts *o, struct boot_result *r)
 {
-	struct server srv;
+	struct httpd_files srv;
 	struct cdp c = {0};
 	struct sv_step step = SV_STEP_INIT;
 	struct sv_result res;
@@ -595,7 +380,7 @@ int boot_check(struct supervisor *sv, const struct boot_opts *o, struct boot_res
 	char *page_path;
 
 	memset(r, 0, sizeof(*r));
-	buf_init(&c.in);
+	devtools_init(&c.dt);
 	if (stat(o->dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
 		return error_as(FAULT_REFUSED, "the artifact folder %s does not exist: did the build "
 				"write its output there?", o->dir);
@@ -613,7 +398,7 @@ int boot_check(struct supervisor *sv, const struct boot_opts *o, struct boot_res
 				"(apt-get install chromium) or set RELGATE_CHROMIUM to a Chromium or "
 				"Chrome binary");
 	}
-	if (server_start(&srv, o->dir, loop) < 0) {
+	if (httpd_files_start(&srv, o->dir, loop) < 0) {
 		error("cannot serve %s on loopback:", o->dir);
 		free(chromium);
 		return fault(FAULT_ENV);
@@ -646,12 +431,12 @@ int boot_check(struct supervisor *sv, const struct boot_opts *o, struct boot_res
 	close(to[0]);
 	close(from[1]);
 	to[0] = from[1] = -1;
-	c.to = to[1];
-	c.from = from[0];
-	fcntl(c.from, F_SETFL, O_NONBLOCK);
+	c.dt.to = to[1];
+	c.dt.from = from[0];
+	fcntl(c.dt.from, F_SETFL, O_NONBLOCK);
 	page_url = xasprintf("http://127.0.0.1:%d/%s", srv.port, o->page);
 	io.page_url = page_url;
-	loop_add_fd(loop, c.from, POLLIN, on_devtools, &io);
+	loop_add_fd(loop, c.dt.from, POLLIN, on_devtools, &io);
 	/*
 	 * Without a ready expression the page is ready once it has loaded (the
 	 * load event can be missed by a client that attached as it fired, so
@@ -690,10 +475,13 @@ int boot_check(struct supervisor *sv, const struct boot_opts *o, struct boot_res
 			break;
 		}
 		/* a failed same-origin request is a failure even if nothing logged it */
-		pthread_mutex_lock(&srv.lock);
-		if (srv.failed && !r->kind)
-			note_boot_failure(r, "failed request", srv.failed);
-		pthread_mutex_unlock(&srv.lock);
+		if (!r->kind) {
+			char *failed = httpd_files_failed(&srv);
+
+			if (failed)
+				note_boot_failure(r, "failed request", failed);
+			free(failed);
+		}
 		if (r->kind)
 			break;
 		if (c.ready && o->ready) {
@@ -708,7 +496,7 @@ int boot_check(struct supervisor *sv, const struct boot_opts *o, struct boot_res
 			r->passed = true;
 			break;
 		}
-		if (eval && c.session && c.navigate_id && !c.eval_id &&
+		if (eval && c.dt.session && c.navigate_id && !c.eval_id &&
 		    now - c.last_eval >= EVAL_EVERY_MS) {
 			c.last_eval = now;
 			c.eval_id = cdp_send(&c, "Runtime.evaluate",
@@ -728,7 +516,7 @@ int boot_check(struct supervisor *sv, const struct boot_opts *o, struct boot_res
 		}
 	}
 	/* nothing the browser says from here on changes the verdict */
-	loop_del_fd(loop, c.from);
+	loop_del_fd(loop, c.dt.from);
 	r->ms = nav_start ? now_ms() - nav_start : 0;
 	if (r->kind && !strcmp(r->kind, "browser") && !nav_start) {
 		/* it never got as far as the page: the browser, not the product, failed */
@@ -775,14 +563,33 @@ out:
 		close(from[1]);
 	if (profile)
 		remove_tree(AT_FDCWD, profile, 0);
-	server_stop(&srv);
-	buf_release(&c.in);
-	free(c.session);
+	httpd_files_stop(&srv);
+	devtools_release(&c.dt);
 	free(eval);
 	free(page_url);
 	free(arg_profile);
 	free(chromium);
 	return ret;
+}
+
+const struct check *boot_check_of(const struct product *p, const char *name)
+{
+	size_t k;
+
+	for (k = 0; k < p->nchecks; k++)
+		if (p->checks[k].is_boot && (!name || !strcmp(p->checks[k].name, name)))
+			return &p->checks[k];
+	return NULL;
+}
+
+void boot_opts_of(struct boot_opts *o, char **dir, const char *root, const struct product *p,
+		  const struct check *c)
+{
+	*dir = xasprintf("%s/%s", root, p->artifact ? p->artifact : ".");
+	o->dir = *dir;
+	o->page = c ? c->boot.page : "index.html";
+	o->ready = c ? c->boot.ready : NULL;
+	o->timeout_ms = c ? c->boot.timeout_ms : CONFIG_BOOT_TIMEOUT_MS;
 }
 
 void boot_result_release(struct boot_result *r)

@@ -42,6 +42,11 @@ static void set_log(struct gate *g, struct gate_product *gp, struct gate_step *s
 	free(step);
 }
 
+/*
+ * A boot check runs as `relgate boot PRODUCT --check NAME` under the
+ * supervisor, so that the browser's whole tree is a step of its own; the
+ * boot command reads the check's settings from relgate.json (boot_opts_of).
+ */
 static void boot_argv(struct gate *g, const struct product *p, const struct check *c,
 		      struct gate_step *st)
 {
@@ -50,19 +55,14 @@ static void boot_argv(struct gate *g, const struct product *p, const struct chec
 
 	v[n++] = xstrdup(g->self);
 	v[n++] = xstrdup("--color=never");
-	v[n++] = xstrdup("boot");
-	v[n++] = xstrdup("--dir");
-	v[n++] = xstrdup(p->artifact);
-	v[n++] = xstrdup("--page");
-	v[n++] = xstrdup(c->boot.page);
-	if (c->boot.ready) {
-		v[n++] = xstrdup("--ready");
-		v[n++] = xstrdup(c->boot.ready);
+	if (g->config) {
+		v[n++] = xstrdup("--config");
+		v[n++] = xstrdup(g->config);
 	}
-	v[n++] = xstrdup("--timeout");
-	v[n++] = xasprintf("%lldms", (long long)c->boot.timeout_ms);
-	v[n++] = xstrdup("--name");
+	v[n++] = xstrdup("boot");
 	v[n++] = xstrdup(p->name);
+	v[n++] = xstrdup("--check");
+	v[n++] = xstrdup(c->name);
 	st->argv = v;
 	st->spec.argv = v;
 	st->spec.timeout_ms = c->boot.timeout_ms + BOOT_SLACK_MS;

@@ -54,6 +54,7 @@ struct gate {
 	const char *root;            /* the workspace root: steps run there */
 	const char *log_dir;
 	const char *self;            /* relgate's own path, for boot checks */
+	const char *config;          /* relgate.json, absolute, for boot checks */
 	struct supervisor *sv;
 	int stop_signal;             /* set when relgate was interrupted */
 	/* called when a step starts (done false) or ends (done true) */

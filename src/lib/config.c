@@ -189,7 +189,7 @@ static void load_check(struct jdoc *d, json_t *obj, struct check *c)
 		jdoc_check_keys(d, boot, boot_keys);
 		c->boot.page = get_string(d, boot, "page", false);
 		c->boot.ready = get_string(d, boot, "ready", false);
-		c->boot.timeout_ms = get_duration(d, boot, "timeout", 20000);
+		c->boot.timeout_ms = get_duration(d, boot, "timeout", CONFIG_BOOT_TIMEOUT_MS);
 	}
 	jdoc_pop(d);
 	if (!c->boot.page)

@@ -23,6 +23,9 @@ struct step {
 	int retries;
 };
 
+/* A boot check's timeout when relgate.json does not say. */
+#define CONFIG_BOOT_TIMEOUT_MS 20000
+
 struct boot_spec {
 	char *page;
 	char *ready;
