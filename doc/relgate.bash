@@ -30,9 +30,9 @@ _relgate()
 	case $cmd in
 	"") COMPREPLY=($(compgen -W "affected graph test boot -C --config --color -q -v --help --version" -- "$cur")) ;;
 	test) COMPREPLY=($(compgen -W "--affected --base --head --uncommitted --files -j --junit --json --grace --logs --help" -- "$cur")) ;;
-	boot) COMPREPLY=($(compgen -W "--dir --page --ready --timeout --format --help" -- "$cur")) ;;
+	boot) COMPREPLY=($(compgen -W "--dir --check --page --ready --timeout --format --help" -- "$cur")) ;;
 	affected) COMPREPLY=($(compgen -W "--base --head --uncommitted --files --packages --format --no-imports --no-cache --help" -- "$cur")) ;;
-	graph) COMPREPLY=($(compgen -W "--format --files --no-imports --no-cache --help" -- "$cur")) ;;
+	graph) COMPREPLY=($(compgen -W "--format --file-nodes --no-imports --no-cache --help" -- "$cur")) ;;
 	esac
 }
 complete -F _relgate relgate

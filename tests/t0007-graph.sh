@@ -134,8 +134,10 @@ test_expect_success 'a commented import is no edge (c does not reach b)' '
 	test_grep_not "package:b -import->" all
 '
 
-test_expect_success '--files: a node for every file, and the file-level edges' '
-	"$RELGATE" -C ws graph --files --format json >files.json &&
+test_expect_success '--file-nodes: a node for every file, and the file-level edges' '
+	"$RELGATE" -C ws graph --file-nodes --format json >files.json &&
+	"$RELGATE" -C ws graph --files --format json >old-name.json &&
+	test_cmp files.json old-name.json &&
 	jq -r ".nodes[] | select(.kind == \"file\") | .name" files.json | LC_ALL=C sort >actual &&
 	git -C ws ls-files | LC_ALL=C sort >expect &&
 	test_cmp expect actual &&

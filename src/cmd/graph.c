@@ -15,11 +15,11 @@
 #include "analyze/impact.h"
 
 static const char usage[] =
-	"usage: relgate graph [--format dot|json] [--files] [--no-imports] [--no-cache]\n"
+	"usage: relgate graph [--format dot|json] [--file-nodes] [--no-imports] [--no-cache]\n"
 	"\n"
 	"Prints the graph relgate reasons over: packages, products, and the edges\n"
 	"between them (package.json dependencies, imports folded to packages, inputs).\n"
-	"  --files       every file node and edge, not folded\n"
+	"  --file-nodes  every file node and edge, not folded (--files is an old name)\n"
 	"  --no-imports  package.json dependencies only\n";
 
 struct pedge {
@@ -78,6 +78,8 @@ int cmd_graph(int argc, char **argv, struct setup *s)
 {
 	static const struct option longopts[] = {
 		{"format", required_argument, NULL, 'f'},
+		{"file-nodes", no_argument, NULL, 'F'},
+		/* the old name: --files lists changed files in every other command */
 		{"files", no_argument, NULL, 'F'},
 		{"no-imports", no_argument, NULL, 'I'},
 		{"no-cache", no_argument, NULL, 'C'},
