@@ -117,9 +117,11 @@ void rec_frame_end(struct buf *b)
 
 bool rec_frame_open(struct rec_reader *r, const void *data, size_t len, const char *magic)
 {
+	static const unsigned char nothing[1];
 	const unsigned char *p = data;
 
-	rec_reader_init(r, NULL, 0);
+	/* refused: an empty reader, already bad */
+	r->p = r->end = nothing;
 	r->bad = true;
 	if (len < REC_MAGIC_SIZE + 4 || memcmp(p, magic, REC_MAGIC_SIZE) ||
 	    hash_bytes(p, len - 4) != le32(p + len - 4))
