@@ -38,7 +38,7 @@ static int list_products(struct build *bd)
 	if (bd->cfg->products_given) {
 		bd->h->products = xcalloc(bd->cfg->nproducts + 1, sizeof(*bd->h->products));
 		for (i = 0; i < bd->cfg->nproducts; i++) {
-			const struct product *p = &bd->cfg->products[i];
+			const struct cfg_product *p = &bd->cfg->products[i];
 			const struct package *pkg = workspace_package(&bd->h->ws, p->package,
 								      strlen(p->package));
 
@@ -81,10 +81,10 @@ void head_graph_add_nodes(struct head_graph *h)
 	for (i = 0; i < h->nproducts; i++)
 		h->products[i].node = graph_add_node(g, NODE_PRODUCT, h->products[i].name,
 						      h->products[i].name);
-	h->file_node = xcalloc(h->tree.n + 1, sizeof(*h->file_node));
-	for (i = 0; i < h->tree.n; i++)
-		h->file_node[i] = graph_add_node(g, NODE_FILE, h->tree.files[i].path,
-						  h->tree.files[i].path);
+	h->file_node = xcalloc(h->list.n + 1, sizeof(*h->file_node));
+	for (i = 0; i < h->list.n; i++)
+		h->file_node[i] = graph_add_node(g, NODE_FILE, h->list.files[i].path,
+						  h->list.files[i].path);
 }
 
 static void add_structure_edges(struct build *bd)
@@ -94,8 +94,8 @@ static void add_structure_edges(struct build *bd)
 	size_t i, j, k, nwith = 0;
 
 	/* ownership, by the nearest package folder; sorted paths share owners */
-	for (i = 0; i < bd->h->tree.n; i++) {
-		const struct package *owner = workspace_owner(&bd->h->ws, bd->h->tree.files[i].path);
+	for (i = 0; i < bd->h->list.n; i++) {
+		const struct package *owner = workspace_owner(&bd->h->ws, bd->h->list.files[i].path);
 
 		graph_add_edge(g, bd->h->file_node[i], (uint32_t)owner->node, EDGE_OWNS, 0, NULL);
 	}
@@ -118,8 +118,8 @@ static void add_structure_edges(struct build *bd)
 	for (j = 0; j < bd->h->nproducts; j++)
 		if (bd->h->products[j].cfg && bd->h->products[j].cfg->inputs.n)
 			with_inputs[nwith++] = j;
-	for (i = 0; i < bd->h->tree.n; i++) {
-		const char *path = bd->h->tree.files[i].path;
+	for (i = 0; i < bd->h->list.n; i++) {
+		const char *path = bd->h->list.files[i].path;
 
 		for (k = 0; k < bd->cfg->global_inputs.n; k++)
 			if (glob_match(bd->cfg->global_inputs.v[k], path))
@@ -160,7 +160,7 @@ static void encode_imports(const struct scan_result *r, struct buf *b)
  * Scanning runs on every core: each job reads one file and lexes it into
  * its encoded specifiers.  Workers touch nothing shared but the job list
  * (taken by an atomic counter) and git's object database (behind a lock in
- * tree_read); messages, the cache and the graph are left to the main
+ * filelist_read); messages, the cache and the graph are left to the main
  * thread, in file order, so that the output does not depend on timing.
  */
 struct scan_job {
@@ -184,10 +184,10 @@ struct scan_pool {
 static void scan_one(struct build *bd, struct scan_job *job, struct buf *text,
 		     struct scan_result *res, struct buf *enc)
 {
-	const struct tree_file *f = &bd->h->tree.files[job->file];
+	const struct wsfile *f = &bd->h->list.files[job->file];
 
 	buf_reset(text);
-	if (tree_read(&bd->h->tree, f, text, SOURCE_MAX_BYTES) < 0) {
+	if (filelist_read(&bd->h->list, f, text, SOURCE_MAX_BYTES) < 0) {
 		job->err = errno ? errno : EIO;
 		return;
 	}
@@ -233,7 +233,7 @@ static void run_scan_jobs(struct build *bd, struct scan_job *jobs, size_t n)
 /* Report how a job went, cache its result; returns -1 on a read error. */
 static int finish_job(struct build *bd, struct scan_job *job)
 {
-	const struct tree_file *f = &bd->h->tree.files[job->file];
+	const struct wsfile *f = &bd->h->list.files[job->file];
 
 	if (job->err) {
 		if (job->err == EFBIG)
@@ -261,15 +261,15 @@ static int add_import_edges(struct build *bd)
 {
 	struct buf dir = BUF_INIT;
 	struct resolver rs;
-	struct scan_job *jobs = xcalloc(bd->h->tree.n + 1, sizeof(*jobs));
-	const char **encs = xcalloc(bd->h->tree.n + 1, sizeof(*encs));
-	size_t *lens = xcalloc(bd->h->tree.n + 1, sizeof(*lens));
+	struct scan_job *jobs = xcalloc(bd->h->list.n + 1, sizeof(*jobs));
+	const char **encs = xcalloc(bd->h->list.n + 1, sizeof(*encs));
+	size_t *lens = xcalloc(bd->h->list.n + 1, sizeof(*lens));
 	size_t i, njobs = 0, next_job = 0;
 	int ret = 0;
 
 	/* what the cache knows, and what must be read */
-	for (i = 0; i < bd->h->tree.n; i++) {
-		const struct tree_file *f = &bd->h->tree.files[i];
+	for (i = 0; i < bd->h->list.n; i++) {
+		const struct wsfile *f = &bd->h->list.files[i];
 		const void *cached;
 
 		if (f->lang == LANG_NONE || f->ghost || f->symlink)
@@ -283,9 +283,9 @@ static int add_import_edges(struct build *bd)
 	}
 	run_scan_jobs(bd, jobs, njobs);
 
-	resolver_init(&rs, &bd->h->ws, &bd->h->tree, bd->arena);
-	for (i = 0; i < bd->h->tree.n && !ret; i++) {
-		const struct tree_file *f = &bd->h->tree.files[i];
+	resolver_init(&rs, &bd->h->ws, &bd->h->list, bd->arena);
+	for (i = 0; i < bd->h->list.n && !ret; i++) {
+		const struct wsfile *f = &bd->h->list.files[i];
 		const char *p, *end, *slash;
 
 		if (next_job < njobs && jobs[next_job].file == i) {
@@ -312,7 +312,7 @@ static int add_import_edges(struct build *bd)
 			if (resolve_import(&rs, dir.data, p + 1, kind == IMPORT_CSS, &r) < 0)
 				ret = fault(FAULT_INPUT);
 			if (r.kind == RES_FILE)
-				graph_add_edge(&bd->h->g, bd->h->file_node[r.file - bd->h->tree.files],
+				graph_add_edge(&bd->h->g, bd->h->file_node[r.file - bd->h->list.files],
 					       bd->h->file_node[i], EDGE_IMPORT, kind, NULL);
 			else if (r.kind == RES_PACKAGE)
 				graph_add_edge(&bd->h->g, (uint32_t)r.pkg->node, bd->h->file_node[i],
@@ -338,7 +338,7 @@ int head_graph_load(struct head_graph *h, const struct config *cfg, struct cache
 	struct build bd = {h, cfg, cache, a};
 	double t0 = now_ms();
 
-	if (workspace_load(&h->ws, &h->tree, cache, a) < 0 || list_products(&bd) < 0)
+	if (workspace_load(&h->ws, &h->list, cache, a) < 0 || list_products(&bd) < 0)
 		return fault(FAULT_INPUT);
 	h->stats.ms_workspace = now_ms() - t0;
 	return 0;
@@ -364,7 +364,7 @@ void head_graph_release(struct head_graph *h)
 	free(h->file_node);
 	free(h->products);
 	workspace_release(&h->ws);
-	tree_release(&h->tree);
+	filelist_release(&h->list);
 	free(h->snapshot_data);
 	memset(h, 0, sizeof(*h));
 }

@@ -13,7 +13,7 @@
 
 #include "analyze/cache.h"
 #include "analyze/graph.h"
-#include "analyze/tree.h"
+#include "analyze/filelist.h"
 #include "analyze/workspace.h"
 #include "lib/arena.h"
 #include "lib/config.h"
@@ -21,7 +21,7 @@
 /* One product of the workspace, with its node. */
 struct impact_product {
 	const char *name;
-	const struct product *cfg;   /* NULL without relgate.json; points into the config */
+	const struct cfg_product *cfg;   /* NULL without relgate.json; points into the config */
 	const struct package *pkg;
 	uint32_t node;
 };
@@ -32,18 +32,18 @@ struct head_stats {
 };
 
 struct head_graph {
-	struct tree tree;             /* the files, listed by the caller before the build */
+	struct filelist list;             /* the files, listed by the caller before the build */
 	struct workspace ws;
 	struct impact_product *products;
 	size_t nproducts;
 	struct graph g;               /* not finished: the change's edges come next */
-	uint32_t *file_node;          /* tree index -> node */
+	uint32_t *file_node;          /* index in list -> node */
 	char *snapshot_data;          /* a loaded snapshot, whose strings the graph uses */
 	struct head_stats stats;
 };
 
 /*
- * Load the packages of h->tree (through cache) and name the products:
+ * Load the packages of h->list (through cache) and name the products:
  * cfg's, or every package but the root.  Strings live in a.  Returns 0, or
  * -1 after every error was printed (FAULT_INPUT).  The products point into
  * cfg, which must outlive h.

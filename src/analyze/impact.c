@@ -76,11 +76,11 @@ static int read_change(struct impact *im, const char *root, const struct impact_
 
 static int list_files(struct impact *im, int rootfd, const struct impact_opts *o)
 {
-	struct tree *tree = &im->head.tree;
+	struct filelist *list = &im->head.list;
 	int r;
 
 	if (!im->repo) {
-		r = tree_from_walk(tree, rootfd, &im->arena);
+		r = filelist_from_walk(list, rootfd, &im->arena);
 	} else if (im->have_changes && im->changes.mode == CHANGES_RANGE) {
 		/*
 		 * A commit range is analysed as committed: uncommitted edits are
@@ -92,11 +92,11 @@ static int list_files(struct impact *im, int rootfd, const struct impact_opts *o
 
 		if (git_commit_lookup(&head, im->repo, &im->changes.head_oid) < 0)
 			return error_as(FAULT_ENV, "cannot read commit %s", im->changes.head_hex);
-		r = tree_from_commit(tree, im->repo, im->prefix, head, rootfd, &im->arena);
-		tree->checkout = im->changes.head_is_checkout;
+		r = filelist_from_commit(list, im->repo, im->prefix, head, rootfd, &im->arena);
+		list->checkout = im->changes.head_is_checkout;
 		git_commit_free(head);
 	} else {
-		r = tree_from_worktree(tree, im->repo, im->prefix, rootfd,
+		r = filelist_from_worktree(list, im->repo, im->prefix, rootfd,
 				       o->uncommitted || o->nfiles, &im->arena);
 	}
 	if (r < 0)
@@ -111,8 +111,8 @@ static int list_files(struct impact *im, int rootfd, const struct impact_opts *o
 			size_t k;
 
 			for (k = 0; k < 2; k++) {
-				if (paths[k] && !tree_find(tree, paths[k])) {
-					struct tree_file *f = tree_add(tree, paths[k], &im->arena);
+				if (paths[k] && !filelist_find(list, paths[k])) {
+					struct wsfile *f = filelist_add(list, paths[k], &im->arena);
 
 					f->ghost = true;
 				}
@@ -141,7 +141,7 @@ static int add_lockfile_edges(struct impact *im)
 {
 	static const char *const lockfiles[] = {"package-lock.json", "pnpm-lock.yaml", "yarn.lock"};
 	const struct change *c = NULL;
-	const struct tree_file *tf;
+	const struct wsfile *tf;
 	const char *name;
 	struct buf old = BUF_INIT, new = BUF_INIT;
 	char *old_note = NULL, *new_note = NULL;
@@ -153,7 +153,7 @@ static int add_lockfile_edges(struct impact *im)
 	if (!c)
 		return 0;
 	name = c->path;
-	tf = tree_find(&im->head.tree, name);
+	tf = filelist_find(&im->head.list, name);
 	if (!tf)
 		BUG("changed lockfile %s has no node", name);
 	old_note = xasprintf("as of %.12s", *im->changes.base_hex ? im->changes.base_hex : "HEAD");
@@ -183,7 +183,7 @@ static int add_lockfile_edges(struct impact *im)
 	}
 	if (im->lock.all) {
 		for (i = 0; i < im->head.nproducts; i++)
-			graph_add_edge(&im->head.g, im->head.file_node[tf - im->head.tree.files], im->head.products[i].node,
+			graph_add_edge(&im->head.g, im->head.file_node[tf - im->head.list.files], im->head.products[i].node,
 				       EDGE_WORKSPACE, 0, im->lock.reason);
 	} else {
 		for (i = 0; i < im->lock.n; i++) {
@@ -191,14 +191,14 @@ static int add_lockfile_edges(struct impact *im)
 			size_t k;
 
 			if (!h->pkg->is_root) {
-				graph_add_edge(&im->head.g, im->head.file_node[tf - im->head.tree.files],
+				graph_add_edge(&im->head.g, im->head.file_node[tf - im->head.list.files],
 					       (uint32_t)h->pkg->node, EDGE_LOCKFILE, 0, h->detail);
 				continue;
 			}
 			/* the root's own dependencies are the build tools of every product */
 			h->root_reason = xasprintf("%s: the root's dependencies: %s", name, h->detail);
 			for (k = 0; k < im->head.nproducts; k++)
-				graph_add_edge(&im->head.g, im->head.file_node[tf - im->head.tree.files],
+				graph_add_edge(&im->head.g, im->head.file_node[tf - im->head.list.files],
 					       im->head.products[k].node, EDGE_WORKSPACE, 0, h->root_reason);
 		}
 	}
@@ -236,7 +236,7 @@ static json_t *manifest_side(struct impact *im, const char *path, bool after)
  */
 static void add_root_manifest_edges(struct impact *im)
 {
-	const struct tree_file *tf = tree_find(&im->head.tree, "package.json");
+	const struct wsfile *tf = filelist_find(&im->head.list, "package.json");
 	json_t *old, *new;
 	struct buf why = BUF_INIT;
 	const char *key;
@@ -269,7 +269,7 @@ static void add_root_manifest_edges(struct impact *im)
 
 		free(reason);
 		for (i = 0; i < im->head.nproducts; i++)
-			graph_add_edge(&im->head.g, im->head.file_node[tf - im->head.tree.files], im->head.products[i].node,
+			graph_add_edge(&im->head.g, im->head.file_node[tf - im->head.list.files], im->head.products[i].node,
 				       EDGE_WORKSPACE, 0, detail);
 	}
 	json_decref(old);
@@ -284,12 +284,12 @@ static void walk_change(struct impact *im)
 
 	for (i = 0; im->have_changes && i < im->changes.n; i++) {
 		const struct change *c = &im->changes.v[i];
-		const struct tree_file *f = tree_find(&im->head.tree, c->path);
+		const struct wsfile *f = filelist_find(&im->head.list, c->path);
 
 		if (f)
-			seeds[n++] = im->head.file_node[f - im->head.tree.files];
-		if (c->old_path && (f = tree_find(&im->head.tree, c->old_path)))
-			seeds[n++] = im->head.file_node[f - im->head.tree.files];
+			seeds[n++] = im->head.file_node[f - im->head.list.files];
+		if (c->old_path && (f = filelist_find(&im->head.list, c->old_path)))
+			seeds[n++] = im->head.file_node[f - im->head.list.files];
 	}
 	graph_walk(&im->head.g, seeds, n, &im->walk);
 	free(seeds);
@@ -438,7 +438,7 @@ int impact_run(struct impact *im, const struct setup *s, const struct impact_opt
 	}
 	free(snap_path);
 	snap_path = NULL;
-	im->stats.files = im->head.tree.n;
+	im->stats.files = im->head.list.n;
 	add_root_manifest_edges(im);
 	if (add_lockfile_edges(im) < 0)
 		return -1;

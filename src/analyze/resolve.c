@@ -41,7 +41,7 @@ static const char *const script_exts[] = {
 	".css", ".scss",
 };
 
-void resolver_init(struct resolver *r, const struct workspace *ws, const struct tree *t,
+void resolver_init(struct resolver *r, const struct workspace *ws, const struct filelist *t,
 		   struct arena *a)
 {
 	memset(r, 0, sizeof(*r));
@@ -60,20 +60,20 @@ void resolver_release(struct resolver *r)
 	buf_release(&r->scratch);
 }
 
-static const struct tree_file *lookup(struct resolver *r, const char *path)
+static const struct wsfile *lookup(struct resolver *r, const char *path)
 {
-	const struct tree_file *f = tree_find(r->t, path);
+	const struct wsfile *f = filelist_find(r->t, path);
 
 	return f && !f->symlink ? f : NULL;
 }
 
 /* path as a file, with an extension, or as a folder with an index file. */
-static const struct tree_file *try_candidates(struct resolver *r, const char *path, bool css)
+static const struct wsfile *try_candidates(struct resolver *r, const char *path, bool css)
 {
 	static const char *const ts_for_js[][2] = {
 		{".js", ".ts"}, {".js", ".tsx"}, {".jsx", ".tsx"}, {".mjs", ".mts"}, {".cjs", ".cts"},
 	};
-	const struct tree_file *f;
+	const struct wsfile *f;
 	struct buf *b = &r->scratch;
 	size_t i, n = strlen(path);
 
@@ -139,11 +139,11 @@ static char *join_inside(const char *dir, const char *rel)
 	return p;
 }
 
-static const struct tree_file *try_path(struct resolver *r, const char *dir, const char *rel,
+static const struct wsfile *try_path(struct resolver *r, const char *dir, const char *rel,
 					bool css)
 {
 	char *p = join_inside(dir, rel);
-	const struct tree_file *f = p ? try_candidates(r, p, css) : NULL;
+	const struct wsfile *f = p ? try_candidates(r, p, css) : NULL;
 
 	free(p);
 	return f;
@@ -191,7 +191,7 @@ static void tsconfig_extends(struct resolver *r, struct tsconfig *tc, const char
 
 static struct tsconfig *tsconfig_load(struct resolver *r, const char *path, int depth)
 {
-	const struct tree_file *tf = lookup(r, path);
+	const struct wsfile *tf = lookup(r, path);
 	struct buf text = BUF_INIT;
 	struct jdoc d = {0};
 	struct tsconfig *tc;
@@ -202,7 +202,7 @@ static struct tsconfig *tsconfig_load(struct resolver *r, const char *path, int 
 
 	if (!tf || depth > TSCONFIG_MAX_EXTENDS)
 		return NULL;
-	if (tree_read(r->t, tf, &text, TSCONFIG_MAX_BYTES) < 0) {
+	if (filelist_read(r->t, tf, &text, TSCONFIG_MAX_BYTES) < 0) {
 		r->errors++;
 		error("cannot read %s:", path);
 		buf_release(&text);
@@ -310,7 +310,7 @@ static const struct tsconfig *tsconfig_for(struct resolver *r, const char *dir)
 	return tc;
 }
 
-static const struct tree_file *resolve_paths(struct resolver *r, const struct tsconfig *tc,
+static const struct wsfile *resolve_paths(struct resolver *r, const struct tsconfig *tc,
 					     const char *spec)
 {
 	const struct ts_path *best = NULL;
@@ -347,7 +347,7 @@ static const struct tree_file *resolve_paths(struct resolver *r, const struct ts
 		return NULL;
 	for (i = 0; i < best->ntargets; i++) {
 		const char *target = best->targets[i], *star = strchr(target, '*');
-		const struct tree_file *f;
+		const struct wsfile *f;
 		char *rel;
 
 		if (star && star_text)
@@ -365,14 +365,14 @@ static const struct tree_file *resolve_paths(struct resolver *r, const struct ts
 
 /* ---- workspace packages ---- */
 
-static const struct tree_file *resolve_exports(struct resolver *r, const struct package *pkg,
+static const struct wsfile *resolve_exports(struct resolver *r, const struct package *pkg,
 					       const char *subpath)
 {
 	const struct export_entry *best = NULL;
 	const char *star_text = NULL;
 	size_t best_prefix = 0, star_len = 0, i;
 	char *key = xasprintf(".%s", subpath), *rel;
-	const struct tree_file *f;
+	const struct wsfile *f;
 
 	for (i = 0; i < pkg->nexports; i++) {
 		const struct export_entry *e = &pkg->exports[i];
@@ -420,7 +420,7 @@ static const struct tree_file *resolve_exports(struct resolver *r, const struct 
 static void resolve_package(struct resolver *r, const struct package *pkg, const char *subpath,
 			    struct resolution *out)
 {
-	const struct tree_file *f = NULL;
+	const struct wsfile *f = NULL;
 
 	if (pkg->nexports) {
 		f = resolve_exports(r, pkg, subpath);
@@ -447,7 +447,7 @@ static void resolve_bare(struct resolver *r, const struct tsconfig *tc, const ch
 	const char *name_end;
 
 	if (tc->npaths) {
-		const struct tree_file *f = resolve_paths(r, tc, spec);
+		const struct wsfile *f = resolve_paths(r, tc, spec);
 
 		if (f) {
 			out->kind = RES_FILE;
@@ -456,7 +456,7 @@ static void resolve_bare(struct resolver *r, const struct tsconfig *tc, const ch
 		}
 	}
 	if (tc->base_url) {
-		const struct tree_file *f = try_path(r, tc->base_url, spec, false);
+		const struct wsfile *f = try_path(r, tc->base_url, spec, false);
 
 		if (f) {
 			out->kind = RES_FILE;
@@ -490,7 +490,7 @@ int resolve_import(struct resolver *r, const char *dir, const char *spec, bool c
 		return 0;
 	if (spec[0] == '.' || (css && spec[0] != '@' && spec[0] != '/')) {
 		char *p = join_inside(dir, spec);
-		const struct tree_file *f = p ? try_candidates(r, p, css) : NULL;
+		const struct wsfile *f = p ? try_candidates(r, p, css) : NULL;
 		bool inside = p != NULL;
 
 		free(p);

@@ -6,34 +6,34 @@
  * workspace packages through "exports", "module" and "main".  Anything else
  * (node_modules, built-ins, URLs) is external and yields no edge.
  *
- * It looks only at the tree's list of files, never at the disk, except to
+ * It looks only at the file list, never at the disk, except to
  * read tsconfig files.
  */
 #ifndef RELGATE_RESOLVE_H
 #define RELGATE_RESOLVE_H
 
 #include "lib/arena.h"
-#include "analyze/tree.h"
+#include "analyze/filelist.h"
 #include "lib/util.h"
 #include "analyze/workspace.h"
 
 enum resolution_kind {
 	RES_EXTERNAL,   /* not in the workspace */
-	RES_FILE,       /* a file of the tree */
+	RES_FILE,       /* a file of the list */
 	RES_PACKAGE,    /* a workspace package whose entry file was not found */
 	RES_MISSING,    /* looks local (relative, alias) but names no file */
 };
 
 struct resolution {
 	enum resolution_kind kind;
-	const struct tree_file *file;
+	const struct wsfile *file;
 	const struct package *pkg;
 };
 
 struct tsconfig;
 struct resolver {
 	const struct workspace *ws;
-	const struct tree *t;
+	const struct filelist *t;
 	struct arena *a;
 	struct strmap tsconfig_by_dir;  /* dir -> struct tsconfig *, or a "none" marker */
 	struct strmap bare;             /* bare specifier -> struct memo * */
@@ -41,7 +41,7 @@ struct resolver {
 	struct buf scratch;
 };
 
-void resolver_init(struct resolver *r, const struct workspace *ws, const struct tree *t,
+void resolver_init(struct resolver *r, const struct workspace *ws, const struct filelist *t,
 		   struct arena *a);
 /*
  * Resolve spec as imported by a file in the folder dir (workspace-relative,

@@ -33,9 +33,9 @@ void snapshot_save(const struct head_graph *h, const struct config *cfg, const c
 
 	rec_frame_begin(&b, SNAP_MAGIC);
 	rec_put_bytes(&b, key, SNAPSHOT_KEY_SIZE);
-	rec_put32(&b, (uint32_t)h->tree.n);
-	for (i = 0; i < h->tree.n; i++) {
-		const struct tree_file *f = &h->tree.files[i];
+	rec_put32(&b, (uint32_t)h->list.n);
+	for (i = 0; i < h->list.n; i++) {
+		const struct wsfile *f = &h->list.files[i];
 
 		rec_put_str(&b, f->path);
 		rec_put8(&b, (uint8_t)(f->has_oid | f->symlink << 1));
@@ -80,13 +80,13 @@ static bool parse(struct head_graph *h, const struct config *cfg, struct rec_rea
 	uint32_t n, i;
 
 	n = rec_get_count(r, 23);
-	h->tree.files = xcalloc((size_t)n + 1, sizeof(*h->tree.files));
-	h->tree.cap = (size_t)n + 1;
-	h->tree.unmapped = true;   /* the paths are known to be distinct */
+	h->list.files = xcalloc((size_t)n + 1, sizeof(*h->list.files));
+	h->list.cap = (size_t)n + 1;
+	h->list.unmapped = true;   /* the paths are known to be distinct */
 	for (i = 0; i < n && !r->bad; i++) {
 		const char *path = rec_get_str(r);
 		uint8_t flags = rec_get8(r), lang = rec_get8(r);
-		struct tree_file *f = tree_add_static(&h->tree, path, lang);
+		struct wsfile *f = filelist_add_static(&h->list, path, lang);
 
 		const void *oid = rec_get_bytes(r, GIT_OID_RAWSZ);
 
@@ -186,8 +186,8 @@ bool snapshot_load(struct head_graph *h, const struct config *cfg, const char *p
 		warn("ignoring the damaged snapshot %s", path);
 		goto reset;
 	}
-	h->g.nodes = xcalloc(h->tree.n + h->ws.npkgs + h->nproducts + 1, sizeof(*h->g.nodes));
-	h->g.capnodes = h->tree.n + h->ws.npkgs + h->nproducts + 1;
+	h->g.nodes = xcalloc(h->list.n + h->ws.npkgs + h->nproducts + 1, sizeof(*h->g.nodes));
+	h->g.capnodes = h->list.n + h->ws.npkgs + h->nproducts + 1;
 	head_graph_add_nodes(h);
 	if (!parse_edges(h, &r)) {
 		warn("ignoring the damaged snapshot %s", path);
@@ -206,7 +206,7 @@ reset:
 	h->products = NULL;
 	h->nproducts = 0;
 	workspace_release(&h->ws);
-	tree_release(&h->tree);
+	filelist_release(&h->list);
 out:
 	buf_release(&b);
 	return ok;

@@ -307,7 +307,7 @@ static void facts_release(struct facts *f)
 }
 
 /* Read one manifest into pkg, through the cache. */
-static int load_manifest(struct package *pkg, const struct tree *t, const struct tree_file *tf,
+static int load_manifest(struct package *pkg, const struct filelist *t, const struct wsfile *tf,
 			 struct cache *cache, struct arena *a, json_t **root_out)
 {
 	struct buf text = BUF_INIT, enc = BUF_INIT;
@@ -322,7 +322,7 @@ static int load_manifest(struct package *pkg, const struct tree *t, const struct
 	    (cached = cache_get(cache, &tf->oid, CACHE_MANIFEST, &len)) &&
 	    facts_decode(pkg, cached, len, a) == 0)
 		return 0;
-	if (tree_read(t, tf, &text, MANIFEST_MAX_BYTES) < 0) {
+	if (filelist_read(t, tf, &text, MANIFEST_MAX_BYTES) < 0) {
 		ret = errno == EFBIG ? error("%s: larger than %d MB", tf->path,
 					     MANIFEST_MAX_BYTES >> 20)
 				     : error("cannot read %s:", tf->path);
@@ -364,18 +364,18 @@ static int load_manifest(struct package *pkg, const struct tree *t, const struct
  */
 struct manifest_job {
 	struct package *pkg;
-	const struct tree_file *tf;
+	const struct wsfile *tf;
 	char *enc;          /* the facts, encoded; NULL: do it again on the main thread */
 	size_t len;
 };
 
 struct manifest_pool {
 	struct pool pool;
-	const struct tree *t;
+	const struct filelist *t;
 	struct manifest_job *jobs;
 };
 
-static void manifest_one(const struct tree *t, struct manifest_job *job)
+static void manifest_one(const struct filelist *t, struct manifest_job *job)
 {
 	struct buf text = BUF_INIT, enc = BUF_INIT;
 	struct arena a = ARENA_INIT;
@@ -383,7 +383,7 @@ static void manifest_one(const struct tree *t, struct manifest_job *job)
 	struct facts f;
 	json_t *root;
 
-	if (tree_read(t, job->tf, &text, MANIFEST_MAX_BYTES) < 0)
+	if (filelist_read(t, job->tf, &text, MANIFEST_MAX_BYTES) < 0)
 		goto out;
 	root = json_loadb(text.data, text.len, 0, NULL);
 	if (!root)
@@ -414,7 +414,7 @@ static void *manifest_worker(void *arg)
 	return NULL;
 }
 
-static int load_manifests(struct workspace *ws, const struct tree *t, struct cache *cache,
+static int load_manifests(struct workspace *ws, const struct filelist *t, struct cache *cache,
 			  struct arena *a)
 {
 	struct manifest_job *jobs = xcalloc(ws->npkgs + 1, sizeof(*jobs));
@@ -424,7 +424,7 @@ static int load_manifests(struct workspace *ws, const struct tree *t, struct cac
 
 	for (i = 1; i < ws->npkgs; i++) {
 		struct package *p = &ws->pkgs[i];
-		const struct tree_file *tf = tree_find(t, p->manifest);
+		const struct wsfile *tf = filelist_find(t, p->manifest);
 		const void *cached;
 		size_t len;
 
@@ -489,7 +489,7 @@ static void add_pattern(struct patterns *ps, const char *glob, const char *from,
 	p->from = arena_strdup(a, from);
 }
 
-static int npm_patterns(struct patterns *ps, json_t *root, const struct tree_file *tf,
+static int npm_patterns(struct patterns *ps, json_t *root, const struct wsfile *tf,
 			const char *text, size_t len, struct arena *a)
 {
 	json_t *ws = json_object_get(root, "workspaces"), *item;
@@ -534,7 +534,7 @@ static int npm_patterns(struct patterns *ps, json_t *root, const struct tree_fil
 	return d.errors ? -1 : 0;
 }
 
-static int pnpm_patterns(struct patterns *ps, const struct tree *t, const struct tree_file *tf,
+static int pnpm_patterns(struct patterns *ps, const struct filelist *t, const struct wsfile *tf,
 			 struct arena *a)
 {
 	struct buf text = BUF_INIT;
@@ -544,7 +544,7 @@ static int pnpm_patterns(struct patterns *ps, const struct tree *t, const struct
 	yaml_node_pair_t *pair;
 	int ret = 0;
 
-	if (tree_read(t, tf, &text, MANIFEST_MAX_BYTES) < 0) {
+	if (filelist_read(t, tf, &text, MANIFEST_MAX_BYTES) < 0) {
 		ret = error("cannot read %s:", tf->path);
 		buf_release(&text);
 		return ret;
@@ -640,11 +640,11 @@ static int add_package(struct workspace *ws, size_t cap, const char *dir, const 
 	return 0;
 }
 
-int workspace_load(struct workspace *ws, const struct tree *t, struct cache *cache,
+int workspace_load(struct workspace *ws, const struct filelist *t, struct cache *cache,
 		   struct arena *a)
 {
-	const struct tree_file *root_tf = tree_find(t, "package.json");
-	const struct tree_file *pnpm_tf = tree_find(t, "pnpm-workspace.yaml");
+	const struct wsfile *root_tf = filelist_find(t, "package.json");
+	const struct wsfile *pnpm_tf = filelist_find(t, "pnpm-workspace.yaml");
 	struct patterns ps = {0};
 	size_t i, nmanifests = 0;
 	int errors = 0;
@@ -670,11 +670,11 @@ int workspace_load(struct workspace *ws, const struct tree *t, struct cache *cac
 			return -1;
 		if (!*ws->pkgs[0].name)
 			ws->pkgs[0].name = "(root)";
-		if (tree_read(t, root_tf, &text, MANIFEST_MAX_BYTES) == 0 &&
+		if (filelist_read(t, root_tf, &text, MANIFEST_MAX_BYTES) == 0 &&
 		    npm_patterns(&ps, root, root_tf, text.data, text.len, a) < 0)
 			errors++;
 		if (json_object_get(root, "workspaces"))
-			ws->manager = tree_find(t, "yarn.lock") ? "yarn" : "npm";
+			ws->manager = filelist_find(t, "yarn.lock") ? "yarn" : "npm";
 		buf_release(&text);
 		json_decref(root);
 	}
@@ -683,17 +683,17 @@ int workspace_load(struct workspace *ws, const struct tree *t, struct cache *cac
 		if (pnpm_patterns(&ps, t, pnpm_tf, a) < 0)
 			errors++;
 	}
-	if (tree_find(t, "package-lock.json"))
+	if (filelist_find(t, "package-lock.json"))
 		ws->lockfile = "package-lock.json";
-	else if (tree_find(t, "pnpm-lock.yaml"))
+	else if (filelist_find(t, "pnpm-lock.yaml"))
 		ws->lockfile = "pnpm-lock.yaml";
-	else if (tree_find(t, "yarn.lock"))
+	else if (filelist_find(t, "yarn.lock"))
 		ws->lockfile = "yarn.lock";
 	if (errors)
 		goto fail;
 
 	for (i = 0; i < t->n; i++) {
-		const struct tree_file *tf = &t->files[i];
+		const struct wsfile *tf = &t->files[i];
 		char *dir;
 
 		if (!ends_with(tf->path, "/package.json"))

@@ -5,7 +5,7 @@
  * package.json of each package: its name, its dependencies on other
  * packages of the workspace, and its entry points for resolving imports.
  *
- * Everything is read through the tree, so the same code serves the working
+ * Everything is read through the file list, so the same code serves the working
  * tree and a commit.  A broken manifest is an error with file:line:col,
  * never a silently smaller workspace.
  */
@@ -17,7 +17,7 @@
 
 #include "lib/arena.h"
 #include "analyze/cache.h"
-#include "analyze/tree.h"
+#include "analyze/filelist.h"
 #include "lib/util.h"
 
 enum dep_kind {
@@ -67,8 +67,8 @@ struct workspace {
  */
 char *workspace_find_root(const char *start);
 
-/* Load the packages listed by the tree's manifests.  Returns 0 or -1 after errors. */
-int workspace_load(struct workspace *ws, const struct tree *t, struct cache *cache,
+/* Load the packages listed by the file list's manifests.  Returns 0 or -1 after errors. */
+int workspace_load(struct workspace *ws, const struct filelist *t, struct cache *cache,
 		   struct arena *a);
 
 /* The package named name, or NULL. */

@@ -143,8 +143,8 @@ int cmd_boot(int argc, char **argv, struct setup *unused)
 	memset(&setup, 0, sizeof(setup));
 	setup.rootfd = -1;
 	if (optind < argc) {
-		const struct product *p;
-		const struct check *bc;
+		const struct cfg_product *p;
+		const struct cfg_check *bc;
 
 		/* only a product named needs the workspace: --dir serves any folder */
 		if (setup_open(&setup, global_opts.config) < 0 || setup_check(&setup) < 0) {

@@ -195,7 +195,7 @@ int cmd_test(int argc, char **argv, struct setup *s)
 	};
 	struct impact_opts o = {0};
 	const char *junit = NULL, *json = NULL, *logs = NULL;
-	const struct product **products = NULL;
+	const struct cfg_product **products = NULL;
 	int64_t grace = 5000;
 	long jobs = sysconf(_SC_NPROCESSORS_ONLN);
 	bool affected = false;

@@ -572,7 +572,7 @@ out:
 	return ret;
 }
 
-const struct check *boot_check_of(const struct product *p, const char *name)
+const struct cfg_check *boot_check_of(const struct cfg_product *p, const char *name)
 {
 	size_t k;
 
@@ -582,8 +582,8 @@ const struct check *boot_check_of(const struct product *p, const char *name)
 	return NULL;
 }
 
-void boot_opts_of(struct boot_opts *o, char **dir, const char *root, const struct product *p,
-		  const struct check *c)
+void boot_opts_of(struct boot_opts *o, char **dir, const char *root, const struct cfg_product *p,
+		  const struct cfg_check *c)
 {
 	*dir = xasprintf("%s/%s", root, p->artifact ? p->artifact : ".");
 	o->dir = *dir;

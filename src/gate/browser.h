@@ -40,15 +40,15 @@ struct boot_result {
  * The boot check c of product p in relgate.json, when p has one: the one
  * named name, or its first.  NULL when there is none by that name.
  */
-const struct check *boot_check_of(const struct product *p, const char *name);
+const struct cfg_check *boot_check_of(const struct cfg_product *p, const char *name);
 
 /*
  * The options of that check (c may be NULL: the defaults), with the
  * product's artifact under root as the folder to serve (*dir, malloc'd).
  * The one place where relgate.json's boot settings become a boot check's.
  */
-void boot_opts_of(struct boot_opts *o, char **dir, const char *root, const struct product *p,
-		  const struct check *c);
+void boot_opts_of(struct boot_opts *o, char **dir, const char *root, const struct cfg_product *p,
+		  const struct cfg_check *c);
 
 /*
  * Run the boot check.  Returns 0 when it ran (the result says how it went),

@@ -47,7 +47,7 @@ static void set_log(struct gate *g, struct gate_product *gp, struct gate_step *s
  * supervisor, so that the browser's whole tree is a step of its own; the
  * boot command reads the check's settings from relgate.json (boot_opts_of).
  */
-static void boot_argv(struct gate *g, const struct product *p, const struct check *c,
+static void boot_argv(struct gate *g, const struct cfg_product *p, const struct cfg_check *c,
 		      struct gate_step *st)
 {
 	char **v = xcalloc(16, sizeof(*v));
@@ -68,7 +68,7 @@ static void boot_argv(struct gate *g, const struct product *p, const struct chec
 	st->spec.timeout_ms = c->boot.timeout_ms + BOOT_SLACK_MS;
 }
 
-int gate_init(struct gate *g, const struct product **products, size_t n)
+int gate_init(struct gate *g, const struct cfg_product **products, size_t n)
 {
 	size_t i, k;
 	int errors = 0;
@@ -77,7 +77,7 @@ int gate_init(struct gate *g, const struct product **products, size_t n)
 	g->n = n;
 	for (i = 0; i < n; i++) {
 		struct gate_product *gp = &g->products[i];
-		const struct product *p = products[i];
+		const struct cfg_product *p = products[i];
 		char *dir = file_name(p->name), *path = xasprintf("%s/%s", g->log_dir, dir);
 
 		if (make_dirs(path) < 0)
@@ -98,7 +98,7 @@ int gate_init(struct gate *g, const struct product **products, size_t n)
 			st->retries = p->build.retries;
 		}
 		for (k = 0; k < p->nchecks; k++) {
-			const struct check *c = &p->checks[k];
+			const struct cfg_check *c = &p->checks[k];
 			struct gate_step *st = &gp->steps[gp->n++];
 
 			st->name = c->name;
@@ -365,10 +365,10 @@ void gate_release(struct gate *g)
 }
 
 int gate_select(const struct setup *s, const struct impact *im, char **names, size_t nnames,
-		const struct product ***out, size_t *n)
+		const struct cfg_product ***out, size_t *n)
 {
 	const struct config *cfg = &s->cfg;
-	const struct product **v;
+	const struct cfg_product **v;
 	size_t i, k;
 	int ret = 0;
 
@@ -384,7 +384,7 @@ int gate_select(const struct setup *s, const struct impact *im, char **names, si
 				v[(*n)++] = im->head.products[i].cfg;
 	} else if (nnames) {
 		for (k = 0; k < nnames; k++) {
-			const struct product *p = config_product(cfg, names[k]);
+			const struct cfg_product *p = config_product(cfg, names[k]);
 
 			if (!p)
 				ret = error_as(FAULT_INPUT, "relgate test: no product is named \"%s\" in %s",

@@ -39,7 +39,7 @@ struct gate_step {
 };
 
 struct gate_product {
-	const struct product *p;
+	const struct cfg_product *p;
 	struct gate_step *steps;
 	size_t n, next;              /* steps, and the one to run next */
 	bool started, finished, passed;
@@ -68,7 +68,7 @@ struct gate {
  * Prepare the products' steps.  Returns 0, or -1 after an error (a log
  * folder that cannot be made).
  */
-int gate_init(struct gate *g, const struct product **products, size_t n);
+int gate_init(struct gate *g, const struct cfg_product **products, size_t n);
 
 /*
  * The products to gate: those the analysis im reached (when im is not
@@ -78,7 +78,7 @@ int gate_init(struct gate *g, const struct product **products, size_t n);
  * products, an unknown name).
  */
 int gate_select(const struct setup *s, const struct impact *im, char **names, size_t nnames,
-		const struct product ***out, size_t *n);
+		const struct cfg_product ***out, size_t *n);
 
 /* Run everything; returns when all products are finished or relgate was stopped. */
 void gate_run(struct gate *g);

@@ -152,7 +152,7 @@ static bool expect_object(struct jdoc *d, json_t *v)
 	return false;
 }
 
-static void load_step(struct jdoc *d, json_t *obj, struct step *s, bool with_run)
+static void load_step(struct jdoc *d, json_t *obj, struct cfg_step *s, bool with_run)
 {
 	static const char *const keys[] = {"run", "timeout", "idleTimeout", "retries", NULL};
 	static const char *const check_keys[] = {"name", "run", "timeout", "idleTimeout",
@@ -165,7 +165,7 @@ static void load_step(struct jdoc *d, json_t *obj, struct step *s, bool with_run
 	s->retries = get_int(d, obj, "retries", 0, 0, 100);
 }
 
-static void load_check(struct jdoc *d, json_t *obj, struct check *c)
+static void load_check(struct jdoc *d, json_t *obj, struct cfg_check *c)
 {
 	static const char *const boot_keys[] = {"page", "ready", "timeout", NULL};
 	json_t *boot;
@@ -196,7 +196,7 @@ static void load_check(struct jdoc *d, json_t *obj, struct check *c)
 		c->boot.page = xstrdup("index.html");
 }
 
-static void load_product(struct jdoc *d, const char *name, json_t *obj, struct product *p)
+static void load_product(struct jdoc *d, const char *name, json_t *obj, struct cfg_product *p)
 {
 	static const char *const keys[] = {"package", "inputs", "build", "artifact", "checks",
 					   "owners", "url", "keep", NULL};
@@ -248,7 +248,7 @@ static void load_product(struct jdoc *d, const char *name, json_t *obj, struct p
 	p->keep = get_int(d, obj, "keep", 20, 1, 100000);
 }
 
-static void load_channel(struct jdoc *d, const char *name, json_t *obj, struct channel *ch)
+static void load_channel(struct jdoc *d, const char *name, json_t *obj, struct cfg_channel *ch)
 {
 	static const char *const keys[] = {"type", "url", "to", "smtp", "from", "run", NULL};
 
@@ -359,7 +359,7 @@ static void check_references(struct jdoc *d, struct config *c)
 	size_t i, j, k;
 
 	for (i = 0; i < c->nproducts; i++) {
-		struct product *p = &c->products[i];
+		struct cfg_product *p = &c->products[i];
 		const char *bad = !p->name[0] ? "is empty" :
 				  p->name[0] == '.' ? "starts with \".\"" :
 				  strpbrk(p->name, "/\\ \t\n") ? "holds \"/\", \"\\\" or a space" :
@@ -445,7 +445,7 @@ int config_load(struct config *c, const char *path)
 			if (expect_object(&d, v)) {
 				c->products = xcalloc(json_object_size(v) + 1, sizeof(*c->products));
 				json_object_foreach(v, key, item) {
-					struct product *p = &c->products[c->nproducts++];
+					struct cfg_product *p = &c->products[c->nproducts++];
 
 					jdoc_push_key(&d, key);
 					jsonfile_locate(d.text, d.len, d.path, d.depth, true, &p->line,
@@ -466,7 +466,7 @@ int config_load(struct config *c, const char *path)
 	return d.errors ? -1 : 0;
 }
 
-struct product *config_product(const struct config *c, const char *name)
+struct cfg_product *config_product(const struct config *c, const char *name)
 {
 	size_t i;
 
@@ -492,7 +492,7 @@ void config_release(struct config *c)
 	size_t i, j;
 
 	for (i = 0; i < c->nproducts; i++) {
-		struct product *p = &c->products[i];
+		struct cfg_product *p = &c->products[i];
 
 		free(p->name);
 		free(p->package);
@@ -511,7 +511,7 @@ void config_release(struct config *c)
 	}
 	free(c->products);
 	for (i = 0; i < c->nchannels; i++) {
-		struct channel *ch = &c->channels[i];
+		struct cfg_channel *ch = &c->channels[i];
 
 		free(ch->name);
 		free(ch->type);

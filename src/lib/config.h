@@ -16,7 +16,7 @@ struct strlist {
 	size_t n;
 };
 
-struct step {
+struct cfg_step {
 	char *run;
 	int64_t timeout_ms;       /* 0: none */
 	int64_t idle_timeout_ms;  /* 0: none */
@@ -26,27 +26,27 @@ struct step {
 /* A boot check's timeout when relgate.json does not say. */
 #define CONFIG_BOOT_TIMEOUT_MS 20000
 
-struct boot_spec {
+struct cfg_boot {
 	char *page;
 	char *ready;
 	int64_t timeout_ms;
 };
 
-struct check {
+struct cfg_check {
 	char *name;
 	bool is_boot;
-	struct step step;        /* when !is_boot */
-	struct boot_spec boot;   /* when is_boot */
+	struct cfg_step step;        /* when !is_boot */
+	struct cfg_boot boot;   /* when is_boot */
 };
 
-struct product {
+struct cfg_product {
 	char *name;
 	char *package;           /* workspace package name; default: the product's name */
 	struct strlist inputs;
 	bool has_build;
-	struct step build;
+	struct cfg_step build;
 	char *artifact;
-	struct check *checks;
+	struct cfg_check *checks;
 	size_t nchecks;
 	struct strlist owners;
 	char *url;
@@ -54,7 +54,7 @@ struct product {
 	int line, col;           /* where relgate.json names it, for messages */
 };
 
-struct channel {
+struct cfg_channel {
 	char *name;
 	char *type;              /* slack, webhook, email, command */
 	char *url;
@@ -69,10 +69,10 @@ struct config {
 	unsigned char digest[20];  /* SHA-1 of its text, zero without it */
 	char *root;              /* the folder that holds it */
 	struct strlist global_inputs;
-	struct product *products;
+	struct cfg_product *products;
 	size_t nproducts;
 	bool products_given;     /* "products" present: else every package is one */
-	struct channel *channels;
+	struct cfg_channel *channels;
 	size_t nchannels;
 	char *store_path;
 	char *listen;
@@ -91,7 +91,7 @@ int config_load(struct config *c, const char *path);
 /* Defaults for a workspace without relgate.json. */
 void config_defaults(struct config *c);
 
-struct product *config_product(const struct config *c, const char *name);
+struct cfg_product *config_product(const struct config *c, const char *name);
 void config_release(struct config *c);
 
 #endif

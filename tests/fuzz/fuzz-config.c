@@ -61,14 +61,14 @@ static void check_loaded(const struct config *c)
 	size_t i, j;
 
 	for (i = 0; i < c->nproducts; i++) {
-		const struct product *p = &c->products[i];
+		const struct cfg_product *p = &c->products[i];
 
 		if (!p->name || !*p->name || !p->package || p->keep < 1)
 			abort();
 		if (p->has_build && (!p->build.run || p->build.timeout_ms < 0))
 			abort();
 		for (j = 0; j < p->nchecks; j++) {
-			const struct check *k = &p->checks[j];
+			const struct cfg_check *k = &p->checks[j];
 
 			if (!k->name || (k->is_boot ? !k->boot.page || k->boot.timeout_ms <= 0
 						    : !k->step.run))

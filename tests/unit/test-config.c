@@ -106,7 +106,7 @@ static const char design_example[] =
 static void full_example(void **state)
 {
 	struct config c;
-	struct product *p;
+	struct cfg_product *p;
 	char *err;
 
 	(void)state;

@@ -115,10 +115,10 @@ static bool ends_with_str(const char *s, const char *suffix)
 
 /* ---- products ---- */
 
-static struct product product(const char *name, const char *build, struct check *checks,
+static struct cfg_product product(const char *name, const char *build, struct cfg_check *checks,
 			      size_t nchecks)
 {
-	struct product p;
+	struct cfg_product p;
 
 	memset(&p, 0, sizeof(p));
 	p.name = (char *)name;
@@ -132,9 +132,9 @@ static struct product product(const char *name, const char *build, struct check 
 	return p;
 }
 
-static struct check run_check(const char *name, const char *run)
+static struct cfg_check run_check(const char *name, const char *run)
 {
-	struct check c;
+	struct cfg_check c;
 
 	memset(&c, 0, sizeof(c));
 	c.name = (char *)name;
@@ -144,8 +144,8 @@ static struct check run_check(const char *name, const char *run)
 
 /* ---- gate_select ---- */
 
-static struct product sel_products[3];
-static struct check sel_checks[1];
+static struct cfg_product sel_products[3];
+static struct cfg_check sel_checks[1];
 
 static void sel_setup(struct setup *s)
 {
@@ -166,7 +166,7 @@ static void sel_setup(struct setup *s)
 static void select_unknown_names(void **state)
 {
 	char *names[] = {"gamma", "nope", "alpha", "gamma", "also-nope"};
-	const struct product **out = NULL;
+	const struct cfg_product **out = NULL;
 	struct setup s;
 	size_t n = 99;
 	int r;
@@ -194,7 +194,7 @@ static void select_unknown_names(void **state)
 static void select_duplicates_once(void **state)
 {
 	char *names[] = {"beta", "beta", "alpha", "beta", "alpha"};
-	const struct product **out = NULL;
+	const struct cfg_product **out = NULL;
 	struct setup s;
 	size_t n = 99;
 
@@ -211,7 +211,7 @@ static void select_duplicates_once(void **state)
 
 static void select_all_in_order(void **state)
 {
-	const struct product **out = NULL;
+	const struct cfg_product **out = NULL;
 	struct setup s;
 	size_t n = 99, i;
 
@@ -229,7 +229,7 @@ static void select_from_analysis(void **state)
 {
 	struct impact_product ip[3];
 	int32_t via[3] = {-1, -2, 4};
-	const struct product **out = NULL;
+	const struct cfg_product **out = NULL;
 	struct impact im;
 	struct setup s;
 	char *names[] = {"beta"};
@@ -264,9 +264,9 @@ static void select_from_analysis(void **state)
 
 static void select_needs_relgate_json(void **state)
 {
-	static const struct product *not_yet[1];
+	static const struct cfg_product *not_yet[1];
 	char *names[] = {"alpha"};
-	const struct product **out = not_yet;   /* to see it set to NULL */
+	const struct cfg_product **out = not_yet;   /* to see it set to NULL */
 	struct setup s;
 	size_t n = 99;
 
@@ -364,9 +364,9 @@ static void run_begin(struct run *r, int jobs)
 }
 
 /* gate_init and gate_run on products, timed. */
-static void run_products(struct run *r, struct product *p, size_t n)
+static void run_products(struct run *r, struct cfg_product *p, size_t n)
 {
-	const struct product **v = xcalloc(n + 1, sizeof(*v));
+	const struct cfg_product **v = xcalloc(n + 1, sizeof(*v));
 	double t0;
 	size_t i;
 
@@ -420,12 +420,12 @@ static void assert_passed_once(const struct gate_step *st)
 
 static void gate_everything_passes(void **state)
 {
-	struct check ok_checks[] = {
+	struct cfg_check ok_checks[] = {
 		run_check("unit", "test -f built.flag && echo checked"),
 		run_check("lint", "echo linted"),
 	};
-	struct check only_checks[] = {run_check("smoke", "true")};
-	struct product p[] = {
+	struct cfg_check only_checks[] = {run_check("smoke", "true")};
+	struct cfg_product p[] = {
 		product("ok", "echo building; echo x > built.flag", ok_checks, 2),
 		product("checks-only", NULL, only_checks, 1),
 		product("nothing", NULL, NULL, 0),
@@ -472,15 +472,15 @@ static void gate_everything_passes(void **state)
 
 static void gate_failed_build_skips_checks(void **state)
 {
-	struct check broken_checks[] = {
+	struct cfg_check broken_checks[] = {
 		run_check("c1", "touch c1.ran"),
 		run_check("c2", "touch c2.ran"),
 	};
-	struct check later_checks[] = {
+	struct cfg_check later_checks[] = {
 		run_check("first", "echo nope; exit 1"),
 		run_check("second", "touch second.ran"),
 	};
-	struct product p[] = {
+	struct cfg_product p[] = {
 		product("broken", "echo compiling; echo 'error: it broke' >&2; exit 3", broken_checks, 2),
 		product("check-fails", "true", later_checks, 2),
 		product("fine", "true", NULL, 0),
@@ -539,8 +539,8 @@ static void gate_failed_build_skips_checks(void **state)
 
 static void gate_timeouts(void **state)
 {
-	struct check after[] = {run_check("after", "touch after.ran")};
-	struct product p[] = {
+	struct cfg_check after[] = {run_check("after", "touch after.ran")};
+	struct cfg_product p[] = {
 		product("slow", "sleep 30", after, 1),
 		product("quiet", "echo start; sleep 30", NULL, 0),
 	};
@@ -589,11 +589,11 @@ static void gate_timeouts(void **state)
 
 static void gate_retries(void **state)
 {
-	struct check flaky_checks[] = {run_check("flip", COUNTER("flip.count", 2))};
-	struct check hopeless_checks[] = {run_check("never", "echo try; exit 4")};
-	struct check once_checks[] = {run_check("once", "exit 5")};
-	struct check after_build[] = {run_check("after", "touch after-build.ran")};
-	struct product p[] = {
+	struct cfg_check flaky_checks[] = {run_check("flip", COUNTER("flip.count", 2))};
+	struct cfg_check hopeless_checks[] = {run_check("never", "echo try; exit 4")};
+	struct cfg_check once_checks[] = {run_check("once", "exit 5")};
+	struct cfg_check after_build[] = {run_check("after", "touch after-build.ran")};
+	struct cfg_product p[] = {
 		product("flaky", "true", flaky_checks, 1),
 		product("hopeless", NULL, hopeless_checks, 1),
 		product("once", NULL, once_checks, 1),
@@ -666,7 +666,7 @@ static void gate_retries(void **state)
 
 static void gate_message_last_lines(void **state)
 {
-	struct product p[] = {
+	struct cfg_product p[] = {
 		product("noisy", "for i in 01 02 03 04 05 06 07 08 09 10 11 12 13 14 15; do "
 				 "echo line-$i; done; exit 3", NULL, 0),
 		product("silent", "exit 7", NULL, 0),
@@ -715,7 +715,7 @@ static void gate_message_last_lines(void **state)
 
 static void jobs_case(int jobs)
 {
-	struct product p[] = {
+	struct cfg_product p[] = {
 		product("a-first", "sleep 0.3", NULL, 0),
 		product("b-second", "sleep 0.3", NULL, 0),
 		product("c-third", "sleep 0.3", NULL, 0),
@@ -759,9 +759,9 @@ static void gate_two_jobs(void **state)
 
 static void init_steps(void **state)
 {
-	struct check checks[] = {run_check("unit", "true"), run_check("boot-check", NULL)};
-	struct product p[] = {product("web app", "make", checks, 2)};
-	const struct product *v[] = {&p[0]};
+	struct cfg_check checks[] = {run_check("unit", "true"), run_check("boot-check", NULL)};
+	struct cfg_product p[] = {product("web app", "make", checks, 2)};
+	const struct cfg_product *v[] = {&p[0]};
 	struct gate_step *st;
 	struct gate g;
 	char *dir = scratch_dir();
@@ -837,9 +837,9 @@ static void init_steps(void **state)
 
 static void init_errors(void **state)
 {
-	struct check boot[] = {run_check("boot", NULL)};
-	struct product p[] = {product("needs-artifact", NULL, boot, 1), product("ok", "true", NULL, 0)};
-	const struct product *v[] = {&p[0], &p[1]};
+	struct cfg_check boot[] = {run_check("boot", NULL)};
+	struct cfg_product p[] = {product("needs-artifact", NULL, boot, 1), product("ok", "true", NULL, 0)};
+	const struct cfg_product *v[] = {&p[0], &p[1]};
 	struct gate g;
 	char *dir = scratch_dir();
 	char *file = xasprintf("%s/a-file", dir);

@@ -1,6 +1,6 @@
 /*
  * test-resolve: specifiers against a small workspace written to a scratch
- * folder and listed with tree_from_walk (the resolver reads tsconfig files
+ * folder and listed with filelist_from_walk (the resolver reads tsconfig files
  * through the tree).  Most tests use a workspace built by hand, so that they
  * test the resolver alone; one loads it with workspace_load, for the choice
  * among "exports" conditions.
@@ -22,7 +22,7 @@
 
 #include "analyze/cache.h"
 #include "analyze/resolve.h"
-#include "analyze/tree.h"
+#include "analyze/filelist.h"
 #include "lib/util.h"
 #include "analyze/workspace.h"
 
@@ -142,7 +142,7 @@ struct fixture {
 	char dir[64];
 	int rootfd;
 	struct arena a;
-	struct tree t;
+	struct filelist t;
 	struct workspace ws;
 	struct package pkgs[16];
 	struct export_entry utils_exports[4], str_exports[1];
@@ -219,7 +219,7 @@ static int setup(void **state)
 		return -1;
 	for (i = 0; i < ARRAY_LEN(files); i++)
 		write_at(fx.rootfd, files[i].path, files[i].text);
-	if (tree_from_walk(&fx.t, fx.rootfd, &fx.a) < 0)
+	if (filelist_from_walk(&fx.t, fx.rootfd, &fx.a) < 0)
 		return -1;
 
 	/* the workspace, as workspace_load would see it (bar "exports" conditions) */
@@ -257,7 +257,7 @@ static int teardown(void **state)
 	(void)state;
 	strmap_free(&fx.ws.by_name);
 	strmap_free(&fx.ws.by_dir);
-	tree_release(&fx.t);
+	filelist_release(&fx.t);
 	arena_free(&fx.a);
 	close(fx.rootfd);
 	remove_tree(AT_FDCWD, fx.dir);

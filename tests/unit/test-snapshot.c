@@ -26,7 +26,7 @@
 #include "analyze/cache.h"
 #include "analyze/headgraph.h"
 #include "analyze/snapshot.h"
-#include "analyze/tree.h"
+#include "analyze/filelist.h"
 #include "lib/arena.h"
 #include "lib/config.h"
 #include "lib/diag.h"
@@ -114,11 +114,11 @@ static void fix_checksum(unsigned char *data, size_t len)
 /* "leaves h empty when it did not" */
 static void assert_empty(const struct head_graph *h, const char *what, size_t at)
 {
-	if (h->tree.n || h->tree.files || h->ws.npkgs || h->ws.pkgs || h->ws.by_name.slots ||
+	if (h->list.n || h->list.files || h->ws.npkgs || h->ws.pkgs || h->ws.by_name.slots ||
 	    h->ws.by_dir.slots || h->nproducts || h->products || h->g.nnodes || h->g.nodes ||
 	    h->g.nedges || h->g.edges || h->file_node || h->snapshot_data)
 		fail_msg("%s (at %zu): refused, but the head's graph is not empty (%zu files, "
-			 "%zu packages, %zu products, %zu nodes, %zu edges)", what, at, h->tree.n,
+			 "%zu packages, %zu products, %zu nodes, %zu edges)", what, at, h->list.n,
 			 h->ws.npkgs, h->nproducts, h->g.nnodes, h->g.nedges);
 }
 
@@ -130,11 +130,11 @@ static void assert_consistent(const struct head_graph *h, const struct config *c
 	assert_true(h->ws.npkgs >= 1);
 	assert_true(h->ws.pkgs[0].is_root);
 	assert_non_null(h->ws.manager);
-	assert_int_equal(h->g.nnodes, h->tree.n + h->ws.npkgs + h->nproducts);
+	assert_int_equal(h->g.nnodes, h->list.n + h->ws.npkgs + h->nproducts);
 	assert_non_null(h->file_node);
 	assert_non_null(h->snapshot_data);
-	for (i = 0; i < h->tree.n; i++) {
-		assert_non_null(h->tree.files[i].path);
+	for (i = 0; i < h->list.n; i++) {
+		assert_non_null(h->list.files[i].path);
 		assert_true(h->file_node[i] < h->g.nnodes);
 	}
 	for (i = 0; i < h->ws.npkgs; i++) {
@@ -169,9 +169,9 @@ static void assert_same_graph(const struct head_graph *a, const struct head_grap
 {
 	size_t i;
 
-	assert_int_equal(a->tree.n, b->tree.n);
-	for (i = 0; i < a->tree.n; i++) {
-		const struct tree_file *fa = &a->tree.files[i], *fb = &b->tree.files[i];
+	assert_int_equal(a->list.n, b->list.n);
+	for (i = 0; i < a->list.n; i++) {
+		const struct wsfile *fa = &a->list.files[i], *fb = &b->list.files[i];
 
 		if (strcmp(fa->path, fb->path))
 			fail_msg("file %zu: \"%s\" came back as \"%s\"", i, fa->path, fb->path);
@@ -278,10 +278,10 @@ static void build_graph(struct fixture *fx, struct head_graph *h, const struct c
 	size_t i;
 
 	memset(h, 0, sizeof(*h));
-	assert_int_equal(tree_from_walk(&h->tree, fx->rootfd, &fx->arena), 0);
+	assert_int_equal(filelist_from_walk(&h->list, fx->rootfd, &fx->arena), 0);
 	/* blob ids for some of the files, as a tree from git has them */
-	for (i = 0; i < h->tree.n; i += 2) {
-		struct tree_file *f = &h->tree.files[i];
+	for (i = 0; i < h->list.n; i += 2) {
+		struct wsfile *f = &h->list.files[i];
 
 		struct buf text = BUF_INIT;
 
@@ -350,9 +350,9 @@ static int fixture_setup(void **state)
 	assert_true(kinds[EDGE_INPUT]);
 	assert_true(kinds[EDGE_GLOBAL_INPUT]);
 	assert_true(kinds[EDGE_PRODUCT]);
-	for (i = 0; i < fx->h.tree.n && !fx->h.tree.files[i].symlink; i++)
+	for (i = 0; i < fx->h.list.n && !fx->h.list.files[i].symlink; i++)
 		;
-	assert_true(i < fx->h.tree.n);
+	assert_true(i < fx->h.list.n);
 
 	fx->snap = xasprintf("%s/.relgate/cache/graph-v1", fx->dir);
 	fx->snap_plain = xasprintf("%s/.relgate/cache/graph-plain", fx->dir);
@@ -420,9 +420,9 @@ static void round_trip(void **state)
 	assert_ptr_equal(h.products[0].cfg, &fx->cfg.products[0]);
 	assert_ptr_equal(h.products[1].cfg, &fx->cfg.products[1]);
 	/* the loaded tree answers lookups */
-	assert_non_null(tree_find(&h.tree, "apps/web/src/index.js"));
-	assert_non_null(tree_find(&h.tree, "docs/link.md"));
-	assert_null(tree_find(&h.tree, "apps/web/src/nothing.js"));
+	assert_non_null(filelist_find(&h.list, "apps/web/src/index.js"));
+	assert_non_null(filelist_find(&h.list, "docs/link.md"));
+	assert_null(filelist_find(&h.list, "apps/web/src/nothing.js"));
 	assert_ptr_equal(workspace_owner(&h.ws, "apps/web/src/util.js"),
 			 workspace_package(&h.ws, "@acme/web", strlen("@acme/web")));
 	head_graph_release(&h);
@@ -479,14 +479,14 @@ static void round_trip_by_hand(void **state)
 	path = xasprintf("%s/by-hand", fx->dir);
 	memset(&h, 0, sizeof(h));
 	for (i = 0; i < ARRAY_LEN(paths); i++) {
-		struct tree_file *f = tree_add(&h.tree, paths[i], &a);
+		struct wsfile *f = filelist_add(&h.list, paths[i], &a);
 
 		f->has_oid = i % 2 == 0;
 		if (f->has_oid)
 			memset(f->oid.id, (int)(0x11 * (i + 1)), GIT_OID_RAWSZ);
 		f->symlink = i == 3;
 	}
-	tree_add_static(&h.tree, "static/lang-set", 3);
+	filelist_add_static(&h.list, "static/lang-set", 3);
 	h.ws.npkgs = 3;
 	h.ws.pkgs = xcalloc(3, sizeof(*h.ws.pkgs));
 	strmap_init(&h.ws.by_name, 3);

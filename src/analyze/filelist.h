@@ -1,5 +1,5 @@
 /*
- * tree: the files of the workspace that the graph is built from, each with
+ * filelist: the files of the workspace that the graph is built from, each with
  * the git blob id of its content where git knows it.
  *
  * Three sources: the working tree as git's index sees it (the usual case:
@@ -7,10 +7,10 @@
  * id, as `git status` decides), a commit's tree (content read from git's
  * object database), or a plain walk of the folder when there is no git
  * repository.  Symbolic links are listed but never followed, so a link loop
- * cannot trap the walk.  node_modules folders are never part of the tree.
+ * cannot trap the walk.  node_modules folders are never part of the list.
  */
-#ifndef RELGATE_TREE_H
-#define RELGATE_TREE_H
+#ifndef RELGATE_FILELIST_H
+#define RELGATE_FILELIST_H
 
 #include <git2.h>
 #include <stdbool.h>
@@ -19,32 +19,32 @@
 #include "lib/arena.h"
 #include "lib/util.h"
 
-struct tree_file {
+struct wsfile {
 	const char *path;      /* relative to the workspace root */
 	git_oid oid;           /* the blob id of the content, when has_oid */
 	bool has_oid;
 	bool symlink;
-	bool ghost;            /* not in the tree: a path the change deleted */
+	bool ghost;            /* not in the list: a path the change deleted */
 	uint8_t lang;          /* enum scan_lang */
 	uint64_t size;
 };
 
-enum tree_source {
-	TREE_WORKTREE,   /* the index, checked against the working tree */
-	TREE_COMMIT,     /* a commit's tree */
-	TREE_WALK,       /* no git: the folder itself */
+enum filelist_source {
+	FILES_WORKTREE,   /* the index, checked against the working tree */
+	FILES_COMMIT,     /* a commit's tree */
+	FILES_WALK,       /* no git: the folder itself */
 };
 
-struct tree {
-	enum tree_source source;
-	struct tree_file *files;
+struct filelist {
+	enum filelist_source source;
+	struct wsfile *files;
 	size_t n, cap;
 	struct strmap by_path;
-	git_repository *repo;  /* borrowed; NULL for TREE_WALK */
+	git_repository *repo;  /* borrowed; NULL for FILES_WALK */
 	int rootfd;            /* the workspace root, for reading */
 	const char *prefix;    /* the workspace root within the repository, "" or "a/b/" */
-	bool checkout;         /* TREE_COMMIT of the commit checked out: try the disk first */
-	bool unmapped;         /* by_path is not built yet: tree_find scans, then builds it */
+	bool checkout;         /* FILES_COMMIT of the commit checked out: try the disk first */
+	bool unmapped;         /* by_path is not built yet: filelist_find scans, then builds it */
 	unsigned lookups;
 };
 
@@ -53,30 +53,30 @@ struct tree {
  * the untracked files that are not ignored).  Returns 0 or -1 after an
  * error message.
  */
-int tree_from_worktree(struct tree *t, git_repository *repo, const char *prefix, int rootfd,
+int filelist_from_worktree(struct filelist *t, git_repository *repo, const char *prefix, int rootfd,
 		       bool untracked, struct arena *a);
 /* List the files under prefix in commit. */
-int tree_from_commit(struct tree *t, git_repository *repo, const char *prefix,
+int filelist_from_commit(struct filelist *t, git_repository *repo, const char *prefix,
 		     const git_commit *commit, int rootfd, struct arena *a);
 /* List the files under the folder rootfd, without git. */
-int tree_from_walk(struct tree *t, int rootfd, struct arena *a);
+int filelist_from_walk(struct filelist *t, int rootfd, struct arena *a);
 
 /* Add a path (copied into a); returns its entry, the existing one for a known path. */
-struct tree_file *tree_add(struct tree *t, const char *path, struct arena *a);
+struct wsfile *filelist_add(struct filelist *t, const char *path, struct arena *a);
 /*
- * Add a path that outlives the tree, with a known language, without copying
- * it.  In an unmapped tree (see struct tree) paths are not checked for
+ * Add a path that outlives the list, with a known language, without copying
+ * it.  In an unmapped list (see struct filelist) paths are not checked for
  * duplicates: the caller knows they are new.
  */
-struct tree_file *tree_add_static(struct tree *t, const char *path, uint8_t lang);
-struct tree_file *tree_find(const struct tree *t, const char *path);
+struct wsfile *filelist_add_static(struct filelist *t, const char *path, uint8_t lang);
+struct wsfile *filelist_find(const struct filelist *t, const char *path);
 
 /*
  * Read a file's content into b (appending), at most limit bytes.  Returns 0,
  * or -1 with errno set (EFBIG past limit).
  */
-int tree_read(const struct tree *t, const struct tree_file *f, struct buf *b, size_t limit);
+int filelist_read(const struct filelist *t, const struct wsfile *f, struct buf *b, size_t limit);
 
-void tree_release(struct tree *t);
+void filelist_release(struct filelist *t);
 
 #endif

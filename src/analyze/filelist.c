@@ -1,7 +1,7 @@
 /*
- * tree: listing the workspace's files.  It never follows a symbolic link
+ * filelist: listing the workspace's files.  It never follows a symbolic link
  * and never descends into node_modules; it reads no file content itself
- * (scanning does that, through tree_read).
+ * (scanning does that, through filelist_read).
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -18,7 +18,7 @@
 #include "lib/diag.h"
 #include "lib/pool.h"
 #include "analyze/scan.h"
-#include "analyze/tree.h"
+#include "analyze/filelist.h"
 
 #define WALK_MAX_DEPTH 64
 
@@ -34,10 +34,10 @@ static bool in_node_modules(const char *path)
 	return false;
 }
 
-struct tree_file *tree_add_static(struct tree *t, const char *path, uint8_t lang)
+struct wsfile *filelist_add_static(struct filelist *t, const char *path, uint8_t lang)
 {
 	struct strmap_entry *e;
-	struct tree_file *f;
+	struct wsfile *f;
 
 	if (t->unmapped) {
 		GROW(t->files, t->n + 1, t->cap);
@@ -61,13 +61,13 @@ struct tree_file *tree_add_static(struct tree *t, const char *path, uint8_t lang
 	return f;
 }
 
-struct tree_file *tree_add(struct tree *t, const char *path, struct arena *a)
+struct wsfile *filelist_add(struct filelist *t, const char *path, struct arena *a)
 {
-	struct tree_file *f = tree_find(t, path);
+	struct wsfile *f = filelist_find(t, path);
 
 	if (f)
 		return f;
-	return tree_add_static(t, arena_strdup(a, path), (uint8_t)scan_lang_of(path));
+	return filelist_add_static(t, arena_strdup(a, path), (uint8_t)scan_lang_of(path));
 }
 
 /*
@@ -76,9 +76,9 @@ struct tree_file *tree_add(struct tree *t, const char *path, struct arena *a)
  */
 #define UNMAPPED_LOOKUPS 16
 
-struct tree_file *tree_find(const struct tree *t_in, const char *path)
+struct wsfile *filelist_find(const struct filelist *t_in, const char *path)
 {
-	struct tree *t = (struct tree *)t_in;   /* the map is a cache of the list */
+	struct filelist *t = (struct filelist *)t_in;   /* the map is a cache of the list */
 	void *v;
 	size_t i;
 
@@ -113,7 +113,7 @@ static bool content_matters(const char *path, uint8_t lang)
 	       !strcmp(base, "package-lock.json");
 }
 
-int tree_from_worktree(struct tree *t, git_repository *repo, const char *prefix, int rootfd,
+int filelist_from_worktree(struct filelist *t, git_repository *repo, const char *prefix, int rootfd,
 		       bool untracked, struct arena *a)
 {
 	size_t plen = strlen(prefix), i, n;
@@ -121,7 +121,7 @@ int tree_from_worktree(struct tree *t, git_repository *repo, const char *prefix,
 	bool have_index_time;
 	git_index *idx;
 
-	t->source = TREE_WORKTREE;
+	t->source = FILES_WORKTREE;
 	t->repo = repo;
 	t->rootfd = rootfd;
 	t->prefix = prefix;
@@ -133,7 +133,7 @@ int tree_from_worktree(struct tree *t, git_repository *repo, const char *prefix,
 	for (i = 0; i < n; i++) {
 		const git_index_entry *e = git_index_get_byindex(idx, i);
 		const char *rel;
-		struct tree_file *f;
+		struct wsfile *f;
 		struct stat st;
 
 		if (strncmp(e->path, prefix, plen))
@@ -141,7 +141,7 @@ int tree_from_worktree(struct tree *t, git_repository *repo, const char *prefix,
 		rel = e->path + plen;
 		if (!*rel || in_node_modules(rel) || e->mode == GIT_FILEMODE_COMMIT)
 			continue;
-		if (tree_find(t, rel))
+		if (filelist_find(t, rel))
 			continue;  /* a conflicted path has several stages */
 		bool stat_ok = false;
 
@@ -151,7 +151,7 @@ int tree_from_worktree(struct tree *t, git_repository *repo, const char *prefix,
 			else if (errno == ENOENT || errno == ENOTDIR)
 				continue;  /* deleted in the working tree: not part of it */
 		}
-		f = tree_add(t, rel, a);
+		f = filelist_add(t, rel, a);
 		f->size = e->file_size;
 		if (e->mode == GIT_FILEMODE_LINK) {
 			f->symlink = true;
@@ -198,7 +198,7 @@ int tree_from_worktree(struct tree *t, git_repository *repo, const char *prefix,
 			path = s->index_to_workdir->new_file.path;
 			if (strncmp(path, prefix, plen) || in_node_modules(path + plen))
 				continue;
-			tree_add(t, path + plen, a);
+			filelist_add(t, path + plen, a);
 		}
 		git_status_list_free(list);
 		free(spec);
@@ -340,14 +340,14 @@ static void listing_release(struct listing *l)
 }
 
 /* Add a listing's files to the tree, folders expanded from their jobs. */
-static void add_listing(struct tree *t, const struct listing *l, const char *prefix,
+static void add_listing(struct filelist *t, const struct listing *l, const char *prefix,
 			struct folder_job *jobs, struct buf *path, struct arena *a)
 {
 	size_t i;
 
 	for (i = 0; i < l->n; i++) {
 		const struct rec *r = &l->v[i];
-		struct tree_file *f;
+		struct wsfile *f;
 
 		buf_reset(path);
 		buf_adds(path, prefix);
@@ -361,7 +361,7 @@ static void add_listing(struct tree *t, const struct listing *l, const char *pre
 			free(sub);
 			continue;
 		}
-		f = tree_add(t, path->data, a);
+		f = filelist_add(t, path->data, a);
 		git_oid_cpy(&f->oid, &r->oid);
 		f->has_oid = true;
 		if (r->kind == REC_LINK) {
@@ -371,7 +371,7 @@ static void add_listing(struct tree *t, const struct listing *l, const char *pre
 	}
 }
 
-int tree_from_commit(struct tree *t, git_repository *repo, const char *prefix,
+int filelist_from_commit(struct filelist *t, git_repository *repo, const char *prefix,
 		     const git_commit *commit, int rootfd, struct arena *a)
 {
 	struct listing top = {BUF_INIT, NULL, 0, 0};
@@ -382,7 +382,7 @@ int tree_from_commit(struct tree *t, git_repository *repo, const char *prefix,
 	git_tree_entry *te = NULL;
 	int ret = -1;
 
-	t->source = TREE_COMMIT;
+	t->source = FILES_COMMIT;
 	t->repo = repo;
 	t->rootfd = rootfd;
 	t->prefix = prefix;
@@ -440,7 +440,7 @@ out:
 	return ret;
 }
 
-static int walk_dir(struct tree *t, int dirfd, const char *dir, int depth, struct arena *a)
+static int walk_dir(struct filelist *t, int dirfd, const char *dir, int depth, struct arena *a)
 {
 	struct dirent *de;
 	DIR *d;
@@ -480,7 +480,7 @@ static int walk_dir(struct tree *t, int dirfd, const char *dir, int depth, struc
 				return -1;
 			}
 		} else if (type == DT_REG || type == DT_LNK) {
-			struct tree_file *f = tree_add(t, path, a);
+			struct wsfile *f = filelist_add(t, path, a);
 
 			if (type == DT_LNK) {
 				f->symlink = true;
@@ -495,15 +495,15 @@ static int walk_dir(struct tree *t, int dirfd, const char *dir, int depth, struc
 
 static int by_path(const void *a, const void *b)
 {
-	return strcmp(((const struct tree_file *)a)->path, ((const struct tree_file *)b)->path);
+	return strcmp(((const struct wsfile *)a)->path, ((const struct wsfile *)b)->path);
 }
 
-int tree_from_walk(struct tree *t, int rootfd, struct arena *a)
+int filelist_from_walk(struct filelist *t, int rootfd, struct arena *a)
 {
 	int fd = openat(rootfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	size_t i;
 
-	t->source = TREE_WALK;
+	t->source = FILES_WALK;
 	t->rootfd = rootfd;
 	t->prefix = "";
 	strmap_init(&t->by_path, 1024);
@@ -541,7 +541,7 @@ static int blob_id(const char *data, size_t len, git_oid *out)
 /* Scanning threads share one repository: its object reads take turns. */
 static pthread_mutex_t odb_lock = PTHREAD_MUTEX_INITIALIZER;
 
-static int read_blob(const struct tree *t, const struct tree_file *f, struct buf *b, size_t limit)
+static int read_blob(const struct filelist *t, const struct wsfile *f, struct buf *b, size_t limit)
 {
 	git_blob *blob;
 	git_object_size_t size;
@@ -567,9 +567,9 @@ static int read_blob(const struct tree *t, const struct tree_file *f, struct buf
 	return 0;
 }
 
-int tree_read(const struct tree *t, const struct tree_file *f, struct buf *b, size_t limit)
+int filelist_read(const struct filelist *t, const struct wsfile *f, struct buf *b, size_t limit)
 {
-	if (t->source == TREE_COMMIT && f->has_oid) {
+	if (t->source == FILES_COMMIT && f->has_oid) {
 		size_t start = b->len;
 		git_oid id;
 
@@ -589,7 +589,7 @@ int tree_read(const struct tree *t, const struct tree_file *f, struct buf *b, si
 	return read_file_at(t->rootfd, f->path, b, limit);
 }
 
-void tree_release(struct tree *t)
+void filelist_release(struct filelist *t)
 {
 	free(t->files);
 	strmap_free(&t->by_path);
