@@ -16,7 +16,8 @@ RUNS=${SV_RUNS:-1000}
 mkdir -p "$WORK"
 
 cc -O2 -std=c11 -Wall -Wextra -Werror -I"$ROOT/src" "$BENCH_DIR/sv-bench.c" \
-	"$ROOT/build/supervise.o" "$ROOT/build/util.o" "$ROOT/build/diag.o" -lm \
+	"$ROOT/build/gate/supervise.o" "$ROOT/build/lib/loop.o" "$ROOT/build/lib/util.o" \
+	"$ROOT/build/lib/diag.o" -lm \
 	-o "$WORK/sv-bench"
 
 # name value lines -> shell variables prefixed with the mode

@@ -18,8 +18,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "supervise.h"
-#include "util.h"
+#include "gate/supervise.h"
+#include "lib/util.h"
 
 static int cmp(const void *a, const void *b)
 {

@@ -278,7 +278,7 @@ int cmd_test(int argc, char **argv, struct setup *s)
 	g.tick = on_tick;
 	g.data = &d;
 	if (gate_init(&g, products, n) < 0) {
-		ret = EXIT_ENV;
+		ret = exit_code_of_failure();
 		goto out_gate;
 	}
 	for (i = 0; i < g.n; i++)

@@ -71,7 +71,7 @@ static void boot_argv(struct gate *g, const struct cfg_product *p, const struct 
 int gate_init(struct gate *g, const struct cfg_product **products, size_t n)
 {
 	size_t i, k;
-	int errors = 0;
+	bool env_error = false, input_error = false;
 
 	g->products = xcalloc(n + 1, sizeof(*g->products));
 	g->n = n;
@@ -81,7 +81,7 @@ int gate_init(struct gate *g, const struct cfg_product **products, size_t n)
 		char *dir = file_name(p->name), *path = xasprintf("%s/%s", g->log_dir, dir);
 
 		if (make_dirs(path) < 0)
-			errors += error("cannot make the log folder %s:", path);
+			env_error = error("cannot make the log folder %s:", path) < 0;
 		free(dir);
 		free(path);
 		gp->p = p;
@@ -106,9 +106,9 @@ int gate_init(struct gate *g, const struct cfg_product **products, size_t n)
 			if (c->is_boot) {
 				st->kind = GATE_BOOT;
 				if (!p->artifact)
-					errors += error("product \"%s\": the boot check \"%s\" needs "
-							"\"artifact\", the folder to serve", p->name,
-							c->name);
+					input_error = error("product \"%s\": the boot check \"%s\" "
+							    "needs \"artifact\", the folder to serve",
+							    p->name, c->name) < 0;
 				else
 					boot_argv(g, p, c, st);
 			} else {
@@ -130,7 +130,8 @@ int gate_init(struct gate *g, const struct cfg_product **products, size_t n)
 				st->spec.timeout_ms = DEFAULT_STEP_TIMEOUT_MS;
 		}
 	}
-	return errors ? -1 : 0;
+	/* every error is reported; the kind is the user's input's when that was wrong */
+	return input_error ? fault(FAULT_INPUT) : env_error ? fault(FAULT_ENV) : 0;
 }
 
 static void start_step(struct gate *g, struct gate_product *gp)

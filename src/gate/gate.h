@@ -65,8 +65,9 @@ struct gate {
 };
 
 /*
- * Prepare the products' steps.  Returns 0, or -1 after an error (a log
- * folder that cannot be made).
+ * Prepare the products' steps.  Returns 0, or -1 after every error was
+ * reported: a boot check without an artifact (FAULT_INPUT), a log folder
+ * that cannot be made (FAULT_ENV).
  */
 int gate_init(struct gate *g, const struct cfg_product **products, size_t n);
 

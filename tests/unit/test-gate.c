@@ -857,9 +857,12 @@ static void init_errors(void **state)
 	g.log_dir = logs;
 	g.self = "/bin/false";
 	quiet();
+	fault_clear();
 	assert_int_equal(gate_init(&g, v, 2), -1);
 	loud();
 	assert_non_null(strstr(messages.data, "artifact"));
+	/* relgate.json's mistake: a usage or configuration error */
+	assert_int_equal(fault_last(), FAULT_INPUT);
 	gate_release(&g);
 	free(logs);
 
@@ -871,8 +874,10 @@ static void init_errors(void **state)
 	g.log_dir = logs;
 	g.self = "/bin/false";
 	quiet();
+	fault_clear();
 	assert_int_equal(gate_init(&g, &v[1], 1), -1);
 	loud();
+	assert_int_equal(fault_last(), FAULT_ENV);
 	assert_non_null(strstr(messages.data, "log folder"));
 	gate_release(&g);
 	free(logs);
