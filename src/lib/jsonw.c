@@ -49,7 +49,7 @@ static void item(struct jw *w, bool is_key)
 		if (in_object != is_key)
 			BUG(in_object ? "jsonw: a value without a key" : "jsonw: a key in an array");
 		if (w->members[w->depth - 1])
-			buf_adds(w->out, w->brk >= 0 ? "," : ", ");
+			buf_add(w->out, ", ", w->brk >= 0 ? 1 : 2);
 		w->members[w->depth - 1] = true;
 	}
 	line_break(w);
@@ -89,7 +89,7 @@ void jw_key(struct jw *w, const char *key)
 {
 	item(w, true);
 	buf_add_json_str(w->out, key);
-	buf_adds(w->out, ": ");
+	buf_add(w->out, ": ", 2);
 	w->after_key = true;
 }
 

@@ -30,64 +30,9 @@ void rec_put_bytes(struct buf *b, const void *p, size_t n)
 	buf_add(b, p, n);
 }
 
-void rec_reader_init(struct rec_reader *r, const void *data, size_t len)
-{
-	r->p = data;
-	r->end = r->p + len;
-	r->bad = false;
-}
-
-uint8_t rec_get8(struct rec_reader *r)
-{
-	if (r->bad || r->p >= r->end) {
-		r->bad = true;
-		return 0;
-	}
-	return *r->p++;
-}
-
 static uint32_t le32(const unsigned char *p)
 {
 	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-uint32_t rec_get32(struct rec_reader *r)
-{
-	uint32_t v;
-
-	if (r->bad || r->end - r->p < 4) {
-		r->bad = true;
-		return 0;
-	}
-	v = le32(r->p);
-	r->p += 4;
-	return v;
-}
-
-const char *rec_get_str(struct rec_reader *r)
-{
-	const unsigned char *nul;
-	const char *s;
-
-	if (r->bad || !(nul = memchr(r->p, '\0', (size_t)(r->end - r->p)))) {
-		r->bad = true;
-		return "";
-	}
-	s = (const char *)r->p;
-	r->p = nul + 1;
-	return s;
-}
-
-const void *rec_get_bytes(struct rec_reader *r, size_t n)
-{
-	const void *p = r->p;
-
-	if (r->bad || (size_t)(r->end - r->p) < n) {
-		r->bad = true;
-		return NULL;
-	}
-	r->p += n;
-	return p;
 }
 
 uint32_t rec_get_count(struct rec_reader *r, size_t min_size)

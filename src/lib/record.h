@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "lib/util.h"
 
@@ -31,13 +32,67 @@ struct rec_reader {
 	bool bad;
 };
 
-void rec_reader_init(struct rec_reader *r, const void *data, size_t len);
-uint8_t rec_get8(struct rec_reader *r);
-uint32_t rec_get32(struct rec_reader *r);
+/*
+ * The getters are inline: a snapshot is read a field at a time, hundreds of
+ * thousands of fields on the repeated run's path.
+ */
+static inline void rec_reader_init(struct rec_reader *r, const void *data, size_t len)
+{
+	r->p = data;
+	r->end = r->p + len;
+	r->bad = false;
+}
+
+static inline uint8_t rec_get8(struct rec_reader *r)
+{
+	if (r->bad || r->p >= r->end) {
+		r->bad = true;
+		return 0;
+	}
+	return *r->p++;
+}
+
+static inline uint32_t rec_get32(struct rec_reader *r)
+{
+	uint32_t v;
+
+	if (r->bad || r->end - r->p < 4) {
+		r->bad = true;
+		return 0;
+	}
+	v = (uint32_t)r->p[0] | (uint32_t)r->p[1] << 8 | (uint32_t)r->p[2] << 16 |
+	    (uint32_t)r->p[3] << 24;
+	r->p += 4;
+	return v;
+}
+
 /* A string, in place: it lives as long as the buffer read. */
-const char *rec_get_str(struct rec_reader *r);
+static inline const char *rec_get_str(struct rec_reader *r)
+{
+	const unsigned char *nul;
+	const char *s;
+
+	if (r->bad || !(nul = memchr(r->p, '\0', (size_t)(r->end - r->p)))) {
+		r->bad = true;
+		return "";
+	}
+	s = (const char *)r->p;
+	r->p = nul + 1;
+	return s;
+}
+
 /* n raw bytes, in place; NULL when there are not that many. */
-const void *rec_get_bytes(struct rec_reader *r, size_t n);
+static inline const void *rec_get_bytes(struct rec_reader *r, size_t n)
+{
+	const void *p = r->p;
+
+	if (r->bad || (size_t)(r->end - r->p) < n) {
+		r->bad = true;
+		return NULL;
+	}
+	r->p += n;
+	return p;
+}
 /* A u32 count of items of at least min_size bytes each, that the rest can hold. */
 uint32_t rec_get_count(struct rec_reader *r, size_t min_size);
 /* Was everything read, exactly, and nothing was bad? */
