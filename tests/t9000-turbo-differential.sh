@@ -28,7 +28,9 @@
 #                              turbo.json's "globalDependencies": all.
 #   root package.json          the same: nothing (scripts, engines,
 #                              packageManager, devDependencies while the
-#                              lockfile stays the same). But when the root
+#                              lockfile stays the same); relgate, by design,
+#                              every package (the root's scripts and tools
+#                              build every product). But when the root
 #                              package.json depends on a workspace package,
 #                              a change in that package (or in anything it
 #                              depends on) selects every package.
@@ -53,9 +55,10 @@
 #
 # Compared here, because both tools agree on them by design: edits, added,
 # deleted and renamed files, package.json dependency changes, a new package,
-# root-level files and the root package.json (nothing), package-lock.json
+# root-level files (nothing), package-lock.json
 # version bumps and reformats, two packages at once, a base that is not an
-# ancestor of HEAD. Not compared, because relgate differs by design:
+# ancestor of HEAD. Checked as a difference: the root package.json (turbo
+# nothing, relgate every package). Not compared, because relgate differs by design:
 # turbo.json and globalDependencies (relgate's own globalInputs decide), the
 # root package's dependencies on workspace packages, peer-only edges
 # (relgate counts a dependency of any kind; bench/gen.js always pairs a peer
@@ -145,6 +148,21 @@ check_change() { # REPO CHANGE [ARGS...]
 			"$@" &&
 			commit "$*" &&
 			compare "$base" HEAD
+	)
+}
+
+# A change where relgate differs from turbo by design: turbo lists nothing,
+# relgate every package (the change reaches every product's build).
+check_everything() { # REPO CHANGE [ARGS...]
+	(
+		cd "$1" && shift &&
+			base=$(git rev-parse HEAD) &&
+			"$@" &&
+			commit "$*" &&
+			! compare "$base" HEAD >/dev/null &&
+			test ! -s "$PWD.cmp.turbo" &&
+			git ls-files "*/package.json" | grep -c . >"$PWD.cmp.count" &&
+			test "$(wc -l <"$PWD.cmp.relgate")" -eq "$(cat "$PWD.cmp.count")"
 	)
 }
 
@@ -320,8 +338,8 @@ while read -r shape seed n <&3; do
 	test_expect_success "$ws: other root-level files only (nothing)" '
 		check_change_count "$repo" 0 root_other_files
 	'
-	test_expect_success "$ws: root package.json only (nothing)" '
-		check_change_count "$repo" 0 root_package_json
+	test_expect_success "$ws: root package.json scripts and engines (turbo: nothing; relgate: all)" '
+		check_everything "$repo" root_package_json
 	'
 	test_expect_success "$ws: package-lock.json reformatted (nothing)" '
 		check_change_count "$repo" 0 lock_reformat

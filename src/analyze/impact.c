@@ -16,6 +16,7 @@
 #include <openssl/evp.h>
 
 #include "lib/file.h"
+#include "lib/jsonfile.h"
 #include "analyze/impact.h"
 #include "analyze/snapshot.h"
 #include "lib/diag.h"
@@ -136,6 +137,25 @@ static const struct change *find_change(const struct impact *im, const char *pat
 	return NULL;
 }
 
+/*
+ * A change that reaches everything (the root's manifest, its locked build
+ * tools, a lockfile not read per package) reaches every product and, for
+ * --packages, every package but the root.
+ */
+static void reach_everything(struct impact *im, const struct wsfile *from, const char *why)
+{
+	struct head_graph *h = &im->head;
+	uint32_t node = h->file_node[from - h->list.files];
+	size_t i;
+
+	for (i = 0; i < h->nproducts; i++)
+		graph_add_edge(&h->g, node, h->products[i].node, EDGE_WORKSPACE, 0, why);
+	for (i = 0; i < h->ws.npkgs; i++)
+		if (!h->ws.pkgs[i].is_root)
+			graph_add_edge(&h->g, node, (uint32_t)h->ws.pkgs[i].node, EDGE_WORKSPACE, 0,
+				       why);
+}
+
 /* The lockfile, when the change touches it: per package, or everything. */
 static int add_lockfile_edges(struct impact *im)
 {
@@ -182,13 +202,10 @@ static int add_lockfile_edges(struct impact *im)
 		goto out;
 	}
 	if (im->lock.all) {
-		for (i = 0; i < im->head.nproducts; i++)
-			graph_add_edge(&im->head.g, im->head.file_node[tf - im->head.list.files], im->head.products[i].node,
-				       EDGE_WORKSPACE, 0, im->lock.reason);
+		reach_everything(im, tf, im->lock.reason);
 	} else {
 		for (i = 0; i < im->lock.n; i++) {
 			struct lockfile_hit *h = &im->lock.hits[i];
-			size_t k;
 
 			if (!h->pkg->is_root) {
 				graph_add_edge(&im->head.g, im->head.file_node[tf - im->head.list.files],
@@ -197,9 +214,7 @@ static int add_lockfile_edges(struct impact *im)
 			}
 			/* the root's own dependencies are the build tools of every product */
 			h->root_reason = xasprintf("%s: the root's dependencies: %s", name, h->detail);
-			for (k = 0; k < im->head.nproducts; k++)
-				graph_add_edge(&im->head.g, im->head.file_node[tf - im->head.list.files],
-					       im->head.products[k].node, EDGE_WORKSPACE, 0, h->root_reason);
+			reach_everything(im, tf, h->root_reason);
 		}
 	}
 out:
@@ -223,7 +238,8 @@ static json_t *manifest_side(struct impact *im, const char *path, bool after)
 
 	if (changes_read_side(&im->changes, im->repo, im->prefix, im->setup->rootfd, path, after, &text,
 			      16 << 20) == 0)
-		v = json_loadb(text.data, text.len, 0, NULL);
+		v = json_loadb(text.data + jsonfile_bom(text.data, text.len),
+			       text.len - jsonfile_bom(text.data, text.len), 0, NULL);
 	buf_release(&text);
 	return v;
 }
@@ -268,9 +284,7 @@ static void add_root_manifest_edges(struct impact *im)
 		const char *detail = arena_strdup(&im->arena, reason);
 
 		free(reason);
-		for (i = 0; i < im->head.nproducts; i++)
-			graph_add_edge(&im->head.g, im->head.file_node[tf - im->head.list.files], im->head.products[i].node,
-				       EDGE_WORKSPACE, 0, detail);
+		reach_everything(im, tf, detail);
 	}
 	json_decref(old);
 	json_decref(new);

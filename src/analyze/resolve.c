@@ -427,7 +427,8 @@ static void resolve_package(struct resolver *r, const struct package *pkg, const
 	} else if (*subpath) {
 		f = try_path(r, pkg->dir, subpath + 1, false);
 	} else {
-		const char *entries[] = {pkg->module, pkg->main, pkg->browser, "index"};
+		/* a web product's bundler (webpack for the web, Vite, esbuild's browser platform) */
+		const char *entries[] = {pkg->browser, pkg->module, pkg->main, "index"};
 		size_t i;
 
 		for (i = 0; i < ARRAY_LEN(entries) && !f; i++)

@@ -26,7 +26,8 @@
 #define SNAP_MAGIC "RGSNAP01"
 #define SNAP_MAX_BYTES ((size_t)1 << 30)
 
-void snapshot_save(const struct head_graph *h, const struct config *cfg, const char *path, const unsigned char *key)
+void snapshot_save(const struct head_graph *h, const struct config *cfg, const char *path,
+		   const unsigned char *key)
 {
 	struct buf b = BUF_INIT;
 	size_t i;
@@ -104,12 +105,16 @@ static bool parse(struct head_graph *h, const struct config *cfg, struct rec_rea
 	strmap_init(&h->ws.by_dir, n);
 	for (i = 0; i < n && !r->bad; i++) {
 		struct package *p = &h->ws.pkgs[i];
+		struct strmap_entry *e;
 
 		p->name = rec_get_str(r);
 		p->dir = rec_get_str(r);
 		p->is_root = rec_get8(r);
 		p->node = -1;
-		strmap_put(&h->ws.by_name, p->name, strlen(p->name))->value = (void *)(uintptr_t)(i + 1);
+		/* a duplicated name means its first package, as workspace_load decided */
+		e = strmap_put(&h->ws.by_name, p->name, strlen(p->name));
+		if (!e->value || h->ws.pkgs[(uintptr_t)e->value - 1].is_root)
+			e->value = (void *)(uintptr_t)(i + 1);
 		strmap_put(&h->ws.by_dir, p->dir, strlen(p->dir))->value = (void *)(uintptr_t)(i + 1);
 		h->ws.npkgs++;
 	}
@@ -162,7 +167,8 @@ static bool parse_edges(struct head_graph *h, struct rec_reader *r)
 	return rec_done(r);
 }
 
-bool snapshot_load(struct head_graph *h, const struct config *cfg, const char *path, const unsigned char *key)
+bool snapshot_load(struct head_graph *h, const struct config *cfg, const char *path,
+		   const unsigned char *key)
 {
 	struct buf b = BUF_INIT;
 	struct rec_reader r;

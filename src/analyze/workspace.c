@@ -230,19 +230,40 @@ static void collect_exports(struct facts *f, json_t *exports)
 			add_export(f, key, export_target(v, 0));
 }
 
-static const char *string_field(struct jdoc *d, json_t *root, const char *key)
+/*
+ * A string field of package.json, or NULL.  package.json is npm's, pnpm's,
+ * yarn's and the bundlers' file, not relgate's: a field of another type is
+ * a form some tool accepts or ignores, so relgate ignores it too.
+ */
+static const char *string_field(json_t *root, const char *key)
 {
 	json_t *v = json_object_get(root, key);
 
-	if (!v || json_is_null(v))
+	if (!json_is_string(v) || strlen(json_string_value(v)) != json_string_length(v))
 		return NULL;
-	if (!json_is_string(v) || strlen(json_string_value(v)) != json_string_length(v)) {
-		jdoc_push_key(d, key);
-		jdoc_error(d, false, "\"%s\" must be a string", key);
-		jdoc_pop(d);
-		return NULL;
-	}
 	return json_string_value(v);
+}
+
+/*
+ * The "browser" field: a path, or a map of paths (the field's own
+ * specification: {"./index.js": "./browser.js", "fs": false}), where the
+ * entry of the package is main's replacement, if the map names one.
+ */
+static const char *browser_field(json_t *root, const char *main)
+{
+	json_t *v = json_object_get(root, "browser"), *to;
+	char *dotted;
+
+	if (json_is_string(v) || !json_is_object(v) || !main)
+		return string_field(root, "browser");
+	to = json_object_get(v, main);
+	if (!to && !starts_with(main, "./")) {
+		dotted = xasprintf("./%s", main);
+		to = json_object_get(v, dotted);
+		free(dotted);
+	}
+	return json_is_string(to) && strlen(json_string_value(to)) == json_string_length(to) ?
+	       json_string_value(to) : NULL;
 }
 
 /* Parse a manifest's text into facts; strings point into root. */
@@ -255,25 +276,19 @@ static int facts_parse(struct facts *f, struct jdoc *d, json_t *root, struct are
 		jdoc_error(d, false, "a package.json must hold an object");
 		return -1;
 	}
-	f->name = string_field(d, root, "name");
-	f->main = string_field(d, root, "main");
-	f->module = string_field(d, root, "module");
-	f->browser = string_field(d, root, "browser");
+	f->name = string_field(root, "name");
+	f->main = string_field(root, "main");
+	f->module = string_field(root, "module");
+	f->browser = browser_field(root, f->main ? f->main : "index.js");
 	if (json_object_get(root, "exports"))
 		collect_exports(f, json_object_get(root, "exports"));
 	for (k = 0; k < ARRAY_LEN(dep_fields); k++) {
 		json_t *deps = json_object_get(root, dep_fields[k]), *v;
 		const char *name;
 
-		if (!deps || json_is_null(deps))
+		/* another form (an array, a string) names no dependency npm would install */
+		if (!json_is_object(deps))
 			continue;
-		jdoc_push_key(d, dep_fields[k]);
-		if (!json_is_object(deps)) {
-			jdoc_error(d, false, "\"%s\" must be an object of names and versions",
-				   dep_fields[k]);
-			jdoc_pop(d);
-			continue;
-		}
 		json_object_foreach(deps, name, v) {
 			const char *real = name;
 
@@ -284,18 +299,14 @@ static int facts_parse(struct facts *f, struct jdoc *d, json_t *root, struct are
 
 				real = at ? arena_strndup(a, spec, (size_t)(at - spec)) : spec;
 			}
-			if (!*name || strlen(name) > 214) {
-				jdoc_push_key(d, name);
-				jdoc_error(d, true, "\"%s\" is not a package name", name);
-				jdoc_pop(d);
+			/* no package has such a name: nothing to link */
+			if (!*name || strlen(name) > 214)
 				continue;
-			}
 			GROW(f->deps, f->ndeps + 1, f->capdeps);
 			f->deps[f->ndeps].name = real;
 			f->deps[f->ndeps].kind = (uint8_t)k;
 			f->ndeps++;
 		}
-		jdoc_pop(d);
 	}
 	return d->errors ? -1 : 0;
 }
@@ -385,7 +396,8 @@ static void manifest_one(const struct filelist *t, struct manifest_job *job)
 
 	if (filelist_read(t, job->tf, &text, MANIFEST_MAX_BYTES) < 0)
 		goto out;
-	root = json_loadb(text.data, text.len, 0, NULL);
+	root = json_loadb(text.data + jsonfile_bom(text.data, text.len),
+			  text.len - jsonfile_bom(text.data, text.len), 0, NULL);
 	if (!root)
 		goto out;
 	d.name = job->tf->path;
@@ -448,12 +460,10 @@ static int load_manifests(struct workspace *ws, const struct filelist *t, struct
 		}
 		free(job->enc);
 	}
-	for (i = 1; i < ws->npkgs; i++) {
-		if (!errors && !*ws->pkgs[i].name) {
-			error("%s: a workspace package needs a \"name\"", ws->pkgs[i].manifest);
-			errors++;
-		}
-	}
+	/* pnpm and yarn take a package without a name: its folder names it here */
+	for (i = 1; i < ws->npkgs && !errors; i++)
+		if (!*ws->pkgs[i].name)
+			ws->pkgs[i].name = ws->pkgs[i].dir;
 	free(jobs);
 	return errors;
 }
@@ -652,7 +662,7 @@ int workspace_load(struct workspace *ws, const struct filelist *t, struct cache 
 	memset(ws, 0, sizeof(*ws));
 	ws->manager = "none";
 	for (i = 0; i < t->n; i++)
-		if (ends_with(t->files[i].path, "/package.json"))
+		if (!t->files[i].ghost && ends_with(t->files[i].path, "/package.json"))
 			nmanifests++;
 	ws->pkgs = xcalloc(nmanifests + 1, sizeof(*ws->pkgs));
 	strmap_init(&ws->by_name, nmanifests + 1);
@@ -696,7 +706,8 @@ int workspace_load(struct workspace *ws, const struct filelist *t, struct cache 
 		const struct wsfile *tf = &t->files[i];
 		char *dir;
 
-		if (!ends_with(tf->path, "/package.json"))
+		/* a manifest the change deleted: that package is gone at the head */
+		if (tf->ghost || !ends_with(tf->path, "/package.json"))
 			continue;
 		dir = xstrndup(tf->path, strlen(tf->path) - strlen("/package.json"));
 		if (dir_listed(&ps, dir))
@@ -707,10 +718,10 @@ int workspace_load(struct workspace *ws, const struct filelist *t, struct cache 
 	errors += load_manifests(ws, t, cache, a);
 	for (i = 0; i < ps.n; i++)
 		if (!ps.v[i].matched && !ps.v[i].negated) {
+			/* npm, pnpm and yarn skip a listed folder without a package.json */
 			if (glob_is_literal(ps.v[i].glob)) {
-				error("%s: workspace folder \"%s\" has no package.json", ps.v[i].from,
-				      ps.v[i].glob);
-				errors++;
+				warn("%s: workspace folder \"%s\" has no package.json", ps.v[i].from,
+				     ps.v[i].glob);
 			} else {
 				warn("%s: workspace pattern \"%s\" matches no package", ps.v[i].from,
 				     ps.v[i].glob);
@@ -719,22 +730,29 @@ int workspace_load(struct workspace *ws, const struct filelist *t, struct cache 
 	if (errors)
 		goto fail;
 
+	/*
+	 * A package is its folder.  Two with one name (test fixtures, often)
+	 * are both packages; a bare import of the name, and relgate.json's
+	 * "package", mean the first in folder order, and relgate says so once.
+	 */
 	for (i = 0; i < ws->npkgs; i++) {
 		struct package *p = &ws->pkgs[i];
 		struct strmap_entry *e = strmap_put(&ws->by_name, p->name, strlen(p->name));
 
-		if (e->value && !p->is_root) {
-			struct package *other = &ws->pkgs[(uintptr_t)e->value - 1];
+		strmap_put(&ws->by_dir, p->dir, strlen(p->dir))->value = (void *)(uintptr_t)(i + 1);
+		if (e->value) {
+			struct package *first = &ws->pkgs[(uintptr_t)e->value - 1];
 
-			if (!other->is_root) {
-				error("%s and %s are both named \"%s\"", other->manifest, p->manifest,
-				      p->name);
-				errors++;
-				continue;
+			if (first->is_root) {
+				e->value = (void *)(uintptr_t)(i + 1);
+			} else if (!p->is_root && !first->duplicated) {
+				first->duplicated = true;
+				warn("%s and %s are both named \"%s\": the name means %s", first->manifest,
+				     p->manifest, p->name, *first->dir ? first->dir : ".");
 			}
+			continue;
 		}
 		e->value = (void *)(uintptr_t)(i + 1);
-		strmap_put(&ws->by_dir, p->dir, strlen(p->dir))->value = (void *)(uintptr_t)(i + 1);
 	}
 	if (errors)
 		goto fail;

@@ -6,8 +6,11 @@
  * packages of the workspace, and its entry points for resolving imports.
  *
  * Everything is read through the file list, so the same code serves the working
- * tree and a commit.  A broken manifest is an error with file:line:col,
- * never a silently smaller workspace.
+ * tree and a commit.  package.json belongs to npm, pnpm, yarn and the
+ * bundlers: every form they accept is read (a byte-order mark, a "browser"
+ * map, fields of other types, no name, two packages of one name); only a
+ * manifest that is no JSON object is an error, with file:line:col, never a
+ * silently smaller workspace.
  */
 #ifndef RELGATE_WORKSPACE_H
 #define RELGATE_WORKSPACE_H
@@ -48,6 +51,7 @@ struct package {
 	struct export_entry *exports;
 	size_t nexports;
 	bool is_root;
+	bool duplicated;          /* another package has its name (said once) */
 	int node;                 /* its node in the graph */
 };
 

@@ -239,7 +239,8 @@ static void on_log(struct boot_result *r, json_t *params)
 		return;
 	msg = url ? xasprintf("%s (%s)", text ? text : "error", url) : xstrdup(text ? text : "error");
 	source = json_string_value(json_object_get(e, "source"));
-	note_boot_failure(r, source && !strcmp(source, "network") ? "failed request" : "console.error", msg);
+	note_boot_failure(r, source && !strcmp(source, "network") ? "failed request" : "console.error",
+			  msg);
 	free(msg);
 }
 

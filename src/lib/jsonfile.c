@@ -51,15 +51,22 @@ static void error_start(const char *text, size_t len, const json_error_t *err, i
 	*col = c;
 }
 
+size_t jsonfile_bom(const char *text, size_t len)
+{
+	return len >= 3 && !memcmp(text, "\xef\xbb\xbf", 3) ? 3 : 0;
+}
+
 json_t *jsonfile_parse_note(const char *name, const char *note, const char *text, size_t len,
 			    size_t flags)
 {
 	json_error_t err;
-	json_t *v = json_loadb(text, len, flags, &err);
+	size_t bom = jsonfile_bom(text, len);
+	json_t *v = json_loadb(text + bom, len - bom, flags, &err);
 	int line, col;
 
 	if (!v) {
-		error_start(text, len, &err, &line, &col);
+		/* positions are the text's own: the byte-order mark is no column */
+		error_start(text + bom, len - bom, &err, &line, &col);
 		error("%s:%d:%d: %s%s%s%s", name, line, col, err.text, note ? " (" : "",
 		      note ? note : "", note ? ")" : "");
 	}
@@ -257,13 +264,14 @@ static const char *locate(struct scan *s, const struct jseg *path, int depth, bo
 int jsonfile_locate(const char *text, size_t len, const struct jseg *path, int depth,
 		    bool want_key, int *line, int *col)
 {
-	struct scan s = {text, text + len};
+	size_t bom = jsonfile_bom(text, len);
+	struct scan s = {text + bom, text + len};
 	const char *at = locate(&s, path, depth, want_key), *p;
 	int l = 1, c = 1;
 
 	if (!at)
 		return -1;
-	for (p = text; p < at; p++) {
+	for (p = text + bom; p < at; p++) {
 		if (*p == '\n') {
 			l++;
 			c = 1;

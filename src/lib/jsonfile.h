@@ -37,8 +37,15 @@ struct jdoc {
 };
 
 /*
- * Parse text as JSON.  On a syntax error, prints "name:line:col: message"
- * and returns NULL.  Flags are jansson's decoding flags.
+ * The length of a UTF-8 byte-order mark at the start of text (3), or 0.
+ * Node, npm and TypeScript accept one before the JSON; so does relgate.
+ */
+size_t jsonfile_bom(const char *text, size_t len);
+
+/*
+ * Parse text as JSON (after a byte-order mark, if any).  On a syntax error,
+ * prints "name:line:col: message" and returns NULL.  Flags are jansson's
+ * decoding flags.
  */
 json_t *jsonfile_parse(const char *name, const char *text, size_t len, size_t flags);
 /* The same, with a note after the position: "package-lock.json:4:3: ... (as of 1a2b3c)". */

@@ -1,0 +1,169 @@
+#!/bin/sh
+#
+# t0012: package.json is npm's, pnpm's, yarn's and the bundlers' file:
+# relgate reads every form they accept.  A byte-order mark, a "browser"
+# map, fields of other types, a package without a name, two packages of
+# one name, a listed folder without a package.json: each runs (exit 0),
+# with one warning where something is ambiguous.  A deleted package is read
+# from git alone, whatever is checked out.
+
+. "$(dirname "$0")/test-lib.sh"
+. "$SRCDIR/tests/lib-fixtures.sh"
+
+test_expect_success 'setup: a workspace of three packages' '
+	mkdir ws && cd ws &&
+	abc_workspace &&
+	git tag start
+'
+
+test_expect_success 'a package.json that starts with a byte-order mark' '
+	cd ws && git checkout -q -b bom start &&
+	printf "\357\273\277{\"name\": \"a\", \"version\": \"1.0.0\", \"main\": \"src/index.js\"}\n" \
+		>packages/a/package.json &&
+	touch_commit packages/a/src/index.js &&
+	affected_names --base start >"$TRASH/actual" 2>"$TRASH/err" &&
+	printf "a\nb\n" >"$TRASH/expect" &&
+	test_cmp "$TRASH/expect" "$TRASH/actual" &&
+	test_grep_not "error" "$TRASH/err"
+'
+
+test_expect_success 'a broken package.json after a byte-order mark still names line and column' '
+	cd ws && git checkout -q -b bom-broken start &&
+	printf "\357\273\277{\"name\": \"a\",\n  \"version\": }\n" >packages/a/package.json &&
+	commit_all "broken" &&
+	test_expect_code 2 "$RELGATE" affected --base start 2>"$TRASH/err" &&
+	test_grep "^relgate: error: packages/a/package.json:2:14: " "$TRASH/err"
+'
+
+test_expect_success 'a "browser" map, as its specification allows, is read' '
+	cd ws && git checkout -q -b browser-map start &&
+	write_file packages/a/package.json <<-\EOF &&
+	{"name": "a", "version": "1.0.0", "main": "src/index.js",
+	 "browser": {"./src/index.js": "./src/browser.js", "fs": false}}
+	EOF
+	echo "export const name = 1;" >packages/a/src/browser.js &&
+	echo "import { name } from \"a\";" >packages/c/src/index.js &&
+	write_file packages/c/package.json <<-\EOF &&
+	{"name": "c", "version": "1.0.0", "main": "src/index.js"}
+	EOF
+	commit_all "browser map" &&
+	git tag browser-base &&
+	echo "// edit" >>packages/a/src/browser.js &&
+	commit_all "edit the browser entry" &&
+	affected_names --base browser-base >"$TRASH/actual" 2>"$TRASH/err" &&
+	printf "a\nb\nc\n" >"$TRASH/expect" &&
+	test_cmp "$TRASH/expect" "$TRASH/actual" &&
+	"$RELGATE" affected --base browser-base --format json >"$TRASH/out.json" &&
+	jq -r ".products[] | select(.name == \"c\") | .because[0]" "$TRASH/out.json" >"$TRASH/actual" &&
+	echo packages/a/src/browser.js >"$TRASH/expect" &&
+	test_cmp "$TRASH/expect" "$TRASH/actual"
+'
+
+test_expect_success 'fields of other types than npm documents do not stop it' '
+	cd ws && git checkout -q -b odd-types start &&
+	write_file packages/a/package.json <<-\EOF &&
+	{"name": "a", "version": 1, "main": ["src/index.js"], "module": false,
+	 "browser": 7, "exports": 3, "dependencies": ["left-pad"],
+	 "devDependencies": "none", "peerDependencies": {"": "*"},
+	 "optionalDependencies": null, "workspaces": "nothing",
+	 "files": {"x": 1}, "scripts": [], "bin": 3}
+	EOF
+	commit_all "odd types" &&
+	affected_names --base start >"$TRASH/actual" 2>"$TRASH/err" &&
+	printf "a\nb\n" >"$TRASH/expect" &&
+	test_cmp "$TRASH/expect" "$TRASH/actual" &&
+	test_grep_not "error" "$TRASH/err"
+'
+
+test_expect_success 'a package without a name is named by its folder' '
+	cd ws && git checkout -q -b nameless start &&
+	write_file packages/c/package.json <<-\EOF &&
+	{"version": "1.0.0", "private": true}
+	EOF
+	commit_all "no name" &&
+	"$RELGATE" affected --base start --packages --format json >"$TRASH/out.json" 2>"$TRASH/err" &&
+	jq -r ".products[].name" "$TRASH/out.json" >"$TRASH/actual" &&
+	echo packages/c >"$TRASH/expect" &&
+	test_cmp "$TRASH/expect" "$TRASH/actual"
+'
+
+test_expect_success 'two packages of one name: both are packages, the name means the first' '
+	cd ws && git checkout -q -b duplicates start &&
+	make_package fixtures/one dup &&
+	make_package fixtures/two dup &&
+	write_file package.json <<-\EOF &&
+	{"name": "ws", "private": true, "workspaces": ["packages/*", "fixtures/*"]}
+	EOF
+	make_package packages/c c dup &&
+	commit_all "duplicates" &&
+	git tag dup-base &&
+	touch_commit fixtures/two/src/index.js &&
+	"$RELGATE" affected --base dup-base --packages --format json >"$TRASH/out.json" 2>"$TRASH/err" &&
+	jq -r ".products[] | .name + \" \" + (.because | join(\" < \"))" "$TRASH/out.json" >"$TRASH/actual" &&
+	echo "dup fixtures/two/src/index.js < fixtures/two" >"$TRASH/expect" &&
+	test_cmp "$TRASH/expect" "$TRASH/actual" &&
+	test_grep "fixtures/one/package.json and fixtures/two/package.json are both named \"dup\": the name means fixtures/one" "$TRASH/err" &&
+	test $(grep -c "both named" "$TRASH/err") = 1 &&
+	touch_commit fixtures/one/src/index.js &&
+	affected_names --base HEAD~ --packages >"$TRASH/actual" 2>"$TRASH/err" &&
+	printf "c\ndup\n" >"$TRASH/expect" &&
+	test_cmp "$TRASH/expect" "$TRASH/actual"
+'
+
+test_expect_success 'a deleted package, with the head checked out: read from git' '
+	cd ws && git checkout -q -b delete start &&
+	git rm -q -r packages/c &&
+	commit_all "delete c" &&
+	affected_names --base HEAD~ --head HEAD --packages >"$TRASH/actual" 2>"$TRASH/err" &&
+	test_must_fail test -s "$TRASH/actual" &&
+	test_grep_not "cannot read" "$TRASH/err"
+'
+
+test_expect_success 'a deleted package, with its parent checked out: still read from git' '
+	cd ws && git checkout -q delete~ &&
+	affected_names --base delete~ --head delete --packages >"$TRASH/actual" 2>"$TRASH/err" &&
+	test_must_fail test -s "$TRASH/actual" &&
+	test_grep_not "error" "$TRASH/err" &&
+	git checkout -q delete
+'
+
+test_expect_success 'a package deleted with a dependent changed: the dependent is affected' '
+	cd ws && git checkout -q -b delete-a start &&
+	git rm -q -r packages/a &&
+	make_package packages/b b &&
+	commit_all "delete a, b no longer depends on it" &&
+	affected_names --base HEAD~ --packages >"$TRASH/actual" 2>"$TRASH/err" &&
+	echo b >"$TRASH/expect" &&
+	test_cmp "$TRASH/expect" "$TRASH/actual"
+'
+
+test_expect_success '--packages: a root devDependency bump reaches every package, as every product' '
+	cd ws && git checkout -q -b root-bump start &&
+	write_file package.json <<-\EOF &&
+	{"name": "ws", "private": true, "workspaces": ["packages/*"],
+	 "devDependencies": {"terser": "^5.0.0"}}
+	EOF
+	commit_all "bump a build tool" &&
+	affected_names --base HEAD~ --packages >"$TRASH/actual" &&
+	printf "a\nb\nc\n" >"$TRASH/expect" &&
+	test_cmp "$TRASH/expect" "$TRASH/actual" &&
+	affected_names --base HEAD~ >"$TRASH/actual" &&
+	test_cmp "$TRASH/expect" "$TRASH/actual" &&
+	"$RELGATE" affected --base HEAD~ --packages --format json >"$TRASH/out.json" &&
+	jq -r ".products[0].chain[0].why" "$TRASH/out.json" >"$TRASH/actual" &&
+	echo "the workspace'"'"'s root package.json: devDependencies changed" >"$TRASH/expect" &&
+	test_cmp "$TRASH/expect" "$TRASH/actual"
+'
+
+test_expect_success '--packages: a lockfile not read per package reaches every package' '
+	cd ws && git checkout -q -b yarn-lock start &&
+	echo "# yarn lockfile v1" >yarn.lock &&
+	commit_all "yarn.lock" &&
+	echo "left-pad@^1.0.0:" >>yarn.lock &&
+	commit_all "yarn.lock changes" &&
+	affected_names --base HEAD~ --packages >"$TRASH/actual" &&
+	printf "a\nb\nc\n" >"$TRASH/expect" &&
+	test_cmp "$TRASH/expect" "$TRASH/actual"
+'
+
+test_done
