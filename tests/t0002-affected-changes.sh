@@ -216,8 +216,6 @@ test_expect_success '--files with -C: relative to the -C folder' '
 '
 
 test_expect_success '--files: an absolute path' '
-	"$RELGATE" affected --format json --files "$TRASH/ws/packages/c/src/index.js" >out.json &&
-	jq -c ".changed, [.products[].name]" out.json >actual &&
 	printf "%s\n" "[\"packages/c/src/index.js\"]" "[\"c\"]" >expect &&
 	(cd ws && "$RELGATE" affected --format json --files "$TRASH/ws/packages/c/src/index.js") >out.json &&
 	jq -c ".changed, [.products[].name]" out.json >actual &&

@@ -109,7 +109,7 @@ test_expect_success 'unknown keys, at every level: exit 2, file:line:col of each
 	{
 	  "products": {
 	    "distributor": {
-	      "package": "@hotel/distributor",
+	      "package": "@hotel/distributor", "artifact": "dist",
 	      "pakage": "x",
 	      "build": {"run": "make", "timout": "5m"},
 	      "checks": [
@@ -179,7 +179,7 @@ test_expect_success 'bad durations: "5 minutes", "-1s", "0s", "10", "5min", ""' 
 	{
 	  "products": {
 	    "distributor": {
-	      "package": "@hotel/distributor",
+	      "package": "@hotel/distributor", "artifact": "dist",
 	      "build": {"run": "make", "timeout": "5 minutes"},
 	      "checks": [
 	        {"name": "a", "run": "x", "timeout": "-1s"},
@@ -323,7 +323,7 @@ test_expect_success 'several errors of different kinds in one run, a missing pac
 	  "globalInputs": ".nvmrc",
 	  "products": {
 	    "distributor": {
-	      "package": "@hotel/distributor",
+	      "package": "@hotel/distributor", "artifact": "dist",
 	      "build": {"run": "make", "timeout": "5 minutes"},
 	      "owners": ["nobody"]
 	    },

@@ -13,6 +13,23 @@
 #include "lib/file.h"
 #include "lib/util.h"
 
+/* Does the folder hold what makes a workspace? */
+static bool has_marker(const char *dir)
+{
+	static const char *const markers[] = {"relgate.json", "package.json", "pnpm-workspace.yaml"};
+	size_t i;
+
+	for (i = 0; i < ARRAY_LEN(markers); i++) {
+		char *path = xasprintf("%s/%s", dir, markers[i]);
+		bool found = access(path, F_OK) == 0;
+
+		free(path);
+		if (found)
+			return true;
+	}
+	return false;
+}
+
 int setup_open(struct setup *s, const char *config)
 {
 	char *cwd = getcwd(NULL, 0), *cfgpath = NULL;
@@ -29,6 +46,12 @@ int setup_open(struct setup *s, const char *config)
 		return fault(FAULT_ENV);
 	}
 	free(cwd);
+	/* no workspace: say so, and write nothing (no .relgate/ in a folder that is none) */
+	if (!has_marker(s->root)) {
+		error("%s is not in a workspace: no relgate.json or pnpm-workspace.yaml here or "
+		      "above, and no package.json here", s->root);
+		return fault(FAULT_INPUT);
+	}
 	if (config) {
 		cfgpath = xstrdup(config);
 	} else {

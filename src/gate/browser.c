@@ -32,7 +32,7 @@
 #define EVAL_EVERY_MS 50
 #define LOOK_EVERY_MS 20      /* the longest wait between two looks at the page's state */
 #define QUIET_AFTER_LOAD_MS 1000
-#define BROWSER_ANSWER_MS 30000
+#define BROWSER_ANSWER_MS 30000     /* the longest wait for the browser's start */
 
 static char *find_chromium(const char *given)
 {
@@ -370,6 +370,7 @@ int boot_check(struct supervisor *sv, const struct boot_opts *o, struct boot_res
 		NULL /* --user-data-dir= */, "about:blank", NULL,
 	};
 	bool have_res = false;
+	int64_t answer_ms;
 	struct loop *loop = sv_loop(sv);
 	struct devtools_io io = {.c = &c, .r = r, .srv = &srv};
 	char *chromium, *page_url = NULL, *profile = NULL, *arg_profile = NULL, *eval = NULL;
@@ -417,7 +418,7 @@ int boot_check(struct supervisor *sv, const struct boot_opts *o, struct boot_res
 	step.argv = argv;
 	step.fd3 = to[0];
 	step.fd4 = from[1];
-	step.timeout_ms = o->timeout_ms + BROWSER_ANSWER_MS;
+	step.timeout_ms = 2 * o->timeout_ms + 5000;
 	step.grace_ms = 2000;
 	step.tail_max = 8192;
 	t0 = now_ms();
@@ -447,7 +448,9 @@ int boot_check(struct supervisor *sv, const struct boot_opts *o, struct boot_res
 				"document.readyState === \"complete\"");
 	c.create_id = cdp_send(&c, "Target.createTarget", json_pack("{s:s}", "url", "about:blank"),
 			       false);
-	deadline = t0 + BROWSER_ANSWER_MS;
+	/* the browser's start counts against the check's timeout too */
+	answer_ms = o->timeout_ms < BROWSER_ANSWER_MS ? o->timeout_ms : BROWSER_ANSWER_MS;
+	deadline = t0 + (double)answer_ms;
 
 	while (!r->kind && !r->passed) {
 		double now = now_ms();
@@ -465,7 +468,7 @@ int boot_check(struct supervisor *sv, const struct boot_opts *o, struct boot_res
 					    : xasprintf("the page did not load within %lld ms",
 							(long long)o->timeout_ms))
 				  : xasprintf("the browser did not answer within %d ms",
-					      BROWSER_ANSWER_MS);
+					      (int)answer_ms);
 
 			note_boot_failure(r, nav_start ? "timeout" : "browser", m);
 			free(m);

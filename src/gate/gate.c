@@ -292,6 +292,23 @@ bool gate_passed(const struct gate *g)
 	return !g->stop_signal;
 }
 
+bool gate_step_env_error(const struct gate_step *st)
+{
+	return st->kind == GATE_BOOT && st->finished && !st->skipped &&
+	       st->res.outcome == SV_FAILED && st->res.exit_code == EXIT_ENV;
+}
+
+bool gate_env_failed(const struct gate *g)
+{
+	size_t i, k;
+
+	for (i = 0; i < g->n; i++)
+		for (k = 0; k < g->products[i].n; k++)
+			if (gate_step_env_error(&g->products[i].steps[k]))
+				return true;
+	return false;
+}
+
 void gate_step_message(const struct gate_step *st, struct buf *out)
 {
 	const struct buf *t = &st->res.tail;

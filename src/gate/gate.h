@@ -87,6 +87,15 @@ void gate_run(struct gate *g);
 /* Did every product pass? */
 bool gate_passed(const struct gate *g);
 
+/*
+ * Could a step not run for want of something of the machine's, not the
+ * product's?  A boot check whose browser could not start (relgate boot's
+ * exit code 3): the gate has no verdict on that product.
+ */
+bool gate_step_env_error(const struct gate_step *st);
+/* Did any step end so? */
+bool gate_env_failed(const struct gate *g);
+
 /* A short message for a step that did not pass (last lines of its output). */
 void gate_step_message(const struct gate_step *st, struct buf *out);
 

@@ -73,10 +73,13 @@ static void xml_first_line(struct buf *b, const char *s)
 	xml_text(b, s, strcspn(s, "\n"));
 }
 
-static bool is_error(enum sv_outcome o)
+/* An error, not a failure: the step could not give its verdict. */
+static bool is_error(const struct gate_step *st)
 {
+	enum sv_outcome o = st->res.outcome;
+
 	return o == SV_TIMEOUT || o == SV_IDLE || o == SV_SIGNALED || o == SV_NOT_STARTED ||
-	       o == SV_INTERRUPTED;
+	       o == SV_INTERRUPTED || gate_step_env_error(st);
 }
 
 static const char *kind_name(enum gate_step_kind k)
@@ -110,7 +113,7 @@ void report_junit(const struct gate *g, struct buf *b)
 			tests++;
 			if (st->skipped)
 				skipped++;
-			else if (is_error(st->res.outcome))
+			else if (is_error(st))
 				errors++;
 			else if (st->res.outcome != SV_PASSED)
 				failures++;
@@ -127,8 +130,8 @@ void report_junit(const struct gate *g, struct buf *b)
 			const struct gate_step *st = &gp->steps[k];
 
 			s += st->skipped;
-			e += !st->skipped && is_error(st->res.outcome);
-			f += !st->skipped && !is_error(st->res.outcome) && st->res.outcome != SV_PASSED;
+			e += !st->skipped && is_error(st);
+			f += !st->skipped && !is_error(st) && st->res.outcome != SV_PASSED;
 		}
 		buf_adds(b, "  <testsuite name=\"");
 		xml_str(b, gp->p->name);
@@ -150,7 +153,7 @@ void report_junit(const struct gate *g, struct buf *b)
 				xml_first_line(b, msg.data);
 				buf_adds(b, "\"/>\n");
 			} else if (st->res.outcome != SV_PASSED) {
-				const char *el = is_error(st->res.outcome) ? "error" : "failure";
+				const char *el = is_error(st) ? "error" : "failure";
 
 				buf_addf(b, "      <%s message=\"", el);
 				xml_first_line(b, msg.data);

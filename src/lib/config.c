@@ -221,6 +221,18 @@ static void load_product(struct jdoc *d, const char *name, json_t *obj, struct c
 		jdoc_pop(d);
 	}
 	p->artifact = get_string(d, obj, "artifact", false);
+	if (p->artifact) {
+		char *norm = xstrdup(p->artifact);
+
+		/* the artifact is served and stored: it must be a folder of the workspace */
+		if (p->artifact[0] == '/' || path_normalize(norm) < 0 || !*norm) {
+			jdoc_push_key(d, "artifact");
+			jdoc_error(d, false, "\"artifact\" must be a folder inside the workspace, "
+				   "relative to relgate.json: \"%s\" is not", p->artifact);
+			jdoc_pop(d);
+		}
+		free(norm);
+	}
 	if ((v = json_object_get(obj, "checks"))) {
 		jdoc_push_key(d, "checks");
 		if (!json_is_array(v)) {
@@ -229,14 +241,21 @@ static void load_product(struct jdoc *d, const char *name, json_t *obj, struct c
 			p->checks = xcalloc(json_array_size(v) + 1, sizeof(*p->checks));
 			json_array_foreach(v, i, item) {
 				size_t j;
+				struct cfg_check *c = &p->checks[p->nchecks];
 
 				jdoc_push_index(d, i);
-				load_check(d, item, &p->checks[p->nchecks]);
-				for (j = 0; p->checks[p->nchecks].name && j < p->nchecks; j++)
-					if (p->checks[j].name &&
-					    !strcmp(p->checks[j].name, p->checks[p->nchecks].name))
+				load_check(d, item, c);
+				/* a step's name names its log and its testcase: one each */
+				for (j = 0; c->name && j < p->nchecks; j++)
+					if (p->checks[j].name && !strcmp(p->checks[j].name, c->name))
 						jdoc_error(d, false, "two checks are named \"%s\"",
 							   p->checks[j].name);
+				if (c->name && p->has_build && !strcmp(c->name, "build"))
+					jdoc_error(d, false, "a check may not be named \"build\": that is "
+						   "the product's build step");
+				if (c->name && c->is_boot && !p->artifact)
+					jdoc_error(d, false, "the boot check \"%s\" needs the product's "
+						   "\"artifact\", the folder to serve", c->name);
 				p->nchecks++;
 				jdoc_pop(d);
 			}
