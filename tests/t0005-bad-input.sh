@@ -307,6 +307,13 @@ test_expect_success 'a shallow clone: exit 3, and the message says to fetch more
 	test_grep "fetch" err
 '
 
+test_expect_success 'a shallow clone: HEAD~2 past its depth says to fetch more history, exit 3' '
+	test_expect_code 3 "$RELGATE" -C shallow affected --base HEAD~2 2>err &&
+	test_grep "HEAD~2" err &&
+	test_grep "shallow" err &&
+	test_grep "git fetch --deepen" err
+'
+
 test_expect_success 'a shallow clone deep enough: it works' '
 	git -C shallow fetch -q --unshallow &&
 	echo b >expect &&

@@ -32,12 +32,28 @@ static void add(struct changes *c, const char *path, const char *old_path,
 	ch->status = status;
 }
 
+const char *git_why(void)
+{
+	const git_error *e = git_error_last();
+
+	return e && e->message ? e->message : "unknown error";
+}
+
 static int resolve_commit(git_commit **out, git_repository *repo, const char *ref)
 {
 	git_object *obj;
 
 	if (git_revparse_single(&obj, repo, ref) < 0) {
-		error("unknown git revision \"%s\": %s", ref, git_error_last()->message);
+		char *why = xstrdup(git_why());
+
+		/* HEAD~5 in a clone of depth 3: the history, not the name, is missing */
+		if (git_repository_is_shallow(repo) == 1)
+			error("cannot find the git revision \"%s\" (%s): this clone is shallow and its "
+			      "history may not reach it; fetch more history (git fetch --deepen=100, "
+			      "or git fetch --unshallow; in GitHub Actions: fetch-depth: 0)", ref, why);
+		else
+			error("unknown git revision \"%s\": %s", ref, why);
+		free(why);
 		return fault(FAULT_ENV);
 	}
 	if (git_object_peel((git_object **)out, obj, GIT_OBJECT_COMMIT) < 0) {
@@ -119,7 +135,7 @@ static int diff_one_side(struct changes *c, git_repository *repo, const git_tree
 		return 0;
 	}
 	if (git_tree_lookup(&t, repo, id) < 0)
-		return error("cannot read tree %s: %s", git_oid_tostr_s(id), git_error_last()->message);
+		return error("cannot read tree %s: %s", git_oid_tostr_s(id), git_why());
 	r = diff_trees(c, repo, added ? NULL : t, added ? t : NULL, path, plen);
 	git_tree_free(t);
 	return r;
@@ -150,10 +166,10 @@ static int diff_trees(struct changes *c, git_repository *repo, const git_tree *a
 				git_tree *ta, *tb;
 
 				if (git_tree_lookup(&ta, repo, git_tree_entry_id(ea)) < 0)
-					return error("cannot read tree: %s", git_error_last()->message);
+					return error("cannot read tree: %s", git_why());
 				if (git_tree_lookup(&tb, repo, git_tree_entry_id(eb)) < 0) {
 					git_tree_free(ta);
-					return error("cannot read tree: %s", git_error_last()->message);
+					return error("cannot read tree: %s", git_why());
 				}
 				r = diff_trees(c, repo, ta, tb, path, plen);
 				git_tree_free(ta);
@@ -252,7 +268,7 @@ int changes_range(struct changes *c, git_repository *repo, const char *prefix, c
 	}
 	if (git_commit_lookup(&mc, repo, &mb) < 0 ||
 	    git_commit_tree(&c->old_tree, mc) < 0 || git_commit_tree(&c->new_tree, hc) < 0) {
-		error("cannot read the trees of the change: %s", git_error_last()->message);
+		error("cannot read the trees of the change: %s", git_why());
 		ret = fault(FAULT_ENV);
 		goto out;
 	}
@@ -301,7 +317,7 @@ int changes_uncommitted(struct changes *c, git_repository *repo, const char *pre
 	}
 	opts.flags = GIT_DIFF_INCLUDE_UNTRACKED | GIT_DIFF_RECURSE_UNTRACKED_DIRS;
 	if (git_diff_tree_to_workdir_with_index(&diff, repo, c->old_tree, &opts) < 0) {
-		error("cannot compare HEAD with the working tree: %s", git_error_last()->message);
+		error("cannot compare HEAD with the working tree: %s", git_why());
 		goto out;
 	}
 	add_deltas(c, diff, prefix);

@@ -74,4 +74,7 @@ int changes_read_side(const struct changes *c, git_repository *repo, const char 
 
 void changes_release(struct changes *c);
 
+/* The message of libgit2's last error, never NULL. */
+const char *git_why(void);
+
 #endif

@@ -18,6 +18,7 @@
 #include "lib/diag.h"
 #include "lib/pool.h"
 #include "analyze/scan.h"
+#include "analyze/changes.h"
 #include "analyze/filelist.h"
 
 #define WALK_MAX_DEPTH 64
@@ -126,7 +127,7 @@ int filelist_from_worktree(struct filelist *t, git_repository *repo, const char 
 	t->rootfd = rootfd;
 	t->prefix = prefix;
 	if (git_repository_index(&idx, repo) < 0)
-		return error("cannot read git's index: %s", git_error_last()->message);
+		return error("cannot read git's index: %s", git_why());
 	have_index_time = git_index_path(idx) && stat(git_index_path(idx), &index_st) == 0;
 	n = git_index_entrycount(idx);
 	strmap_init(&t->by_path, n);
@@ -186,7 +187,7 @@ int filelist_from_worktree(struct filelist *t, git_repository *repo, const char 
 		}
 		if (git_status_list_new(&list, repo, &opts) < 0) {
 			free(spec);
-			return error("cannot list untracked files: %s", git_error_last()->message);
+			return error("cannot list untracked files: %s", git_why());
 		}
 		n = git_status_list_entrycount(list);
 		for (i = 0; i < n; i++) {
@@ -389,7 +390,7 @@ int filelist_from_commit(struct filelist *t, git_repository *repo, const char *p
 	strmap_init(&t->by_path, 4096);
 	if (git_commit_tree(&root, commit) < 0) {
 		error("cannot read the tree of commit %s: %s",
-		      git_oid_tostr_s(git_commit_id(commit)), git_error_last()->message);
+		      git_oid_tostr_s(git_commit_id(commit)), git_why());
 		goto out;
 	}
 	if (plen) {
@@ -403,7 +404,7 @@ int filelist_from_commit(struct filelist *t, git_repository *repo, const char *p
 			goto out;
 		}
 		if (git_tree_lookup(&sub, repo, git_tree_entry_id(te)) < 0) {
-			error("cannot read folder %s: %s", prefix, git_error_last()->message);
+			error("cannot read folder %s: %s", prefix, git_why());
 			goto out;
 		}
 	}
@@ -427,7 +428,7 @@ int filelist_from_commit(struct filelist *t, git_repository *repo, const char *p
 	goto out;
 walk_failed:
 	error("cannot walk the tree of commit %s: %s", git_oid_tostr_s(git_commit_id(commit)),
-	      git_error_last() ? git_error_last()->message : "unknown error");
+	      git_why());
 out:
 	for (i = 0; i < njobs; i++)
 		listing_release(&jobs[i].out);
