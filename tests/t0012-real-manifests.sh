@@ -166,4 +166,19 @@ test_expect_success '--packages: a lockfile not read per package reaches every p
 	test_cmp "$TRASH/expect" "$TRASH/actual"
 '
 
+test_expect_success 'a name with a newline and an escape sequence reaches the terminal escaped' '
+	cd ws && git checkout -q -b evil-name start &&
+	printf "{\"name\": \"evil\\\\nline\\\\u001b[31mred\", \"version\": \"1.0.0\"}\n" \
+		>packages/c/package.json &&
+	commit_all "a hostile name" &&
+	"$RELGATE" affected --base start >"$TRASH/out" &&
+	test_grep "^evil\\\\nline\\\\x1b\\[31mred <- packages/c/package.json" "$TRASH/out" &&
+	test_grep_not "$(printf "\033")" "$TRASH/out" &&
+	test $(wc -l <"$TRASH/out") = 3 &&
+	"$RELGATE" affected --base start --format json >"$TRASH/out.json" &&
+	jq -r ".products[0].name" "$TRASH/out.json" >"$TRASH/actual" &&
+	printf "evil\nline\033[31mred\n" >"$TRASH/expect" &&
+	test_cmp "$TRASH/expect" "$TRASH/actual"
+'
+
 test_done

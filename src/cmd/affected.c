@@ -105,18 +105,18 @@ static void print_text(struct impact *im, struct row *rows, size_t n, bool packa
 		if (!walk_reached(&im->walk, rows[i].node))
 			continue;
 		if (diag_level < 0) {
-			printf("%s\n", rows[i].name);
+			printf("%s\n", term_safe(rows[i].name));
 			continue;
 		}
 		impact_chain(im, rows[i].node, &c);
-		printf("%s%s%s", term_green(), rows[i].name, term_reset());
+		printf("%s%s%s", term_green(), term_safe(rows[i].name), term_reset());
 		for (k = c.n - 1; k-- > 0;) {
 			if (collapsed(&c, k))
 				continue;
 			link_note(&c.links[k], k == 0, &note);
-			printf(" <- %s", link_label(&c.links[k]));
+			printf(" <- %s", term_safe(link_label(&c.links[k])));
 			if (note.len)
-				printf(" %s(%s)%s", term_dim(), note.data, term_reset());
+				printf(" %s(%s)%s", term_dim(), term_safe(note.data), term_reset());
 		}
 		printf("\n");
 		chain_release(&c);
@@ -134,7 +134,7 @@ static void print_text(struct impact *im, struct row *rows, size_t n, bool packa
 				printf(" and %zu more", left - shown);
 				break;
 			}
-			printf("%s%s", sep, rows[i].name);
+			printf("%s%s", sep, term_safe(rows[i].name));
 			sep = ", ";
 			shown++;
 		}

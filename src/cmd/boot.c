@@ -33,15 +33,15 @@ static void print_text(const char *name, const struct boot_result *r)
 {
 	if (r->passed) {
 		printf("%s: boot %spassed%s: ready %.0f ms after navigation (browser start %.0f ms)\n",
-		       name, term_green(), term_reset(), r->ms, r->browser_ms);
+		       term_safe(name), term_green(), term_reset(), r->ms, r->browser_ms);
 		return;
 	}
 	/* the error first: it is what a report's one-line message shows */
-	printf("%s: boot %sfailed%s: %s%s%s\n", name, term_red(), term_reset(), term_bold(),
-	       r->message, term_reset());
+	printf("%s: boot %sfailed%s: %s%s%s\n", term_safe(name), term_red(), term_reset(),
+	       term_bold(), term_safe(r->message), term_reset());
 	printf("  (%s before the page was ready)\n", r->kind);
 	if (r->where)
-		printf("  at %s\n", r->where);
+		printf("  at %s\n", term_safe(r->where));
 	if (r->excerpt)
 		printf("  code: %s\n", r->excerpt);
 	if (r->stack && strchr(r->stack, '\n')) {

@@ -76,7 +76,8 @@ static void draw_live(struct gate *g)
 			if (!st->started || st->finished)
 				continue;
 			printf("  %s%c%s %s: %s%s %s%.1fs%s\n", term_yellow(),
-			       spin[(int)(now / 120) % 4], term_reset(), gp->p->name, st->name,
+			       spin[(int)(now / 120) % 4], term_reset(), term_safe(gp->p->name),
+			       term_safe(st->name),
 			       st->attempts > 1 ? " (retry)" : "", term_dim(),
 			       (now - st->start_ms) / 1e3, term_reset());
 			d->drawn++;
@@ -109,12 +110,12 @@ static void on_progress(struct gate *g, struct gate_product *gp, struct gate_ste
 	clear_live(d);
 	if (!done) {
 		if (!d->live)
-			printf("%s: %s started%s\n", gp->p->name, st->name,
+			printf("%s: %s started%s\n", term_safe(gp->p->name), term_safe(st->name),
 			       st->attempts > 1 ? " again (retry)" : "");
 	} else {
 		d->done++;
 		gate_step_message(st, &msg);
-		printf("%s: %s %s%s%s %s(%.1fs)%s", gp->p->name, st->name,
+		printf("%s: %s %s%s%s %s(%.1fs)%s", term_safe(gp->p->name), term_safe(st->name),
 		       ok ? term_green() : term_red(), ok ? "passed" : sv_outcome_name(st->res.outcome),
 		       term_reset(), term_dim(), st->res.ms / 1e3, term_reset());
 		if (!ok) {
@@ -156,7 +157,8 @@ static void print_summary(const struct gate *g)
 
 		failed += !gp->passed;
 		if (!gp->n)
-			printf("%-*s  %-12s %-12s %8s\n", (int)w, gp->p->name, "-", "nothing to run",
+			printf("%-*s  %-12s %-12s %8s\n", (int)w, term_safe(gp->p->name), "-",
+			       "nothing to run",
 			       "");
 		for (k = 0; k < gp->n; k++) {
 			const struct gate_step *st = &gp->steps[k];
@@ -167,8 +169,8 @@ static void print_summary(const struct gate *g)
 
 			snprintf(result, sizeof(result), "%s%s", word,
 				 st->attempts > 1 && st->res.outcome == SV_PASSED ? " (flaky)" : "");
-			printf("%-*s  %-12s %s%-12s%s %7.1fs\n", (int)w, k ? "" : gp->p->name,
-			       st->name, color, result, term_reset(), st->skipped ? 0.0 : st->res.ms / 1e3);
+			printf("%-*s  %-12s %s%-12s%s %7.1fs\n", (int)w, k ? "" : term_safe(gp->p->name),
+			       term_safe(st->name), color, result, term_reset(), st->skipped ? 0.0 : st->res.ms / 1e3);
 		}
 	}
 	if (g->stop_signal)

@@ -24,4 +24,19 @@ const char *term_red(void);
 const char *term_yellow(void);
 const char *term_reset(void);
 
+struct buf;
+
+/*
+ * Append s with what could move or colour a terminal escaped: control
+ * characters (C0, DEL, C1) and bytes that are no UTF-8 become \n, \t or
+ * \xNN.  Names and paths from outside (packages, files, messages) go
+ * through it before they reach text output.
+ */
+void term_escape(struct buf *b, const char *s);
+/*
+ * The same, for printf: s itself when it is plain, else an escaped copy
+ * that lives until the fourth call after (four may share one printf).
+ */
+const char *term_safe(const char *s);
+
 #endif
