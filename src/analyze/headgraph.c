@@ -43,8 +43,14 @@ static int list_products(struct build *bd)
 								      strlen(p->package));
 
 			if (!pkg || pkg->is_root) {
-				error("%s:%d:%d: product \"%s\": no workspace package is named \"%s\"",
-				      bd->cfg->path, p->line, p->col, p->name, p->package);
+				int line, col;
+
+				if (config_locate_product(bd->cfg, p->name, &line, &col) == 0)
+					error("%s:%d:%d: product \"%s\": no workspace package is named "
+					      "\"%s\"", bd->cfg->path, line, col, p->name, p->package);
+				else
+					error("%s: product \"%s\": no workspace package is named \"%s\"",
+					      bd->cfg->path, p->name, p->package);
 				errors++;
 				continue;
 			}

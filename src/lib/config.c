@@ -467,8 +467,6 @@ int config_load(struct config *c, const char *path)
 					struct cfg_product *p = &c->products[c->nproducts++];
 
 					jdoc_push_key(&d, key);
-					jsonfile_locate(d.text, d.len, d.path, d.depth, true, &p->line,
-							&p->col);
 					load_product(&d, key, item, p);
 					jdoc_pop(&d);
 				}
@@ -483,6 +481,20 @@ int config_load(struct config *c, const char *path)
 	json_decref(root);
 	buf_release(&text);
 	return d.errors ? -1 : 0;
+}
+
+int config_locate_product(const struct config *c, const char *name, int *line, int *col)
+{
+	struct jseg path[2] = {{"products", 0}, {name, 0}};
+	struct buf text = BUF_INIT;
+	int r = -1;
+
+	*line = *col = 0;
+	/* read again: a position is wanted only for a message, and rarely */
+	if (c->path && read_file(c->path, &text, CONFIG_MAX_BYTES) == 0)
+		r = jsonfile_locate(text.data, text.len, path, 2, true, line, col);
+	buf_release(&text);
+	return r;
 }
 
 struct cfg_product *config_product(const struct config *c, const char *name)

@@ -51,7 +51,6 @@ struct cfg_product {
 	struct strlist owners;
 	char *url;
 	int keep;
-	int line, col;           /* where relgate.json names it, for messages */
 };
 
 struct cfg_channel {
@@ -92,6 +91,11 @@ int config_load(struct config *c, const char *path);
 void config_defaults(struct config *c);
 
 struct cfg_product *config_product(const struct config *c, const char *name);
+/*
+ * Where relgate.json names product name: 1-based line and column of its
+ * key.  Returns 0, or -1 when it cannot tell (the file changed, or is gone).
+ */
+int config_locate_product(const struct config *c, const char *name, int *line, int *col);
 void config_release(struct config *c);
 
 #endif
