@@ -166,6 +166,24 @@ test_expect_success '--packages: a lockfile not read per package reaches every p
 	test_cmp "$TRASH/expect" "$TRASH/actual"
 '
 
+test_expect_success 'a workspace package the root depends on reaches every product, and says why' '
+	cd ws && git checkout -q -b root-tool start &&
+	make_package tools/lint lint &&
+	write_file package.json <<-\EOF &&
+	{"name": "ws", "private": true, "workspaces": ["packages/*", "tools/*"],
+	 "devDependencies": {"lint": "*"}}
+	EOF
+	commit_all "a lint tool of the root" &&
+	touch_commit tools/lint/src/index.js &&
+	affected_names --base HEAD~ >"$TRASH/actual" &&
+	printf "a\nb\nc\nlint\n" >"$TRASH/expect" &&
+	test_cmp "$TRASH/expect" "$TRASH/actual" &&
+	affected_body affected --base HEAD~ >"$TRASH/actual" &&
+	test_grep "^c <- lint \(the root.s devDependency: a build tool of every product\) <- tools/lint/src/index.js \(changed\)" "$TRASH/actual" &&
+	affected_names --base HEAD~ --packages >"$TRASH/actual" &&
+	test_cmp "$TRASH/expect" "$TRASH/actual"
+'
+
 test_expect_success 'a name with a newline and an escape sequence reaches the terminal escaped' '
 	cd ws && git checkout -q -b evil-name start &&
 	printf "{\"name\": \"evil\\\\nline\\\\u001b[31mred\", \"version\": \"1.0.0\"}\n" \

@@ -152,6 +152,7 @@ const char *edge_kind_name(enum edge_kind kind)
 	case EDGE_PRODUCT: return "product";
 	case EDGE_LOCKFILE: return "lockfile";
 	case EDGE_WORKSPACE: return "workspace";
+	case EDGE_ROOT_DEPENDENCY: return "rootDependency";
 	}
 	return "edge";
 }

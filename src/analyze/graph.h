@@ -30,6 +30,8 @@ enum edge_kind {
 	EDGE_PRODUCT,       /* package -> the product built from it */
 	EDGE_LOCKFILE,      /* lockfile -> package whose resolved dependencies changed */
 	EDGE_WORKSPACE,     /* root manifest or unreadable lockfile -> every product */
+	EDGE_ROOT_DEPENDENCY, /* package the root package.json depends on -> every product
+				 and package: the workspace's build tools reach every build */
 };
 
 struct gnode {

@@ -97,6 +97,7 @@ static void add_structure_edges(struct build *bd)
 {
 	struct graph *g = &bd->h->g;
 	size_t *with_inputs = xcalloc(bd->h->nproducts + 1, sizeof(*with_inputs));
+	const struct package *root;
 	size_t i, j, k, nwith = 0;
 
 	/* ownership, by the nearest package folder; sorted paths share owners */
@@ -119,6 +120,27 @@ static void add_structure_edges(struct build *bd)
 				graph_add_edge(g, (uint32_t)on->node, (uint32_t)pkg->node,
 					       EDGE_DEPENDENCY, d->kind, NULL);
 		}
+	}
+	/*
+	 * What the root package.json depends on of the workspace (a build
+	 * plugin, a test utility, the CLI itself) is a tool of every build, as
+	 * the root's external dependencies are: it reaches every product and
+	 * every package, as Turborepo's RootInternalDepChanged does.
+	 */
+	root = &bd->h->ws.pkgs[0];
+	for (j = 0; root->is_root && j < root->ndeps; j++) {
+		const struct dep *d = &root->deps[j];
+		const struct package *tool = workspace_package(&bd->h->ws, d->name, strlen(d->name));
+
+		if (!tool || tool->is_root)
+			continue;
+		for (k = 0; k < bd->h->nproducts; k++)
+			graph_add_edge(g, (uint32_t)tool->node, bd->h->products[k].node,
+				       EDGE_ROOT_DEPENDENCY, d->kind, NULL);
+		for (k = 0; k < bd->h->ws.npkgs; k++)
+			if (!bd->h->ws.pkgs[k].is_root && &bd->h->ws.pkgs[k] != tool)
+				graph_add_edge(g, (uint32_t)tool->node, (uint32_t)bd->h->ws.pkgs[k].node,
+					       EDGE_ROOT_DEPENDENCY, d->kind, NULL);
 	}
 	/* inputs: the workspace's globalInputs and each product's own globs */
 	for (j = 0; j < bd->h->nproducts; j++)

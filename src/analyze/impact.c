@@ -376,7 +376,7 @@ static bool snapshot_usable(const struct impact *im, const struct impact_opts *o
 static void snapshot_key(const struct impact *im, const struct impact_opts *o,
 			 unsigned char *key)
 {
-	static const char version[] = "relgate snapshot 1";
+	static const char version[] = "relgate snapshot 2";
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
 	unsigned char flags = (unsigned char)o->no_imports;
 	struct stat exe;

@@ -158,7 +158,7 @@ static bool parse_edges(struct head_graph *h, struct rec_reader *r)
 		uint32_t from = rec_get32(r), to = rec_get32(r);
 		uint8_t kind = rec_get8(r), sub = rec_get8(r);
 
-		if (from >= h->g.nnodes || to >= h->g.nnodes || kind > EDGE_WORKSPACE) {
+		if (from >= h->g.nnodes || to >= h->g.nnodes || kind > EDGE_ROOT_DEPENDENCY) {
 			r->bad = true;
 			break;
 		}

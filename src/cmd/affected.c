@@ -66,6 +66,10 @@ static void link_note(const struct chain_link *l, bool first, struct buf *b)
 	case EDGE_LOCKFILE:
 		buf_addf(b, "lockfile: %s", e->detail);
 		break;
+	case EDGE_ROOT_DEPENDENCY:
+		buf_addf(b, "the root's %s: a build tool of every product",
+			 dep_kind_name((enum dep_kind)e->sub));
+		break;
 	default:
 		buf_adds(b, e->detail ? e->detail : edge_kind_name((enum edge_kind)e->kind));
 	}

@@ -122,8 +122,14 @@ static void full_example(void **state)
 	p = config_product(&c, "distributor");
 	assert_non_null(p);
 	assert_string_equal(p->package, "@hotel/distributor");
-	assert_int_equal(p->line, 5);
-	assert_int_equal(p->col, 5);
+	{
+		int line, col;
+
+		assert_int_equal(config_locate_product(&c, "distributor", &line, &col), 0);
+		assert_int_equal(line, 5);
+		assert_int_equal(col, 5);
+		assert_int_equal(config_locate_product(&c, "nothing", &line, &col), -1);
+	}
 	assert_int_equal(p->inputs.n, 1);
 	assert_true(p->has_build);
 	assert_string_equal(p->build.run, "npm run build -w @hotel/distributor");

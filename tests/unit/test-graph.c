@@ -595,12 +595,13 @@ static void edge_kind_names(void **state)
 		{EDGE_PRODUCT, "product"},
 		{EDGE_LOCKFILE, "lockfile"},
 		{EDGE_WORKSPACE, "workspace"},
+		{EDGE_ROOT_DEPENDENCY, "rootDependency"},
 	};
 	size_t i, j;
 
 	(void)state;
 	/* every kind, from the first to the last, has a name of its own */
-	assert_int_equal(ARRAY_LEN(rows), EDGE_WORKSPACE - EDGE_OWNS + 1);
+	assert_int_equal(ARRAY_LEN(rows), EDGE_ROOT_DEPENDENCY - EDGE_OWNS + 1);
 	for (i = 0; i < ARRAY_LEN(rows); i++) {
 		assert_string_equal(edge_kind_name(rows[i].kind), rows[i].name);
 		for (j = 0; j < i; j++)
@@ -608,7 +609,7 @@ static void edge_kind_names(void **state)
 						edge_kind_name(rows[j].kind));
 	}
 	/* a value out of range still gets a word, not NULL */
-	assert_string_equal(edge_kind_name((enum edge_kind)(EDGE_WORKSPACE + 1)), "edge");
+	assert_string_equal(edge_kind_name((enum edge_kind)(EDGE_ROOT_DEPENDENCY + 1)), "edge");
 	assert_string_equal(edge_kind_name((enum edge_kind)200), "edge");
 }
 

@@ -154,7 +154,7 @@ static void assert_consistent(const struct head_graph *h, const struct config *c
 	for (i = 0; i < h->g.nedges; i++) {
 		assert_true(h->g.edges[i].from < h->g.nnodes);
 		assert_true(h->g.edges[i].to < h->g.nnodes);
-		assert_true(h->g.edges[i].kind <= EDGE_WORKSPACE);
+		assert_true(h->g.edges[i].kind <= EDGE_ROOT_DEPENDENCY);
 		assert_null(h->g.edges[i].detail);
 	}
 }
@@ -300,7 +300,7 @@ static int fixture_setup(void **state)
 {
 	struct fixture *fx = xcalloc(1, sizeof(*fx));
 	unsigned char key[SNAPSHOT_KEY_SIZE];
-	bool kinds[EDGE_WORKSPACE + 1] = {false};
+	bool kinds[EDGE_ROOT_DEPENDENCY + 1] = {false};
 	size_t i;
 
 	fx->dir = scratch_dir();
@@ -512,7 +512,7 @@ static void round_trip_by_hand(void **state)
 	assert_int_equal(h.g.nnodes, 6 + 3 + 2);
 	for (e = 0; e < 256; e++)
 		graph_add_edge(&h.g, e % (uint32_t)h.g.nnodes, (e * 7 + 3) % (uint32_t)h.g.nnodes,
-			       (enum edge_kind)(e % (EDGE_WORKSPACE + 1)), (uint8_t)e, NULL);
+			       (enum edge_kind)(e % (EDGE_ROOT_DEPENDENCY + 1)), (uint8_t)e, NULL);
 
 	key_of(key, 9);
 	snapshot_save(&h, &fx->cfg, path, key);
