@@ -150,7 +150,7 @@ test_expect_success 'a nested node_modules entry resolves for its own package on
 	(cd npm && git reset -q --hard start &&
 	 lock3 ws 1.2.0 0.9.1 sha512-other100 >package-lock.json && commit_all nested) &&
 	cat >expect <<-\EOF &&
-	e <- package-lock.json (changed, lockfile: left-pad 0.9.0 -> 0.9.1)
+	e <- package-lock.json (changed, lockfile: left-pad 0.9.0 -> 0.9.1 in packages/e)
 	not affected: a, b, c, d
 	EOF
 	affected_body -C npm affected --base start >actual &&
@@ -173,7 +173,7 @@ test_expect_success '... and a change of the nested copy reaches only its user' 
 	(cd npm && lock_bump=$(jq ".packages[\"node_modules/uses-pad/node_modules/left-pad\"].version = \"2.0.1\"" package-lock.json) &&
 	 echo "$lock_bump" >package-lock.json && commit_all "nested bump") &&
 	cat >expect <<-\EOF &&
-	c <- package-lock.json (changed, lockfile: left-pad 2.0.0 -> 2.0.1)
+	c <- package-lock.json (changed, lockfile: left-pad 2.0.0 -> 2.0.1 in node_modules/uses-pad)
 	not affected: a, b, d, e
 	EOF
 	affected_body -C npm affected --base HEAD~ >actual &&
@@ -258,7 +258,7 @@ test_expect_success 'a deleted lockfile: every package that resolved something, 
 	a <- package-lock.json (deleted, lockfile: -left-pad 1.2.0)
 	b <- a (dependency) <- package-lock.json (deleted, lockfile: -left-pad 1.2.0)
 	d <- package-lock.json (deleted, lockfile: -other 1.0.0)
-	e <- package-lock.json (deleted, lockfile: -left-pad 0.9.0)
+	e <- package-lock.json (deleted, lockfile: -left-pad 0.9.0 in packages/e)
 	EOF
 	affected_body -C npm affected --base start >out &&
 	grep -v "^c " out >actual &&
@@ -339,18 +339,242 @@ test_expect_success 'setup: a pnpm workspace with pnpm-lock.yaml' '
 	cd ..
 '
 
-test_expect_success 'pnpm-lock.yaml: every product, with the reason said' '
+test_expect_success 'pnpm-lock.yaml v9: a bump reaches only the package that resolves it' '
 	"$RELGATE" -C pnpm affected --base HEAD~ >out &&
 	sed 1d out >actual &&
 	cat >expect <<-\EOF &&
-	a <- pnpm-lock.yaml (changed, pnpm-lock.yaml changed, and relgate reads only package-lock.json per package)
-	b <- pnpm-lock.yaml (changed, pnpm-lock.yaml changed, and relgate reads only package-lock.json per package)
+	a <- pnpm-lock.yaml (changed, lockfile: left-pad 1.2.0 -> 1.3.0)
+	not affected: b
 	EOF
 	test_cmp expect actual &&
 	"$RELGATE" -C pnpm affected --base HEAD~ --format json >out.json &&
-	jq -r .lockfile out.json >actual &&
-	echo "pnpm-lock.yaml changed, and relgate reads only package-lock.json per package" >expect &&
+	jq -r ".lockfile // \"none\"" out.json >actual &&
+	echo none >expect &&
 	test_cmp expect actual
+'
+
+pnpm_lock9() { # LEFT_PAD_DEP_VERSION PEER_OF_B B_EXTRA
+	cat <<-EOF
+	lockfileVersion: '9.0'
+
+	settings:
+	  autoInstallPeers: true
+
+	importers:
+
+	  .:
+	    devDependencies:
+	      typescript:
+	        specifier: ^5.0.0
+	        version: 5.4.5
+
+	  packages/a:
+	    dependencies:
+	      uses-pad:
+	        specifier: ^1.0.0
+	        version: 1.0.0
+	      b:
+	        specifier: workspace:*
+	        version: link:../b
+
+	  packages/b:
+	    dependencies:
+	      react-dom:
+	        specifier: ^18.0.0
+	        version: 18.2.0(react@$2)
+	      strip:
+	        specifier: npm:strip-ansi@^6
+	        version: strip-ansi@6.0.1$3
+
+	packages:
+
+	  left-pad@$1:
+	    resolution: {integrity: sha512-pad$1}
+
+	  uses-pad@1.0.0:
+	    resolution: {integrity: sha512-uses}
+
+	  react@18.2.0:
+	    resolution: {integrity: sha512-r1820}
+
+	  react@18.3.0:
+	    resolution: {integrity: sha512-r1830}
+
+	  react-dom@18.2.0:
+	    resolution: {integrity: sha512-rd}
+
+	  strip-ansi@6.0.1:
+	    resolution: {integrity: sha512-strip}
+
+	  typescript@5.4.5:
+	    resolution: {integrity: sha512-ts}
+
+	snapshots:
+
+	  left-pad@$1: {}
+
+	  uses-pad@1.0.0:
+	    dependencies:
+	      left-pad: $1
+
+	  react@18.2.0: {}
+
+	  react@18.3.0: {}
+
+	  react-dom@18.2.0(react@$2):
+	    dependencies:
+	      react: $2
+
+	  strip-ansi@6.0.1: {}
+
+	  typescript@5.4.5: {}
+	EOF
+}
+
+test_expect_success 'setup: a pnpm v9 lockfile with transitive, peer, alias and workspace entries' '
+	mkdir pnpm9 && cd pnpm9 &&
+	make_package packages/a a b &&
+	make_package packages/b b &&
+	make_package packages/c c &&
+	write_file package.json <<-\EOF &&
+	{"name": "root", "private": true}
+	EOF
+	printf "packages:\n  - packages/*\n" >pnpm-workspace.yaml &&
+	pnpm_lock9 1.2.0 18.2.0 "" >pnpm-lock.yaml &&
+	git init -q && commit_all initial && git tag start
+'
+
+test_expect_success 'pnpm v9: a transitive bump reaches its user and who depends on it' '
+	(cd pnpm9 && pnpm_lock9 1.2.1 18.2.0 "" >pnpm-lock.yaml && commit_all transitive) &&
+	affected_body -C pnpm9 affected --base HEAD~ >actual &&
+	cat >expect <<-\EOF &&
+	a <- pnpm-lock.yaml (changed, lockfile: left-pad 1.2.0 -> 1.2.1)
+	not affected: b, c
+	EOF
+	test_cmp expect actual
+'
+
+test_expect_success 'pnpm v9: a peer resolved anew reaches the package and its dependents' '
+	(cd pnpm9 && git reset -q --hard start &&
+	 pnpm_lock9 1.2.0 18.3.0 "" >pnpm-lock.yaml && commit_all peer) &&
+	(cd pnpm9 && affected_names --base HEAD~) >actual &&
+	printf "a\nb\n" >expect &&
+	test_cmp expect actual
+'
+
+test_expect_success 'pnpm v9: the root devDependencies reach every product' '
+	(cd pnpm9 && git reset -q --hard start &&
+	 sed -i "s/5\.4\.5/5.4.6/g" pnpm-lock.yaml && commit_all "typescript") &&
+	(cd pnpm9 && affected_names --base HEAD~) >actual &&
+	printf "a\nb\nc\n" >expect &&
+	test_cmp expect actual &&
+	affected_body -C pnpm9 affected --base HEAD~ >actual &&
+	test_grep "the root.s dependencies: typescript 5.4.5 -> 5.4.6" actual
+'
+
+test_expect_success 'pnpm v9: settings and a reformat reach nothing' '
+	(cd pnpm9 && git reset -q --hard start &&
+	 sed -i "s/autoInstallPeers: true/autoInstallPeers: false/; s/^$/\n/" pnpm-lock.yaml &&
+	 commit_all "settings") &&
+	(cd pnpm9 && affected_names --base HEAD~) >actual &&
+	test_must_fail test -s actual
+'
+
+test_expect_success 'pnpm v6: keys with a slash, the same answers' '
+	mkdir pnpm6 && cd pnpm6 &&
+	make_package packages/a a &&
+	make_package packages/b b &&
+	write_file package.json <<-\EOF &&
+	{"name": "root", "private": true}
+	EOF
+	printf "packages:\n  - packages/*\n" >pnpm-workspace.yaml &&
+	write_file pnpm-lock.yaml <<-\EOF &&
+	lockfileVersion: '"'"'6.0'"'"'
+	importers:
+	  packages/a:
+	    dependencies:
+	      uses-pad:
+	        specifier: ^1.0.0
+	        version: 1.0.0
+	  packages/b:
+	    dependencies:
+	      is-odd:
+	        specifier: ^3.0.0
+	        version: 3.0.1
+	packages:
+	  /uses-pad@1.0.0:
+	    resolution: {integrity: sha512-uses}
+	    dependencies:
+	      left-pad: 1.2.0
+	    dev: false
+	  /left-pad@1.2.0:
+	    resolution: {integrity: sha512-pad}
+	    dev: false
+	  /is-odd@3.0.1:
+	    resolution: {integrity: sha512-odd}
+	    dev: false
+	EOF
+	git init -q && commit_all initial &&
+	sed -i "s/left-pad@1.2.0/left-pad@1.2.1/; s/left-pad: 1.2.0/left-pad: 1.2.1/" pnpm-lock.yaml &&
+	commit_all bump &&
+	affected_body affected --base HEAD~ >../actual &&
+	cat >../expect <<-\EOF &&
+	a <- pnpm-lock.yaml (changed, lockfile: left-pad 1.2.0 -> 1.2.1)
+	not affected: b
+	EOF
+	cd .. && test_cmp expect actual
+'
+
+test_expect_success 'pnpm v5: keys of name and version, the same answers' '
+	mkdir pnpm5 && cd pnpm5 &&
+	make_package packages/a a &&
+	make_package packages/b b &&
+	write_file package.json <<-\EOF &&
+	{"name": "root", "private": true}
+	EOF
+	printf "packages:\n  - packages/*\n" >pnpm-workspace.yaml &&
+	write_file pnpm-lock.yaml <<-\EOF &&
+	lockfileVersion: 5.4
+	importers:
+	  packages/a:
+	    specifiers:
+	      is-odd: ^3.0.0
+	    dependencies:
+	      is-odd: 3.0.1
+	  packages/b:
+	    specifiers: {}
+	packages:
+	  /is-odd/3.0.1:
+	    resolution: {integrity: sha512-odd301}
+	    dependencies:
+	      is-number: 6.0.0
+	  /is-number/6.0.0:
+	    resolution: {integrity: sha512-num600}
+	EOF
+	git init -q && commit_all initial &&
+	sed -i "s/is-number: 6.0.0/is-number: 6.0.1/; s|/is-number/6.0.0|/is-number/6.0.1|" pnpm-lock.yaml &&
+	commit_all bump &&
+	affected_body affected --base HEAD~ >../actual &&
+	cat >../expect <<-\EOF &&
+	a <- pnpm-lock.yaml (changed, lockfile: is-number 6.0.0 -> 6.0.1)
+	not affected: b
+	EOF
+	cd .. && test_cmp expect actual
+'
+
+test_expect_success 'a pnpm-lock.yaml that is no YAML: exit 2, file:line:col' '
+	(cd pnpm9 && git reset -q --hard start &&
+	 printf "lockfileVersion: 9\nimporters:\n  .: [\n" >pnpm-lock.yaml && commit_all broken) &&
+	test_expect_code 2 "$RELGATE" -C pnpm9 affected --base HEAD~ 2>err &&
+	test_grep "^relgate: error: pnpm-lock.yaml:[0-9]+:[0-9]+: .*as of" err
+'
+
+test_expect_success 'YAML that is no pnpm lockfile: every product, with the reason' '
+	(cd pnpm9 && git reset -q --hard start &&
+	 printf "just: some yaml\n" >pnpm-lock.yaml && commit_all "not a lockfile") &&
+	affected_body -C pnpm9 affected --base HEAD~ >actual &&
+	test_grep "^a <- pnpm-lock.yaml \(changed, pnpm-lock.yaml \(as of [0-9a-f]+\) is not a pnpm lockfile" actual &&
+	test $(grep -c " <- pnpm-lock.yaml" actual) = 3
 '
 
 test_expect_success 'yarn.lock: every product too' '

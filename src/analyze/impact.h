@@ -17,7 +17,7 @@
 #include "analyze/changes.h"
 #include "analyze/graph.h"
 #include "analyze/headgraph.h"
-#include "analyze/npmlock.h"
+#include "analyze/lockdiff.h"
 #include "analyze/setup.h"
 
 struct impact_opts {

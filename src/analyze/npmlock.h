@@ -1,47 +1,24 @@
 /*
- * npmlock: which workspace packages a lockfile change really touches.
- *
- * For package-lock.json (lockfileVersion 2 and 3) each workspace package's
- * resolved external dependencies are followed through the lockfile's
- * "packages" entries with Node's lookup rules (nearest node_modules first),
- * before and after the change; a package is affected only when that set of
- * resolved (name, version, integrity) entries differs.  A bump of one
- * library therefore selects the packages that use it, not every product.
- *
- * Lockfiles it cannot read that way (v1, yarn.lock, pnpm-lock.yaml) make
- * every product affected, and the result says so and why.
+ * npmlock: the per-package closures of package-lock.json (lockfileVersion 2
+ * and 3), for lockdiff.  Entries that link to workspace packages end the
+ * walk: their changes travel by manifest edges.
  */
 #ifndef RELGATE_NPMLOCK_H
 #define RELGATE_NPMLOCK_H
 
-#include <stdbool.h>
 #include <stddef.h>
 
 #include "analyze/workspace.h"
-
-struct lockfile_hit {
-	const struct package *pkg;
-	char *detail;   /* "left-pad 1.2.0 -> 1.3.0", "+ is-number 7.0.0" */
-	char *root_reason;  /* for the root package: the reason every product gets */
-};
-
-struct lockfile_diff {
-	bool all;        /* every product: the lockfile could not be read per package */
-	char *reason;    /* why, when all */
-	struct lockfile_hit *hits;
-	size_t n, cap;
-};
+#include "lib/arena.h"
+#include "lib/util.h"
 
 /*
- * Compare two versions of the lockfile called name (either text may be NULL
- * for "absent").  old_note and new_note (may be NULL) follow file:line:col
- * in error messages, to say which version: "as of 1a2b3c".  Returns 0, or
- * -1 after an error message (invalid JSON: file:line:col).
+ * Fill out[i] (key -> struct lock_entry *) for every package ws->pkgs[i].
+ * A lockfile that has no per-package entries (v1) sets *fallback, once, to
+ * why.  Returns 0, or -1 after an error message (invalid JSON, FAULT_INPUT).
  */
-int lockfile_diff(const char *name, const char *old_note, const char *old_text, size_t old_len,
-		  const char *new_note, const char *new_text, size_t new_len,
-		  const struct workspace *ws, struct lockfile_diff *out);
-
-void lockfile_diff_release(struct lockfile_diff *d);
+int npmlock_closures(const char *name, const char *note, const char *text, size_t len,
+		     const struct workspace *ws, struct strmap *out, struct arena *a,
+		     char **fallback);
 
 #endif

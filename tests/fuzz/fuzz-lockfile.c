@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "analyze/npmlock.h"
+#include "analyze/lockdiff.h"
 #include "analyze/workspace.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

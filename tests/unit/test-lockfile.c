@@ -13,7 +13,7 @@
 
 #include <cmocka.h>
 
-#include "analyze/npmlock.h"
+#include "analyze/lockdiff.h"
 #include "lib/util.h"
 #include "analyze/workspace.h"
 

@@ -1,0 +1,233 @@
+/*
+ * pnpmlock: pnpm-lock.yaml read with libyaml's document API, its two large
+ * maps (snapshots, packages) indexed once, each importer's closure walked
+ * with a stack.
+ */
+#define _GNU_SOURCE
+#include <stdlib.h>
+#include <string.h>
+#include <yaml.h>
+
+#include "analyze/lockentry.h"
+#include "analyze/pnpmlock.h"
+#include "lib/diag.h"
+#include "lib/util.h"
+
+struct lock {
+	yaml_document_t doc;
+	struct strmap snapshots;   /* key -> yaml_node_t * (v9) */
+	struct strmap packages;    /* key -> yaml_node_t * */
+	yaml_node_t *importers;
+	yaml_node_t *root;
+};
+
+static yaml_node_t *node(struct lock *l, int id)
+{
+	return id ? yaml_document_get_node(&l->doc, id) : NULL;
+}
+
+static const char *scalar(const yaml_node_t *n)
+{
+	return n && n->type == YAML_SCALAR_NODE ? (const char *)n->data.scalar.value : NULL;
+}
+
+/* The value of key in mapping m, or NULL (the maps read this way are small). */
+static yaml_node_t *get(struct lock *l, const yaml_node_t *m, const char *key)
+{
+	yaml_node_pair_t *p;
+
+	if (!m || m->type != YAML_MAPPING_NODE)
+		return NULL;
+	for (p = m->data.mapping.pairs.start; p < m->data.mapping.pairs.top; p++) {
+		const char *k = scalar(node(l, p->key));
+
+		if (k && !strcmp(k, key))
+			return node(l, p->value);
+	}
+	return NULL;
+}
+
+static void index_map(struct lock *l, const yaml_node_t *m, struct strmap *out)
+{
+	yaml_node_pair_t *p;
+
+	strmap_init(out, m && m->type == YAML_MAPPING_NODE ?
+			 (size_t)(m->data.mapping.pairs.top - m->data.mapping.pairs.start) : 0);
+	if (!m || m->type != YAML_MAPPING_NODE)
+		return;
+	for (p = m->data.mapping.pairs.start; p < m->data.mapping.pairs.top; p++) {
+		const char *k = scalar(node(l, p->key));
+
+		if (k)
+			strmap_put(out, k, strlen(k))->value = node(l, p->value);
+	}
+}
+
+/* The resolved version of an importer's dependency: {version: ...} (v6, v9) or a string (v5). */
+static const char *importer_version(struct lock *l, const yaml_node_t *v)
+{
+	return v && v->type == YAML_MAPPING_NODE ? scalar(get(l, v, "version")) : scalar(v);
+}
+
+/*
+ * The key of name at version ver: "name@ver", or ver itself when it names
+ * another package, as an alias does ("string-width-cjs" at
+ * "string-width@4.2.3").
+ */
+static void entry_key(const char *name, const char *ver, struct buf *b)
+{
+	size_t vlen = strcspn(ver, "(");
+	const char *at = vlen > 1 ? memchr(ver + 1, '@', vlen - 1) : NULL;
+	const char *colon = memchr(ver, ':', vlen);
+
+	buf_reset(b);
+	if (at && (!colon || colon > at))
+		buf_adds(b, ver);
+	else
+		buf_addf(b, "%s@%s", name, ver);
+}
+
+/*
+ * The nodes of an entry: where its dependencies are (snapshots in v9, the
+ * package itself in v5 and v6) and where its resolution is (packages,
+ * keyed "name@version" in v9, "/name@version" in v6, "/name/version" in v5).
+ */
+static void find_entry(struct lock *l, const char *key, yaml_node_t **deps, yaml_node_t **pkg)
+{
+	size_t base = strcspn(key, "(");
+	const char *at = base > 1 ? memrchr(key + 1, '@', base - 1) : NULL;
+	struct buf k = BUF_INIT;
+
+	*deps = strmap_get(&l->snapshots, key, strlen(key));
+	*pkg = strmap_get(&l->packages, key, base);
+	if (!*pkg) {
+		buf_addf(&k, "/%s", key);
+		*pkg = strmap_get(&l->packages, k.data, k.len);
+	}
+	if (!*pkg && at) {
+		buf_reset(&k);
+		buf_addf(&k, "/%.*s/%s", (int)(at - key), key, at + 1);
+		*pkg = strmap_get(&l->packages, k.data, k.len);
+	}
+	if (!*deps)
+		*deps = *pkg;
+	buf_release(&k);
+}
+
+/* Push the entries that deps names and out does not hold yet. */
+static void add_deps(struct lock *l, const yaml_node_t *deps, yaml_node_t ***stack, size_t *n,
+		     size_t *cap, struct strmap *out, struct arena *a, struct buf *b)
+{
+	yaml_node_pair_t *p;
+
+	if (!deps || deps->type != YAML_MAPPING_NODE)
+		return;
+	for (p = deps->data.mapping.pairs.start; p < deps->data.mapping.pairs.top; p++) {
+		const char *name = scalar(node(l, p->key));
+		const char *ver = importer_version(l, node(l, p->value));
+		yaml_node_t *next, *pkg, *res;
+		const char *key, *source;
+		char *plain;
+
+		/* a workspace package: its own changes reach by manifest edges */
+		if (!name || !ver || !strncmp(ver, "link:", 5))
+			continue;
+		entry_key(name, ver, b);
+		if (strmap_get(out, b->data, b->len))
+			continue;
+		find_entry(l, b->data, &next, &pkg);
+		res = get(l, pkg, "resolution");
+		source = scalar(get(l, res, "tarball"));
+		if (!source)
+			source = scalar(get(l, res, "commit"));
+		plain = xstrndup(ver, strcspn(ver, "("));
+		key = arena_strdup(a, b->data);
+		/* the key carries the peers: a peer resolved anew is another entry */
+		strmap_put(out, key, strlen(key))->value =
+			(void *)lock_entry(a, name, "", plain, scalar(get(l, res, "integrity")),
+					   source ? source : key);
+		free(plain);
+		if (next) {
+			GROW(*stack, *n + 1, *cap);
+			(*stack)[(*n)++] = next;
+		}
+	}
+}
+
+static void closure(struct lock *l, const yaml_node_t *importer, struct strmap *out,
+		    struct arena *a)
+{
+	static const char *const direct[] = {"dependencies", "optionalDependencies",
+					     "devDependencies"};
+	static const char *const transitive[] = {"dependencies", "optionalDependencies"};
+	yaml_node_t **stack = NULL;
+	size_t n = 0, cap = 0, i;
+	struct buf b = BUF_INIT;
+
+	for (i = 0; i < ARRAY_LEN(direct); i++)
+		add_deps(l, get(l, importer, direct[i]), &stack, &n, &cap, out, a, &b);
+	while (n) {
+		yaml_node_t *entry = stack[--n];
+
+		for (i = 0; i < ARRAY_LEN(transitive); i++)
+			add_deps(l, get(l, entry, transitive[i]), &stack, &n, &cap, out, a, &b);
+	}
+	free(stack);
+	buf_release(&b);
+}
+
+int pnpmlock_closures(const char *name, const char *note, const char *text, size_t len,
+		      const struct workspace *ws, struct strmap *out, struct arena *a,
+		      char **fallback)
+{
+	yaml_parser_t parser;
+	struct lock l;
+	const char *version;
+	size_t i;
+
+	memset(&l, 0, sizeof(l));
+	if (!yaml_parser_initialize(&parser))
+		die(EXIT_ENV, "cannot start the YAML parser");
+	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
+	if (!yaml_parser_load(&parser, &l.doc)) {
+		error("%s:%zu:%zu: %s%s%s%s", name, parser.problem_mark.line + 1,
+		      parser.problem_mark.column + 1, parser.problem ? parser.problem : "bad YAML",
+		      note ? " (" : "", note ? note : "", note ? ")" : "");
+		yaml_parser_delete(&parser);
+		return fault(FAULT_INPUT);
+	}
+	yaml_parser_delete(&parser);
+	l.root = yaml_document_get_root_node(&l.doc);
+	version = scalar(get(&l, l.root, "lockfileVersion"));
+	if (!l.root || l.root->type != YAML_MAPPING_NODE || !version) {
+		if (!*fallback)
+			*fallback = xasprintf("%s%s%s%s is not a pnpm lockfile (no lockfileVersion)",
+					      name, note ? " (" : "", note ? note : "",
+					      note ? ")" : "");
+		yaml_document_delete(&l.doc);
+		return 0;
+	}
+	if (atof(version) < 5) {
+		if (!*fallback)
+			*fallback = xasprintf("%s is lockfileVersion %s, which relgate does not read "
+					      "per package", name, version);
+		yaml_document_delete(&l.doc);
+		return 0;
+	}
+	index_map(&l, get(&l, l.root, "snapshots"), &l.snapshots);
+	index_map(&l, get(&l, l.root, "packages"), &l.packages);
+	l.importers = get(&l, l.root, "importers");
+	for (i = 0; i < ws->npkgs; i++) {
+		const char *dir = *ws->pkgs[i].dir ? ws->pkgs[i].dir : ".";
+		/* one package without importers: its dependencies are the root's */
+		const yaml_node_t *imp = l.importers ? get(&l, l.importers, dir) :
+					 ws->pkgs[i].is_root ? l.root : NULL;
+
+		if (imp)
+			closure(&l, imp, &out[i], a);
+	}
+	strmap_free(&l.snapshots);
+	strmap_free(&l.packages);
+	yaml_document_delete(&l.doc);
+	return 0;
+}
