@@ -106,6 +106,38 @@ test_expect_success 'a boot check without an artifact is one in every command' '
 	EOF
 '
 
+for mode in cgroup fallback; do
+	test_expect_success "$mode: relgate killed with SIGKILL: its step dies with it, the next run ends what it left" '
+		{ test $mode = cgroup || export RELGATE_NO_CGROUP=1; } &&
+		mkdir -p ws3-$mode && (cd ws3-$mode &&
+		make_package apps/hang hang &&
+		write_file relgate.json <<-EOF &&
+		{"products": {"hang": {"checks": [{"name": "hold",
+		  "run": "(setsid sleep 30713 </dev/null >/dev/null 2>&1 &); exec sleep 30714"}]}}}
+		EOF
+		make_workspace "apps/*") &&
+		{ "$RELGATE" -C ws3-$mode test hang >out 2>&1 & } &&
+		pid=$! &&
+		i=0 && while ! pgrep -f "sleep 30714" >/dev/null && test $i -lt 100; do
+			sleep 0.1 && i=$((i + 1)) || return 1
+		done &&
+		pgrep -f "sleep 30713" >/dev/null &&
+		kill -9 $pid && { wait $pid || test $? = 137; } &&
+		i=0 && while pgrep -f "sleep 30714" >/dev/null && test $i -lt 50; do
+			sleep 0.1 && i=$((i + 1)) || return 1
+		done &&
+		test_must_fail pgrep -f "sleep 30714" &&
+		pgrep -f "sleep 30713" >/dev/null &&
+		test_expect_code 1 "$RELGATE" -C ws3-$mode boot --dir apps --timeout 1s >out 2>err &&
+		i=0 && while pgrep -f "sleep 30713" >/dev/null && test $i -lt 50; do
+			sleep 0.1 && i=$((i + 1)) || return 1
+		done &&
+		test_must_fail pgrep -f "sleep 30713" &&
+		test_grep "ended 1 process that a killed relgate had left running" err
+	'
+	unset RELGATE_NO_CGROUP
+done
+
 test_expect_success 'outside any workspace: exit 2, it says so, and writes nothing' '
 	none=$(outside_git) &&
 	test_expect_code 2 "$RELGATE" -C "$none" affected --files x.js >out 2>err &&

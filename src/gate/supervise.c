@@ -118,8 +118,44 @@ static void remove_cgroup(const char *path, int depth)
 }
 
 /*
- * A relgate killed with SIGKILL could not remove its cgroup folder: take
- * away those whose relgate is gone, so that they do not pile up.
+ * End every process of a cgroup (cgroup.kill, Linux 5.14) and wait a
+ * moment for it to empty, so that its folder can go.
+ */
+static void kill_cgroup(const char *path)
+{
+	char *file = xasprintf("%s/cgroup.kill", path), *events = xasprintf("%s/cgroup.events", path);
+	int fd = open(file, O_WRONLY | O_CLOEXEC), i;
+
+	if (fd >= 0) {
+		if (write(fd, "1", 1) < 0) {
+			/* nothing to kill, or no right to: the rmdir below says which */
+		}
+		close(fd);
+		for (i = 0; i < 100; i++) {
+			char buf[256];
+			ssize_t n = -1;
+			int ev = open(events, O_RDONLY | O_CLOEXEC);
+
+			if (ev >= 0) {
+				n = read(ev, buf, sizeof(buf) - 1);
+				close(ev);
+			}
+			if (n <= 0)
+				break;
+			buf[n] = '\0';
+			if (strstr(buf, "populated 0"))
+				break;
+			usleep(10000);
+		}
+	}
+	free(file);
+	free(events);
+}
+
+/*
+ * A relgate killed with SIGKILL could not end its steps nor remove its
+ * cgroup folder: end what is left in those whose relgate is gone, and take
+ * them away, so that nothing of a killed run lives on or piles up.
  */
 static void remove_stale_cgroups(const char *parent)
 {
@@ -136,6 +172,7 @@ static void remove_stale_cgroups(const char *parent)
 		    kill(pid, 0) == 0 || errno != ESRCH)
 			continue;
 		path = xasprintf("%s/%s", parent, de->d_name);
+		kill_cgroup(path);
 		remove_cgroup(path, 0);
 		free(path);
 	}
@@ -193,6 +230,7 @@ static char *find_cgroup_base(void)
 }
 
 static void reap(struct supervisor *sv);
+static int sweep_dead_relgates(void);
 
 static void on_signal(struct loop *l, const struct signalfd_siginfo *si, void *data)
 {
@@ -231,6 +269,13 @@ struct supervisor *supervisor_new(struct loop *l)
 			return NULL;
 		}
 	loop_ignore_signal(sv->loop, SIGPIPE);
+	{
+		int left = sweep_dead_relgates();
+
+		if (left)
+			warn("ended %d process%s that a killed relgate had left running", left,
+			     left == 1 ? "" : "es");
+	}
 	if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
 		warn("cannot become a subreaper; escaped processes are found by their marker only:");
 	sv->cgroup_base = find_cgroup_base();
@@ -300,6 +345,50 @@ static bool has_marker(pid_t pid, const char *marker)
 }
 
 /* Field n (4: parent, 6: session) of /proc/PID/stat, or -1. */
+/*
+ * Without cgroups, what a killed relgate left is found by the marker in
+ * its environment, RELGATE_STEP_ID=<relgate's pid>.<step>: every process
+ * whose relgate is gone is ended.  (A reused pid only spares a leftover,
+ * never kills a stranger: the marker must be there.)
+ */
+static int sweep_dead_relgates(void)
+{
+	static const char key[] = "RELGATE_STEP_ID=";
+	pid_t self = getpid();
+	DIR *d = opendir("/proc");
+	struct dirent *de;
+	int killed = 0;
+
+	if (!d)
+		return 0;
+	while ((de = readdir(d))) {
+		pid_t pid = (pid_t)atoi(de->d_name), owner = 0;
+		char path[64], buf[65536];
+		ssize_t n;
+		int fd;
+
+		if (pid <= 0 || pid == self)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/environ", (int)pid);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		n = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+		if (n <= 0)
+			continue;
+		buf[n] = '\0';
+		for (char *p = buf; p < buf + n; p += strlen(p) + 1)
+			if (!strncmp(p, key, sizeof(key) - 1))
+				owner = (pid_t)atoi(p + sizeof(key) - 1);
+		if (owner > 0 && owner != self && kill(owner, 0) < 0 && errno == ESRCH &&
+		    kill(pid, SIGKILL) == 0)
+			killed++;
+	}
+	closedir(d);
+	return killed;
+}
+
 static pid_t stat_field(pid_t pid, int want)
 {
 	char path[64], buf[512], *p;
@@ -447,9 +536,13 @@ static void not_started(struct supervisor *sv, struct running *r, const char *fm
 
 /* The child's side, between fork and exec: only system calls. */
 static void child(const struct sv_step *step, int out_w, int err_w, const char *cgroup_procs,
-		  char **envp, const sigset_t *mask)
+		  char **envp, const sigset_t *mask, pid_t parent)
 {
 	int devnull, e, keep;
+
+	/* the step's main process does not outlive relgate, however relgate ends */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
+		_exit(127);
 
 	sigprocmask(SIG_SETMASK, mask, NULL);
 	signal(SIGPIPE, SIG_DFL);
@@ -525,6 +618,7 @@ int sv_start(struct supervisor *sv, const struct sv_step *step, struct sv_result
 {
 	struct running *r = xcalloc(1, sizeof(*r));
 	int out[2] = {-1, -1}, errp[2] = {-1, -1}, e, got;
+	pid_t self;
 	char *procs = NULL, **envp;
 	ssize_t n;
 
@@ -566,9 +660,10 @@ int sv_start(struct supervisor *sv, const struct sv_step *step, struct sv_result
 	}
 	envp = step_env(step, r->marker);
 	r->start = r->last_output = now_ms();
+	self = getpid();
 	r->pid = fork();
 	if (r->pid == 0)
-		child(step, out[1], errp[1], procs, envp, &sv->child_mask);
+		child(step, out[1], errp[1], procs, envp, &sv->child_mask, self);
 	e = errno;
 	free(envp);
 	free(procs);

@@ -1,5 +1,6 @@
 /*
- * fuzz-lockfile: two versions of a lockfile against a small fixed workspace.
+ * fuzz-lockfile: two versions of a lockfile (package-lock.json, pnpm-lock.yaml, or
+ * one relgate does not read per package) against a small fixed workspace.
  * The first byte is a set of flags (old absent, new absent, both the same,
  * which file name, no note for the new side); the rest holds the old text, a NUL byte, the new text.
  * The same text on both sides must never touch a package.
