@@ -16,7 +16,9 @@ config_errors() {
 		cat "$TRASH/.err"
 		return 1
 	}
+	# what an unknown key's message adds (the nearest key, every key) is checked on its own
 	sed -e "s|^relgate: error: .*/relgate\.json:|relgate.json:|" -e "s|^relgate: error: ||" \
+		-e "s/\(unknown key .*\): did you mean .*/\1/" -e "s/\(unknown key .*\) (the keys here: .*)$/\1/" \
 		"$TRASH/.err" | LC_ALL=C sort
 }
 
@@ -102,6 +104,16 @@ test_expect_success 'an empty object is a valid relgate.json: no products then' 
 	echo "{}" | config &&
 	"$RELGATE" -C ws affected --base HEAD >out 2>err &&
 	test_cmp /dev/null err
+'
+
+test_expect_success 'an unknown key: the nearest key it may mean, and every key allowed there' '
+	config <<-\EOF &&
+	{"products": {"web": {"pakage": "web", "zzz": 1}}, "stor": {}}
+	EOF
+	test_expect_code 2 "$RELGATE" -C ws affected --base HEAD 2>err &&
+	test_grep "relgate.json:1:23: unknown key \"pakage\" in products.web: did you mean \"package\"\? \(the keys here: package, inputs, build, artifact, checks, owners, url, keep\)" err &&
+	test_grep "relgate.json:1:40: unknown key \"zzz\" in products.web \(the keys here: package, inputs," err &&
+	test_grep "unknown key \"stor\" in the top level: did you mean \"store\"\?" err
 '
 
 test_expect_success 'unknown keys, at every level: exit 2, file:line:col of each key' '

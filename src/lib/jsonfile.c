@@ -354,6 +354,34 @@ void jdoc_error(struct jdoc *d, bool at_key, const char *fmt, ...)
 	d->errors++;
 }
 
+/* Levenshtein distance of a and b, up to 3 (a guess is only worth it when close). */
+static int distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), i, j;
+	int row[64], prev, tmp;
+
+	if (la >= ARRAY_LEN(row) || lb >= ARRAY_LEN(row))
+		return 3;
+	for (j = 0; j <= lb; j++)
+		row[j] = (int)j;
+	for (i = 1; i <= la; i++) {
+		prev = row[0];
+		row[0] = (int)i;
+		for (j = 1; j <= lb; j++) {
+			int best = prev + (a[i - 1] != b[j - 1]);
+
+			if (row[j] + 1 < best)
+				best = row[j] + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			tmp = row[j];
+			row[j] = best;
+			prev = tmp;
+		}
+	}
+	return row[lb] < 3 ? row[lb] : 3;
+}
+
 int jdoc_check_keys(struct jdoc *d, json_t *obj, const char *const *allowed)
 {
 	const char *key;
@@ -369,9 +397,31 @@ int jdoc_check_keys(struct jdoc *d, json_t *obj, const char *const *allowed)
 				break;
 		if (*a)
 			continue;
-		jdoc_push_key(d, key);
-		jdoc_error(d, true, "unknown key \"%s\" in %s", key, where);
-		jdoc_pop(d);
+		{
+			/* say what would have been right: the nearest key, and every key */
+			struct buf known = BUF_INIT;
+			const char *guess = NULL;
+			int best = 3;
+
+			for (a = allowed; *a; a++) {
+				int dist = distance(key, *a);
+
+				buf_addf(&known, "%s%s", known.len ? ", " : "", *a);
+				if (dist < best) {
+					best = dist;
+					guess = *a;
+				}
+			}
+			jdoc_push_key(d, key);
+			if (guess)
+				jdoc_error(d, true, "unknown key \"%s\" in %s: did you mean \"%s\"? "
+					   "(the keys here: %s)", key, where, guess, known.data);
+			else
+				jdoc_error(d, true, "unknown key \"%s\" in %s (the keys here: %s)", key,
+					   where, known.data);
+			jdoc_pop(d);
+			buf_release(&known);
+		}
 		errors++;
 	}
 	free(where);

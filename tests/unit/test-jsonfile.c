@@ -347,7 +347,7 @@ static void check_keys(void **state)
 	assert_int_equal(jdoc_check_keys(&d, root, top), 1);
 	out = capture_end();
 	assert_string_equal(out, "relgate: error: relgate.json:6:3: unknown key \"bogus\" in the "
-				 "top level\n");
+				 "top level (the keys here: products)\n");
 	free(out);
 	assert_int_equal(d.errors, 1);
 	assert_int_equal(d.depth, 0);
@@ -359,7 +359,8 @@ static void check_keys(void **state)
 	assert_int_equal(jdoc_check_keys(&d, web, product), 1);
 	out = capture_end();
 	assert_string_equal(out, "relgate: error: relgate.json:3:13: unknown key \"pakage\" in "
-				 "products.web\n");
+				 "products.web: did you mean \"package\"? (the keys here: package, "
+				 "inputs, checks)\n");
 	free(out);
 
 	jdoc_push_key(&d, "checks");
@@ -370,7 +371,7 @@ static void check_keys(void **state)
 					 check), 1);
 	out = capture_end();
 	assert_non_null(strstr(out, "relgate.json:4:43: unknown key \"nme\" in "
-				    "products.web.checks[1]"));
+				    "products.web.checks[1]: did you mean \"name\"?"));
 	free(out);
 
 	/* all keys known */
