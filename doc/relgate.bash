@@ -21,7 +21,7 @@ _relgate()
 		return ;;
 	--format)
 		case $cmd in
-		graph) COMPREPLY=($(compgen -W "dot json" -- "$cur")) ;;
+		graph) COMPREPLY=($(compgen -W "json dot mermaid" -- "$cur")) ;;
 		boot) COMPREPLY=($(compgen -W "text json" -- "$cur")) ;;
 		*) COMPREPLY=($(compgen -W "text json markdown" -- "$cur")) ;;
 		esac

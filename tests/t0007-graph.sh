@@ -223,6 +223,40 @@ test_expect_success 'without relgate.json every package is a product node' '
 	test_cmp plain/expect plain/actual
 '
 
+test_expect_success 'json: product nodes carry their package folder, edges their dependency kind' '
+	"$RELGATE" -C ws graph >graph.json &&
+	jq -r ".nodes[] | select(.kind == \"product\") | .name + \" \" + .path" graph.json |
+		LC_ALL=C sort >actual &&
+	printf "app-b packages/b\napp-c packages/c\n" >expect &&
+	test_cmp expect actual &&
+	jq -r "[.edges[] | select(.kind == \"dependency\") | .dependency] | unique | join(\" \")" \
+		graph.json >actual &&
+	echo "dependency devDependency" >expect &&
+	test_cmp expect actual &&
+	jq -r "[.edges[] | select(.kind == \"import\") | .import] | unique | join(\" \")" \
+		graph.json >actual &&
+	echo import >expect &&
+	test_cmp expect actual
+'
+
+test_expect_success 'mermaid: a flowchart GitHub draws, the same edges as dot' '
+	"$RELGATE" -C ws graph --format mermaid >graph.mmd &&
+	head -n 1 graph.mmd >actual &&
+	echo "flowchart RL" >expect &&
+	test_cmp expect actual &&
+	"$RELGATE" -C ws graph --format dot | grep -c -e "->" >dot-edges &&
+	grep -c -e "-->|" graph.mmd >mmd-edges &&
+	test_cmp dot-edges mmd-edges &&
+	test_grep "^  n[0-9]+\{\{\"app-b\"\}\}$" graph.mmd &&
+	test_grep "^  n[0-9]+ -->\|dependency\| n[0-9]+$" graph.mmd
+'
+
+test_expect_success 'graph --help says the default and which way an edge points' '
+	"$RELGATE" graph --help >out &&
+	test_grep "JSON \(the default\)" out &&
+	test_grep "An edge from A to B says that a change to A reaches B" out
+'
+
 test_expect_success 'graph --help' '
 	"$RELGATE" graph --help >out &&
 	test_grep "^usage: relgate graph" out

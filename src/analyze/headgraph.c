@@ -85,8 +85,10 @@ void head_graph_add_nodes(struct head_graph *h)
 		pkg->node = (int)graph_add_node(g, NODE_PACKAGE, pkg->name, *pkg->dir ? pkg->dir : ".");
 	}
 	for (i = 0; i < h->nproducts; i++)
+		/* a product's place is its package's folder */
 		h->products[i].node = graph_add_node(g, NODE_PRODUCT, h->products[i].name,
-						      h->products[i].name);
+						     *h->products[i].pkg->dir ?
+						     h->products[i].pkg->dir : ".");
 	h->file_node = xcalloc(h->list.n + 1, sizeof(*h->file_node));
 	for (i = 0; i < h->list.n; i++)
 		h->file_node[i] = graph_add_node(g, NODE_FILE, h->list.files[i].path,

@@ -12,7 +12,7 @@
 #include "lib/diag.h"
 #include "analyze/impact.h"
 
-static const char *const format_names[] = {"text", "json", "markdown", "dot"};
+static const char *const format_names[] = {"text", "json", "markdown", "dot", "mermaid"};
 
 enum output_format parse_format(const char *cmd, const char *arg, unsigned allowed)
 {

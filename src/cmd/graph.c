@@ -13,18 +13,23 @@
 #include "lib/jsonw.h"
 #include "lib/diag.h"
 #include "analyze/impact.h"
+#include "analyze/scan.h"
 
 static const char usage[] =
-	"usage: relgate graph [--format dot|json] [--file-nodes] [--no-imports] [--no-cache]\n"
+	"usage: relgate graph [--format json|dot|mermaid] [--file-nodes] [--no-imports]\n"
+	"                     [--no-cache]\n"
 	"\n"
 	"Prints the graph relgate reasons over: packages, products, and the edges\n"
-	"between them (package.json dependencies, imports folded to packages, inputs).\n"
+	"between them (package.json dependencies, imports folded to packages, inputs),\n"
+	"as JSON (the default), DOT, or Mermaid (which GitHub and GitLab draw in a\n"
+	"pull request).  An edge from A to B says that a change to A reaches B: B\n"
+	"depends on A, imports it, or is built from it.\n"
 	"  --file-nodes  every file node and edge, not folded (--files is an old name)\n"
 	"  --no-imports  package.json dependencies only\n";
 
 struct pedge {
 	uint32_t from, to;
-	uint8_t kind;
+	uint8_t kind, sub;
 };
 
 static int pedge_cmp(const void *a, const void *b)
@@ -35,7 +40,9 @@ static int pedge_cmp(const void *a, const void *b)
 		return x->from < y->from ? -1 : 1;
 	if (x->to != y->to)
 		return x->to < y->to ? -1 : 1;
-	return (int)x->kind - (int)y->kind;
+	if (x->kind != y->kind)
+		return (int)x->kind - (int)y->kind;
+	return (int)x->sub - (int)y->sub;
 }
 
 /* The node an endpoint stands for at package level. */
@@ -64,6 +71,44 @@ static void dot_str(const char *prefix, const char *s)
 		putchar(*s == '\n' ? ' ' : *s);
 	}
 	putchar('"');
+}
+
+/* A Mermaid label: quoted, its quotes and markup characters as entities. */
+static void mermaid_str(const char *s)
+{
+	putchar('"');
+	for (; *s; s++) {
+		if (*s == '"')
+			fputs("#quot;", stdout);
+		else if (*s == '<')
+			fputs("#lt;", stdout);
+		else if (*s == '>')
+			fputs("#gt;", stdout);
+		else
+			putchar(*s == '\n' || *s == '\r' ? ' ' : *s);
+	}
+	putchar('"');
+}
+
+static void print_mermaid(const struct impact *im, const bool *shown, const struct pedge *edges,
+			  size_t n)
+{
+	size_t i;
+
+	printf("flowchart RL\n");
+	for (i = 0; i < im->head.g.nnodes; i++) {
+		const struct gnode *nd = &im->head.g.nodes[i];
+
+		if (!shown[i])
+			continue;
+		/* ids are node numbers: names hold characters Mermaid will not take */
+		printf("  n%zu%s", i, nd->kind == NODE_PRODUCT ? "{{" : nd->kind == NODE_FILE ? "[/" : "[");
+		mermaid_str(nd->name);
+		printf("%s\n", nd->kind == NODE_PRODUCT ? "}}" : nd->kind == NODE_FILE ? "/]" : "]");
+	}
+	for (i = 0; i < n; i++)
+		printf("  n%u -->|%s| n%u\n", edges[i].from,
+		       edge_kind_name((enum edge_kind)edges[i].kind), edges[i].to);
 }
 
 static void dot_id(const struct gnode *n)
@@ -99,7 +144,8 @@ int cmd_graph(int argc, char **argv, struct setup *s)
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'f':
-			format = parse_format("graph", optarg, FMT(FORMAT_DOT) | FMT(FORMAT_JSON));
+			format = parse_format("graph", optarg, FMT(FORMAT_DOT) | FMT(FORMAT_JSON) |
+					      FMT(FORMAT_MERMAID));
 			break;
 		case 'F': files = true; break;
 		case 'I': o.no_imports = true; break;
@@ -121,7 +167,7 @@ int cmd_graph(int argc, char **argv, struct setup *s)
 	edges = xcalloc(im.head.g.nedges + 1, sizeof(*edges));
 	for (i = 0; i < im.head.g.nedges; i++) {
 		const struct gedge *e = &im.head.g.edges[i];
-		struct pedge p = {e->from, e->to, e->kind};
+		struct pedge p = {e->from, e->to, e->kind, e->sub};
 
 		if (!files) {
 			if (e->kind == EDGE_OWNS)
@@ -166,6 +212,8 @@ int cmd_graph(int argc, char **argv, struct setup *s)
 			printf(" [label=\"%s\"];\n", edge_kind_name((enum edge_kind)edges[i].kind));
 		}
 		printf("}\n");
+	} else if (format == FORMAT_MERMAID) {
+		print_mermaid(&im, shown, edges, n);
 	} else {
 		struct jw w;
 
@@ -197,6 +245,11 @@ int cmd_graph(int argc, char **argv, struct setup *s)
 			jw_kint(&w, "from", edges[i].from);
 			jw_kint(&w, "to", edges[i].to);
 			jw_kstr(&w, "kind", edge_kind_name((enum edge_kind)edges[i].kind));
+			/* which kind of dependency or import, as the chains say it */
+			if (edges[i].kind == EDGE_DEPENDENCY || edges[i].kind == EDGE_ROOT_DEPENDENCY)
+				jw_kstr(&w, "dependency", dep_kind_name((enum dep_kind)edges[i].sub));
+			else if (edges[i].kind == EDGE_IMPORT)
+				jw_kstr(&w, "import", import_kind_name((enum import_kind)edges[i].sub));
 			jw_end(&w);
 		}
 		jw_break(&w, 1);
