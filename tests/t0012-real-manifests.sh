@@ -155,6 +155,29 @@ test_expect_success '--packages: a root devDependency bump reaches every package
 	test_cmp "$TRASH/expect" "$TRASH/actual"
 '
 
+test_expect_success 'ignoreRootDependencies: a root tool no build uses reaches no product' '
+	cd ws && git checkout -q -b root-ignore root-bump &&
+	write_file relgate.json <<-\EOF &&
+	{"ignoreRootDependencies": ["terser", "@types/*"]}
+	EOF
+	commit_all "terser builds nothing here" &&
+	write_file package.json <<-\EOF &&
+	{"name": "ws", "private": true, "workspaces": ["packages/*"],
+	 "devDependencies": {"terser": "^5.1.0", "@types/node": "^20"}}
+	EOF
+	commit_all "bump ignored tools" &&
+	affected_names --base HEAD~ --packages >"$TRASH/actual" &&
+	test_must_fail test -s "$TRASH/actual" &&
+	write_file package.json <<-\EOF &&
+	{"name": "ws", "private": true, "workspaces": ["packages/*"],
+	 "devDependencies": {"terser": "^5.1.0", "@types/node": "^20", "rollup": "^4"}}
+	EOF
+	commit_all "a tool that builds" &&
+	affected_names --base HEAD~ >"$TRASH/actual" &&
+	printf "a\nb\nc\n" >"$TRASH/expect" &&
+	test_cmp "$TRASH/expect" "$TRASH/actual"
+'
+
 test_expect_success '--packages: a lockfile not read per package reaches every package' '
 	cd ws && git checkout -q -b yarn-lock start &&
 	echo "# yarn lockfile v1" >yarn.lock &&

@@ -134,7 +134,7 @@ static void add_structure_edges(struct build *bd)
 		const struct dep *d = &root->deps[j];
 		const struct package *tool = workspace_package(&bd->h->ws, d->name, strlen(d->name));
 
-		if (!tool || tool->is_root)
+		if (!tool || tool->is_root || config_ignores_root_dep(bd->cfg, d->name))
 			continue;
 		for (k = 0; k < bd->h->nproducts; k++)
 			graph_add_edge(g, (uint32_t)tool->node, bd->h->products[k].node,

@@ -197,7 +197,8 @@ static int add_lockfile_edges(struct impact *im)
 		im->lock.reason = xasprintf("%s is listed but matches HEAD, so the version it "
 					    "changed from is unknown", name);
 	} else if (lockfile_diff(name, old_note, r_old ? NULL : old.data, old.len, new_note,
-				 r_new ? NULL : new.data, new.len, &im->head.ws, &im->lock) < 0) {
+				 r_new ? NULL : new.data, new.len, &im->head.ws, &im->setup->cfg,
+				 &im->lock) < 0) {
 		ret = fault(FAULT_INPUT);
 		goto out;
 	}
@@ -230,6 +231,28 @@ static const char *const metadata_fields[] = {
 	"name", "version", "description", "keywords", "author", "contributors", "maintainers",
 	"license", "homepage", "bugs", "repository", "funding", "private", "publishConfig",
 };
+
+/* Take out of a root manifest the dependencies relgate.json says no build uses. */
+static void drop_ignored_deps(const struct config *cfg, json_t *manifest)
+{
+	static const char *const fields[] = {"dependencies", "devDependencies",
+					     "optionalDependencies", "peerDependencies"};
+	size_t i;
+
+	for (i = 0; cfg->ignore_root_deps.n && i < ARRAY_LEN(fields); i++) {
+		json_t *deps = json_object_get(manifest, fields[i]), *v;
+		const char *name;
+		void *tmp;
+
+		if (!json_is_object(deps))
+			continue;
+		json_object_foreach_safe(deps, tmp, name, v)
+			if (config_ignores_root_dep(cfg, name))
+				json_object_del(deps, name);
+		if (!json_object_size(deps))
+			json_object_del(manifest, fields[i]);
+	}
+}
 
 static json_t *manifest_side(struct impact *im, const char *path, bool after)
 {
@@ -264,6 +287,8 @@ static void add_root_manifest_edges(struct impact *im)
 	old = manifest_side(im, "package.json", false);
 	new = manifest_side(im, "package.json", true);
 	if (json_is_object(old) && json_is_object(new)) {
+		drop_ignored_deps(&im->setup->cfg, old);
+		drop_ignored_deps(&im->setup->cfg, new);
 		for (i = 0; i < ARRAY_LEN(metadata_fields); i++) {
 			json_object_del(old, metadata_fields[i]);
 			json_object_del(new, metadata_fields[i]);

@@ -150,19 +150,19 @@ static enum lock_kind kind_of(const char *name)
 }
 
 static int read_side(enum lock_kind kind, const char *name, const char *note, const char *text,
-		     size_t len, const struct workspace *ws, struct strmap *out, struct arena *a,
-		     char **fallback)
+		     size_t len, const struct workspace *ws, const struct config *cfg,
+		     struct strmap *out, struct arena *a, char **fallback)
 {
 	if (!text)
 		return 0;
 	if (kind == LOCK_NPM)
-		return npmlock_closures(name, note, text, len, ws, out, a, fallback);
-	return pnpmlock_closures(name, note, text, len, ws, out, a, fallback);
+		return npmlock_closures(name, note, text, len, ws, cfg, out, a, fallback);
+	return pnpmlock_closures(name, note, text, len, ws, cfg, out, a, fallback);
 }
 
 int lockfile_diff(const char *name, const char *old_note, const char *old_text, size_t old_len,
 		  const char *new_note, const char *new_text, size_t new_len,
-		  const struct workspace *ws, struct lockfile_diff *out)
+		  const struct workspace *ws, const struct config *cfg, struct lockfile_diff *out)
 {
 	enum lock_kind kind = kind_of(name);
 	struct strmap *old, *new;
@@ -184,8 +184,8 @@ int lockfile_diff(const char *name, const char *old_note, const char *old_text, 
 		strmap_init(&old[i], 16);
 		strmap_init(&new[i], 16);
 	}
-	if (read_side(kind, name, old_note, old_text, old_len, ws, old, &mem, &fallback) < 0 ||
-	    read_side(kind, name, new_note, new_text, new_len, ws, new, &mem, &fallback) < 0)
+	if (read_side(kind, name, old_note, old_text, old_len, ws, cfg, old, &mem, &fallback) < 0 ||
+	    read_side(kind, name, new_note, new_text, new_len, ws, cfg, new, &mem, &fallback) < 0)
 		goto out;
 	if (fallback || (!old_text && !new_text)) {
 		out->all = true;

@@ -18,6 +18,7 @@
 #include <stddef.h>
 
 #include "analyze/workspace.h"
+#include "lib/config.h"
 
 struct lockfile_hit {
 	const struct package *pkg;
@@ -37,11 +38,12 @@ struct lockfile_diff {
  * for "absent").  old_note and new_note (may be NULL) follow file:line:col
  * in error messages, to say which version: "as of 1a2b3c".  Returns 0, or
  * -1 after an error message (a file that is no JSON or YAML: file:line:col,
- * FAULT_INPUT).
+ * FAULT_INPUT).  The root's direct dependencies that cfg says no build uses
+ * (cfg may be NULL) are left out of its closure.
  */
 int lockfile_diff(const char *name, const char *old_note, const char *old_text, size_t old_len,
 		  const char *new_note, const char *new_text, size_t new_len,
-		  const struct workspace *ws, struct lockfile_diff *out);
+		  const struct workspace *ws, const struct config *cfg, struct lockfile_diff *out);
 
 void lockfile_diff_release(struct lockfile_diff *d);
 

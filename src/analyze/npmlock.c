@@ -84,7 +84,7 @@ static char *key_where(const char *key)
  * workspace packages end the walk: their changes travel by manifest edges.
  */
 static void closure(json_t *packages, const char *dir, const struct workspace *ws,
-		    struct strmap *out, struct arena *a)
+		    const struct config *ignore, struct strmap *out, struct arena *a)
 {
 	const char **stack = NULL;
 	size_t n = 0, cap = 0, k;
@@ -112,7 +112,8 @@ static void closure(json_t *packages, const char *dir, const struct workspace *w
 				struct strmap_entry *e;
 				char *keycopy;
 
-				if (!key)
+				/* a root dependency no product's build uses (relgate.json) */
+				if (!key || (ignore && top && config_ignores_root_dep(ignore, name)))
 					continue;
 				dep = json_object_get(packages, key);
 				if (json_is_true(json_object_get(dep, "link"))) {
@@ -147,8 +148,8 @@ static void closure(json_t *packages, const char *dir, const struct workspace *w
 }
 
 int npmlock_closures(const char *name, const char *note, const char *text, size_t len,
-		     const struct workspace *ws, struct strmap *out, struct arena *a,
-		     char **fallback)
+		     const struct workspace *ws, const struct config *cfg, struct strmap *out,
+		     struct arena *a, char **fallback)
 {
 	json_t *root, *version, *packages;
 	char *label;
@@ -170,7 +171,8 @@ int npmlock_closures(const char *name, const char *note, const char *text, size_
 			*fallback = xasprintf("%s has no \"packages\" object", label);
 	} else {
 		for (i = 0; i < ws->npkgs; i++)
-			closure(packages, ws->pkgs[i].dir, ws, &out[i], a);
+			closure(packages, ws->pkgs[i].dir, ws, ws->pkgs[i].is_root ? cfg : NULL,
+				&out[i], a);
 	}
 	free(label);
 	json_decref(root);

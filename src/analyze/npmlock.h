@@ -9,16 +9,18 @@
 #include <stddef.h>
 
 #include "analyze/workspace.h"
+#include "lib/config.h"
 #include "lib/arena.h"
 #include "lib/util.h"
 
 /*
- * Fill out[i] (key -> struct lock_entry *) for every package ws->pkgs[i].
+ * Fill out[i] (key -> struct lock_entry *) for every package ws->pkgs[i];
+ * the root's direct dependencies that cfg (may be NULL) ignores are not.
  * A lockfile that has no per-package entries (v1) sets *fallback, once, to
  * why.  Returns 0, or -1 after an error message (invalid JSON, FAULT_INPUT).
  */
 int npmlock_closures(const char *name, const char *note, const char *text, size_t len,
-		     const struct workspace *ws, struct strmap *out, struct arena *a,
-		     char **fallback);
+		     const struct workspace *ws, const struct config *cfg, struct strmap *out,
+		     struct arena *a, char **fallback);
 
 #endif

@@ -115,8 +115,9 @@ static void find_entry(struct lock *l, const char *key, yaml_node_t **deps, yaml
 }
 
 /* Push the entries that deps names and out does not hold yet. */
-static void add_deps(struct lock *l, const yaml_node_t *deps, yaml_node_t ***stack, size_t *n,
-		     size_t *cap, struct strmap *out, struct arena *a, struct buf *b)
+static void add_deps(struct lock *l, const yaml_node_t *deps, const struct config *ignore,
+		     yaml_node_t ***stack, size_t *n, size_t *cap, struct strmap *out,
+		     struct arena *a, struct buf *b)
 {
 	yaml_node_pair_t *p;
 
@@ -131,6 +132,9 @@ static void add_deps(struct lock *l, const yaml_node_t *deps, yaml_node_t ***sta
 
 		/* a workspace package: its own changes reach by manifest edges */
 		if (!name || !ver || !strncmp(ver, "link:", 5))
+			continue;
+		/* a root dependency no product's build uses (relgate.json) */
+		if (ignore && config_ignores_root_dep(ignore, name))
 			continue;
 		entry_key(name, ver, b);
 		if (strmap_get(out, b->data, b->len))
@@ -154,8 +158,8 @@ static void add_deps(struct lock *l, const yaml_node_t *deps, yaml_node_t ***sta
 	}
 }
 
-static void closure(struct lock *l, const yaml_node_t *importer, struct strmap *out,
-		    struct arena *a)
+static void closure(struct lock *l, const yaml_node_t *importer, const struct config *ignore,
+		    struct strmap *out, struct arena *a)
 {
 	static const char *const direct[] = {"dependencies", "optionalDependencies",
 					     "devDependencies"};
@@ -165,20 +169,20 @@ static void closure(struct lock *l, const yaml_node_t *importer, struct strmap *
 	struct buf b = BUF_INIT;
 
 	for (i = 0; i < ARRAY_LEN(direct); i++)
-		add_deps(l, get(l, importer, direct[i]), &stack, &n, &cap, out, a, &b);
+		add_deps(l, get(l, importer, direct[i]), ignore, &stack, &n, &cap, out, a, &b);
 	while (n) {
 		yaml_node_t *entry = stack[--n];
 
 		for (i = 0; i < ARRAY_LEN(transitive); i++)
-			add_deps(l, get(l, entry, transitive[i]), &stack, &n, &cap, out, a, &b);
+			add_deps(l, get(l, entry, transitive[i]), NULL, &stack, &n, &cap, out, a, &b);
 	}
 	free(stack);
 	buf_release(&b);
 }
 
 int pnpmlock_closures(const char *name, const char *note, const char *text, size_t len,
-		      const struct workspace *ws, struct strmap *out, struct arena *a,
-		      char **fallback)
+		      const struct workspace *ws, const struct config *cfg, struct strmap *out,
+		      struct arena *a, char **fallback)
 {
 	yaml_parser_t parser;
 	struct lock l;
@@ -224,7 +228,7 @@ int pnpmlock_closures(const char *name, const char *note, const char *text, size
 					 ws->pkgs[i].is_root ? l.root : NULL;
 
 		if (imp)
-			closure(&l, imp, &out[i], a);
+			closure(&l, imp, ws->pkgs[i].is_root ? cfg : NULL, &out[i], a);
 	}
 	strmap_free(&l.snapshots);
 	strmap_free(&l.packages);

@@ -408,8 +408,9 @@ static void check_references(struct jdoc *d, struct config *c)
 
 int config_load(struct config *c, const char *path)
 {
-	static const char *const top_keys[] = {"$schema", "globalInputs", "products", "channels",
-						"store", "server", "watch", NULL};
+	static const char *const top_keys[] = {"$schema", "globalInputs", "ignoreRootDependencies",
+						"products", "channels", "store", "server", "watch",
+						NULL};
 	static const char *const store_keys[] = {"path", NULL};
 	static const char *const server_keys[] = {"listen", "tokenEnv", NULL};
 	static const char *const watch_keys[] = {"bake", "interval", "autoRollback", "fatal", NULL};
@@ -446,6 +447,7 @@ int config_load(struct config *c, const char *path)
 	if (expect_object(&d, root)) {
 		jdoc_check_keys(&d, root, top_keys);
 		get_strlist(&d, root, "globalInputs", &c->global_inputs, true);
+		get_strlist(&d, root, "ignoreRootDependencies", &c->ignore_root_deps, true);
 		if ((v = json_object_get(root, "channels"))) {
 			jdoc_push_key(&d, "channels");
 			if (expect_object(&d, v)) {
@@ -481,6 +483,16 @@ int config_load(struct config *c, const char *path)
 	json_decref(root);
 	buf_release(&text);
 	return d.errors ? -1 : 0;
+}
+
+bool config_ignores_root_dep(const struct config *c, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < c->ignore_root_deps.n; i++)
+		if (glob_match(c->ignore_root_deps.v[i], name))
+			return true;
+	return false;
 }
 
 int config_locate_product(const struct config *c, const char *name, int *line, int *col)
@@ -554,6 +566,7 @@ void config_release(struct config *c)
 	}
 	free(c->channels);
 	strlist_free(&c->global_inputs);
+	strlist_free(&c->ignore_root_deps);
 	free(c->store_path);
 	free(c->listen);
 	free(c->token_env);

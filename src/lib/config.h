@@ -68,6 +68,7 @@ struct config {
 	unsigned char digest[20];  /* SHA-1 of its text, zero without it */
 	char *root;              /* the folder that holds it */
 	struct strlist global_inputs;
+	struct strlist ignore_root_deps;  /* root dependencies no product's build uses (globs) */
 	struct cfg_product *products;
 	size_t nproducts;
 	bool products_given;     /* "products" present: else every package is one */
@@ -91,6 +92,8 @@ int config_load(struct config *c, const char *path);
 void config_defaults(struct config *c);
 
 struct cfg_product *config_product(const struct config *c, const char *name);
+/* Does relgate.json say that no product's build uses the root dependency name? */
+bool config_ignores_root_dep(const struct config *c, const char *name);
 /*
  * Where relgate.json names product name: 1-based line and column of its
  * key.  Returns 0, or -1 when it cannot tell (the file changed, or is gone).

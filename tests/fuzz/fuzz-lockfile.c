@@ -79,7 +79,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		new = NULL, new_len = 0;
 
 	ret = lockfile_diff(names[(flags >> 3) & 3], "as of old", old, old_len,
-			    flags & 32 ? NULL : "as of new", new, new_len, &ws, &d);
+			    flags & 32 ? NULL : "as of new", new, new_len, &ws, NULL, &d);
 	if (ret != 0 && ret != -1)
 		abort();
 	if (ret == 0) {

@@ -105,7 +105,7 @@ static char *lock_text(const struct lock *l)
 static int diff(const char *name, const char *old, const char *new, struct lockfile_diff *d)
 {
 	return lockfile_diff(name, "as of old", old, old ? strlen(old) : 0, "as of new", new,
-			     new ? strlen(new) : 0, &ws, d);
+			     new ? strlen(new) : 0, &ws, NULL, d);
 }
 
 /* The hits as "name: detail; name: detail". */
@@ -254,6 +254,22 @@ static void absent_side(void **state)
 	assert_true(d.all);
 	assert_non_null(d.reason);
 	lockfile_diff_release(&d);
+
+	/* a root tool relgate.json says no build uses is out of the root's closure */
+	{
+		struct config cfg;
+		char *ignore[] = {"esl*"};
+
+		memset(&cfg, 0, sizeof(cfg));
+		cfg.ignore_root_deps.v = ignore;
+		cfg.ignore_root_deps.n = 1;
+		assert_int_equal(lockfile_diff("package-lock.json", "as of old", NULL, 0, "as of new",
+					       text, strlen(text), &ws, &cfg, &d), 0);
+		assert_int_equal(d.n, 3);
+		for (size_t i = 0; i < d.n; i++)
+			assert_false(d.hits[i].pkg->is_root);
+		lockfile_diff_release(&d);
+	}
 	free(text);
 }
 
