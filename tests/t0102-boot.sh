@@ -216,6 +216,55 @@ test_expect_success 'console.error before ready fails' '
 	no_browser_left
 '
 
+test_expect_success 'console.error with an object: the object as the console shows it' '
+	page console-object <<-\EOF &&
+	console.error("booking failed", {code: 503, reason: "down"}, [1, 2], 7);
+	setTimeout(function () { window.appReady = true; }, 2500);
+	EOF
+	boot console-object &&
+	test $rc = 1 &&
+	jq -r .message b.json >msg &&
+	echo "booking failed {code: 503, reason: \"down\"} [1, 2] 7" >expect &&
+	test_cmp expect msg &&
+	no_browser_left
+'
+
+test_expect_success 'a ready expression that does not parse fails at once, saying so' '
+	page bad-ready <<-\EOF &&
+	window.appReady = true;
+	EOF
+	boot bad-ready --ready "window.appReady ===" --timeout 20s &&
+	test $rc = 1 &&
+	field kind ready &&
+	jq -r .message b.json >msg &&
+	test_grep "the ready expression does not parse: SyntaxError" msg &&
+	test "$ms" -lt 15000 &&
+	no_browser_left
+'
+
+test_expect_success 'a page that navigates to another origin fails' '
+	page away <<-\EOF &&
+	location.href = "http://127.0.0.2:9/elsewhere.html";
+	EOF
+	boot away &&
+	test $rc = 1 &&
+	field kind navigation &&
+	jq -r .message b.json >msg &&
+	test_grep "navigated away from the artifact, to http://127.0.0.2:9/elsewhere.html" msg &&
+	no_browser_left
+'
+
+test_expect_success 'a page named with a space, a # and letters beyond ASCII is served' '
+	page odd-name <<-\EOF &&
+	window.appReady = true;
+	EOF
+	cp odd-name/index.html "odd-name/my page #1 é.html" &&
+	boot odd-name --page "my page #1 é.html" &&
+	test $rc = 0 &&
+	field passed true &&
+	no_browser_left
+'
+
 test_expect_success 'a script that 404s fails as a failed request naming it' '
 	page missing-script <<-\EOF &&
 	setTimeout(function () { window.appReady = true; }, 2500);

@@ -87,6 +87,7 @@ static void remove_tree(int parent, const char *name, int depth)
 
 struct cdp {
 	struct devtools dt;      /* the pipe, its framing, the session */
+	char *target;            /* the page's target id: its main frame's id too */
 	int create_id, attach_id, navigate_id, eval_id;
 	double last_eval;
 	bool loaded, ready;
@@ -204,6 +205,61 @@ static void on_exception(struct boot_result *r, json_t *params, int dirfd, int p
 	}
 }
 
+/*
+ * One argument of console.error as the console shows it: strings as they
+ * are, objects and arrays by their preview ({code: 42, reason: "x"}),
+ * anything else by its description.
+ */
+static void format_arg(json_t *a, struct buf *b)
+{
+	json_t *value = json_object_get(a, "value"), *preview = json_object_get(a, "preview");
+	json_t *props = json_object_get(preview, "properties"), *p;
+	const char *desc = json_string_value(json_object_get(a, "description"));
+	const char *subtype = json_string_value(json_object_get(a, "subtype"));
+	size_t i;
+
+	if (json_is_string(value)) {
+		buf_adds(b, json_string_value(value));
+		return;
+	}
+	if (json_is_array(props) && (!subtype || strcmp(subtype, "error"))) {
+		bool array = subtype && !strcmp(subtype, "array");
+
+		buf_adds(b, array ? "[" : "{");
+		json_array_foreach(props, i, p) {
+			const char *name = json_string_value(json_object_get(p, "name"));
+			const char *v = json_string_value(json_object_get(p, "value"));
+			const char *type = json_string_value(json_object_get(p, "type"));
+
+			if (i)
+				buf_adds(b, ", ");
+			if (!array && name)
+				buf_addf(b, "%s: ", name);
+			if (type && !strcmp(type, "string"))
+				buf_addf(b, "\"%s\"", v ? v : "");
+			else
+				buf_adds(b, v ? v : "?");
+		}
+		if (json_is_true(json_object_get(preview, "overflow")))
+			buf_adds(b, i ? ", ..." : "...");
+		buf_adds(b, array ? "]" : "}");
+		return;
+	}
+	if (desc) {
+		buf_adds(b, desc);
+		return;
+	}
+	if (value) {
+		char *text = json_dumps(value, JSON_ENCODE_ANY | JSON_COMPACT);
+
+		buf_adds(b, text ? text : "?");
+		free(text);
+		return;
+	}
+	buf_adds(b, json_string_value(json_object_get(a, "type")) ?
+		    json_string_value(json_object_get(a, "type")) : "?");
+}
+
 static void on_console(struct boot_result *r, json_t *params)
 {
 	json_t *args = json_object_get(params, "args"), *a;
@@ -214,13 +270,9 @@ static void on_console(struct boot_result *r, json_t *params)
 	if (!type || strcmp(type, "error"))
 		return;
 	json_array_foreach(args, i, a) {
-		const char *s = json_string_value(json_object_get(a, "value"));
-
-		if (!s)
-			s = json_string_value(json_object_get(a, "description"));
 		if (i)
 			buf_addc(&msg, ' ');
-		buf_adds(&msg, s ? s : "?");
+		format_arg(a, &msg);
 	}
 	note_boot_failure(r, "console.error", msg.len ? msg.data : "console.error()");
 	buf_release(&msg);
@@ -245,6 +297,32 @@ static void on_log(struct boot_result *r, json_t *params)
 }
 
 /* Handle one message from the browser. */
+/*
+ * The page left the served origin: what booted is not the product.  The
+ * request says where it went (frameRequestedNavigation, for the main frame
+ * only: an iframe may show another site); the navigation itself tells a
+ * page that went elsewhere by other means.
+ */
+static void on_navigated(struct cdp *c, struct boot_result *r, json_t *params, int port,
+			 bool requested)
+{
+	json_t *frame = requested ? params : json_object_get(params, "frame");
+	const char *url = json_string_value(json_object_get(frame, "url"));
+	const char *id = json_string_value(json_object_get(frame, requested ? "frameId" : "id"));
+	char origin[64];
+
+	if (!url || json_object_get(frame, "parentId") || !strcmp(url, "about:blank") ||
+	    (requested && (!id || !c->target || strcmp(id, c->target))))
+		return;
+	snprintf(origin, sizeof(origin), "http://127.0.0.1:%d/", port);
+	if (!starts_with(url, origin)) {
+		char *m = xasprintf("the page navigated away from the artifact, to %.200s", url);
+
+		note_boot_failure(r, "navigation", m);
+		free(m);
+	}
+}
+
 static void cdp_message(struct cdp *c, struct boot_result *r, json_t *msg, int dirfd, int port,
 			const char *page_url)
 {
@@ -264,6 +342,8 @@ static void cdp_message(struct cdp *c, struct boot_result *r, json_t *msg, int d
 	} else if (id && id == c->create_id) {
 		const char *target = json_string_value(json_object_get(result, "targetId"));
 
+		if (target && !c->target)
+			c->target = xstrdup(target);
 		if (target)
 			c->attach_id = cdp_send(c, "Target.attachToTarget",
 						json_pack("{s:s, s:b}", "targetId", target, "flatten", 1),
@@ -288,8 +368,21 @@ static void cdp_message(struct cdp *c, struct boot_result *r, json_t *msg, int d
 			note_boot_failure(r, "navigation", e);
 	} else if (id && id == c->eval_id) {
 		json_t *v = json_object_get(json_object_get(result, "result"), "value");
+		json_t *thrown = json_object_get(result, "exceptionDetails");
 
 		c->eval_id = 0;
+		/* the expression is wrapped in a try: only one that does not parse throws */
+		if (thrown) {
+			const char *what = json_string_value(json_object_get(
+				json_object_get(thrown, "exception"), "description"));
+			char *m = xasprintf("the ready expression does not parse: %s",
+					    what ? what : "a syntax error");
+
+			m[strcspn(m, "\n")] = '\0';
+			note_boot_failure(r, "ready", m);
+			free(m);
+			return;
+		}
 		verbose("boot: ready is %s at %.0f ms", json_is_true(v) ? "true" : "false", now_ms());
 		if (json_is_true(v))
 			c->ready = true;
@@ -302,6 +395,10 @@ static void cdp_message(struct cdp *c, struct boot_result *r, json_t *msg, int d
 			on_console(r, params);
 		else if (!strcmp(method, "Log.entryAdded"))
 			on_log(r, params);
+		else if (!strcmp(method, "Page.frameNavigated"))
+			on_navigated(c, r, params, port, false);
+		else if (!strcmp(method, "Page.frameRequestedNavigation"))
+			on_navigated(c, r, params, port, true);
 		else if (!strcmp(method, "Page.loadEventFired") && !c->loaded) {
 			verbose("boot: load event at %.0f ms", now_ms());
 			c->loaded = true;
@@ -318,6 +415,30 @@ static int wait_ms(double now, double deadline)
 	double left = deadline - now;
 
 	return left <= 0 ? 0 : left < LOOK_EVERY_MS ? (int)left + 1 : LOOK_EVERY_MS;
+}
+
+/*
+ * The page's URL, its path percent-encoded: a file named with a space, a
+ * "#" or letters beyond ASCII is still that file.
+ */
+static char *page_url_of(int port, const char *page)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	struct buf b = BUF_INIT;
+	const unsigned char *p;
+
+	buf_addf(&b, "http://127.0.0.1:%d/", port);
+	for (p = (const unsigned char *)page; *p; p++) {
+		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+		    strchr("/-._~", *p)) {
+			buf_addc(&b, (char)*p);
+		} else {
+			buf_addc(&b, '%');
+			buf_addc(&b, hex[*p >> 4]);
+			buf_addc(&b, hex[*p & 15]);
+		}
+	}
+	return buf_detach(&b, NULL);
 }
 
 /* What the loop's callback for the DevTools pipe needs. */
@@ -436,7 +557,7 @@ int boot_check(struct supervisor *sv, const struct boot_opts *o, struct boot_res
 	c.dt.to = to[1];
 	c.dt.from = from[0];
 	fcntl(c.dt.from, F_SETFL, O_NONBLOCK);
-	page_url = xasprintf("http://127.0.0.1:%d/%s", srv.port, o->page);
+	page_url = page_url_of(srv.port, o->page);
 	io.page_url = page_url;
 	loop_add_fd(loop, c.dt.from, POLLIN, on_devtools, &io);
 	/*
@@ -569,6 +690,7 @@ out:
 		remove_tree(AT_FDCWD, profile, 0);
 	httpd_files_stop(&srv);
 	devtools_release(&c.dt);
+	free(c.target);
 	free(eval);
 	free(page_url);
 	free(arg_profile);

@@ -27,7 +27,8 @@ struct boot_opts {
 struct boot_result {
 	bool passed;
 	const char *kind;         /* "exception", "unhandled rejection", "console.error",
-				     "failed request", "timeout", "navigation" */
+				     "failed request", "timeout", "navigation", "ready" (an
+				     expression that does not parse), "browser" */
 	char *message;            /* the first line: "TypeError: i.get(...) is not a function" */
 	char *stack;              /* the stack as the browser gave it */
 	char *where;              /* "app.js:1:2345" */

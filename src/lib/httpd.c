@@ -92,7 +92,7 @@ static enum MHD_Result serve(void *cls, struct MHD_Connection *c, const char *ur
 		return r;
 	}
 	path = xstrdup(url[0] == '/' ? url + 1 : url);
-	path[strcspn(path, "?#")] = '\0';
+	/* libmicrohttpd hands over the path decoded, without its query: "#" may be a name's */
 	if (!*path || path[strlen(path) - 1] == '/') {
 		char *index = xasprintf("%sindex.html", path);
 
