@@ -322,23 +322,35 @@ static int write_str(const char *path, const char *s)
 }
 
 /* Does process pid carry marker in its environment? */
-static bool has_marker(pid_t pid, const char *marker)
+/*
+ * The environment of process pid into buf (NUL-separated, NUL-ended), as
+ * far as it fits.  Returns its length, or -1 when it cannot be read.
+ */
+static ssize_t read_environ(pid_t pid, char *buf, size_t size)
 {
-	char path[64], buf[65536];
-	size_t mlen = strlen(marker);
+	char path[64];
 	ssize_t n;
 	int fd;
 
 	snprintf(path, sizeof(path), "/proc/%d/environ", (int)pid);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return false;
-	n = read(fd, buf, sizeof(buf) - 1);
+		return -1;
+	n = read(fd, buf, size - 1);
 	close(fd);
 	if (n <= 0)
-		return false;
+		return -1;
 	buf[n] = '\0';
-	for (char *p = buf; p < buf + n; p += strlen(p) + 1)
+	return n;
+}
+
+static bool has_marker(pid_t pid, const char *marker)
+{
+	char buf[65536];
+	size_t mlen = strlen(marker);
+	ssize_t n = read_environ(pid, buf, sizeof(buf));
+
+	for (char *p = buf; n > 0 && p < buf + n; p += strlen(p) + 1)
 		if (!strncmp(p, marker, mlen) && p[mlen] == '\0')
 			return true;
 	return false;
@@ -363,21 +375,11 @@ static int sweep_dead_relgates(void)
 		return 0;
 	while ((de = readdir(d))) {
 		pid_t pid = (pid_t)atoi(de->d_name), owner = 0;
-		char path[64], buf[65536];
+		char buf[65536];
 		ssize_t n;
-		int fd;
 
-		if (pid <= 0 || pid == self)
+		if (pid <= 0 || pid == self || (n = read_environ(pid, buf, sizeof(buf))) < 0)
 			continue;
-		snprintf(path, sizeof(path), "/proc/%d/environ", (int)pid);
-		fd = open(path, O_RDONLY | O_CLOEXEC);
-		if (fd < 0)
-			continue;
-		n = read(fd, buf, sizeof(buf) - 1);
-		close(fd);
-		if (n <= 0)
-			continue;
-		buf[n] = '\0';
 		for (char *p = buf; p < buf + n; p += strlen(p) + 1)
 			if (!strncmp(p, key, sizeof(key) - 1))
 				owner = (pid_t)atoi(p + sizeof(key) - 1);
@@ -593,6 +595,20 @@ fail:
 	_exit(127);
 }
 
+/* Undo what sv_start made for a step that did not start: its pipe, log and cgroup. */
+static void abandon(struct running *r, int out)
+{
+	close(out);
+	if (r->log >= 0)
+		close(r->log);
+	r->log = -1;
+	if (r->cgroup) {
+		rmdir(r->cgroup);
+		free(r->cgroup);
+		r->cgroup = NULL;
+	}
+}
+
 /* The environment of a step: ours, its extras, and the marker. */
 static char **step_env(const struct sv_step *step, const char *marker)
 {
@@ -670,15 +686,8 @@ int sv_start(struct supervisor *sv, const struct sv_step *step, struct sv_result
 	close(out[1]);
 	close(errp[1]);
 	if (r->pid < 0) {
-		close(out[0]);
 		close(errp[0]);
-		if (r->log >= 0)
-			close(r->log);
-		if (r->cgroup) {
-			rmdir(r->cgroup);
-			free(r->cgroup);
-			r->cgroup = NULL;
-		}
+		abandon(r, out[0]);
 		not_started(sv, r, "cannot fork: %s", e);
 		return -1;
 	}
@@ -688,15 +697,8 @@ int sv_start(struct supervisor *sv, const struct sv_step *step, struct sv_result
 	while (n < 0 && errno == EINTR);
 	close(errp[0]);
 	if (n == sizeof(got)) {
-		close(out[0]);
-		if (r->log >= 0)
-			close(r->log);
 		waitpid(r->pid, NULL, 0);
-		if (r->cgroup) {
-			rmdir(r->cgroup);
-			free(r->cgroup);
-			r->cgroup = NULL;
-		}
+		abandon(r, out[0]);
 		not_started(sv, r, "cannot start it: %s", got);
 		return -1;
 	}
