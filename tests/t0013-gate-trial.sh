@@ -118,21 +118,23 @@ for mode in cgroup fallback; do
 		make_workspace "apps/*") &&
 		{ "$RELGATE" -C ws3-$mode test hang >out 2>&1 & } &&
 		pid=$! &&
-		i=0 && while ! pgrep -f "sleep 30714" >/dev/null && test $i -lt 100; do
+		# -x: the whole command line, not the shell that will start them
+		i=0 && while ! { pgrep -fx "sleep 30714" && pgrep -fx "sleep 30713"; } >/dev/null &&
+			test $i -lt 100; do
 			sleep 0.1 && i=$((i + 1)) || return 1
 		done &&
-		pgrep -f "sleep 30713" >/dev/null &&
+		pgrep -fx "sleep 30713" >/dev/null &&
 		kill -9 $pid && { wait $pid || test $? = 137; } &&
-		i=0 && while pgrep -f "sleep 30714" >/dev/null && test $i -lt 50; do
+		i=0 && while pgrep -fx "sleep 30714" >/dev/null && test $i -lt 50; do
 			sleep 0.1 && i=$((i + 1)) || return 1
 		done &&
-		test_must_fail pgrep -f "sleep 30714" &&
-		pgrep -f "sleep 30713" >/dev/null &&
+		test_must_fail pgrep -fx "sleep 30714" &&
+		pgrep -fx "sleep 30713" >/dev/null &&
 		test_expect_code 1 "$RELGATE" -C ws3-$mode boot --dir apps --timeout 1s >out 2>err &&
-		i=0 && while pgrep -f "sleep 30713" >/dev/null && test $i -lt 50; do
+		i=0 && while pgrep -fx "sleep 30713" >/dev/null && test $i -lt 50; do
 			sleep 0.1 && i=$((i + 1)) || return 1
 		done &&
-		test_must_fail pgrep -f "sleep 30713" &&
+		test_must_fail pgrep -fx "sleep 30713" &&
 		test_grep "ended [0-9]+ process(es)? that a killed relgate had left running" err
 	'
 	unset RELGATE_NO_CGROUP
