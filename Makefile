@@ -38,8 +38,8 @@ endif
 
 # src/ by stage, in pipeline order: a folder includes only lib/ and the
 # stages before it (make check).
-LIB = diag util file loop record arena pool glob jsonfile jsonw term config httpd
-ANALYZE = setup changes filelist workspace scan resolve lockentry npmlock pnpmlock lockdiff headgraph graph cache snapshot impact
+LIB = diag util file loop record arena pool glob jsonfile jsonw yamldoc term config httpd
+ANALYZE = setup changes filelist workspace scan resolve lockentry npmlock pnpmlock yarnlock lockdiff headgraph graph cache snapshot impact
 GATE = supervise gate devtools browser report
 CORE = $(LIB:%=lib/%) $(ANALYZE:%=analyze/%) $(GATE:%=gate/%)
 CMDS = common affected graph test boot

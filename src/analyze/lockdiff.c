@@ -9,6 +9,7 @@
 #include "analyze/lockentry.h"
 #include "analyze/npmlock.h"
 #include "analyze/pnpmlock.h"
+#include "analyze/yarnlock.h"
 #include "lib/diag.h"
 #include "lib/util.h"
 
@@ -136,7 +137,7 @@ static char *closure_diff(struct strmap *old, struct strmap *new)
 	return buf_detach(&out, NULL);
 }
 
-enum lock_kind { LOCK_NPM, LOCK_PNPM, LOCK_OTHER };
+enum lock_kind { LOCK_NPM, LOCK_PNPM, LOCK_YARN, LOCK_OTHER };
 
 static enum lock_kind kind_of(const char *name)
 {
@@ -146,6 +147,8 @@ static enum lock_kind kind_of(const char *name)
 		return LOCK_NPM;
 	if (!strcmp(base, "pnpm-lock.yaml"))
 		return LOCK_PNPM;
+	if (!strcmp(base, "yarn.lock"))
+		return LOCK_YARN;
 	return LOCK_OTHER;
 }
 
@@ -157,6 +160,8 @@ static int read_side(enum lock_kind kind, const char *name, const char *note, co
 		return 0;
 	if (kind == LOCK_NPM)
 		return npmlock_closures(name, note, text, len, ws, cfg, out, a, fallback);
+	if (kind == LOCK_YARN)
+		return yarnlock_closures(name, note, text, len, ws, cfg, out, a, fallback);
 	return pnpmlock_closures(name, note, text, len, ws, cfg, out, a, fallback);
 }
 
@@ -174,8 +179,8 @@ int lockfile_diff(const char *name, const char *old_note, const char *old_text, 
 	memset(out, 0, sizeof(*out));
 	if (kind == LOCK_OTHER) {
 		out->all = true;
-		out->reason = xasprintf("%s changed, and relgate reads only package-lock.json and "
-					"pnpm-lock.yaml per package", name);
+		out->reason = xasprintf("%s changed, and relgate reads only package-lock.json, "
+					"pnpm-lock.yaml and yarn.lock per package", name);
 		return 0;
 	}
 	old = xcalloc(ws->npkgs + 1, sizeof(*old));

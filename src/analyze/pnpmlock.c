@@ -6,15 +6,15 @@
 #define _GNU_SOURCE
 #include <stdlib.h>
 #include <string.h>
-#include <yaml.h>
 
 #include "analyze/lockentry.h"
 #include "analyze/pnpmlock.h"
 #include "lib/diag.h"
+#include "lib/yamldoc.h"
 #include "lib/util.h"
 
 struct lock {
-	yaml_document_t doc;
+	struct ydoc y;
 	struct strmap snapshots;   /* key -> yaml_node_t * (v9) */
 	struct strmap packages;    /* key -> yaml_node_t * */
 	yaml_node_t *importers;
@@ -23,44 +23,17 @@ struct lock {
 
 static yaml_node_t *node(struct lock *l, int id)
 {
-	return id ? yaml_document_get_node(&l->doc, id) : NULL;
+	return ydoc_node(&l->y, id);
 }
 
 static const char *scalar(const yaml_node_t *n)
 {
-	return n && n->type == YAML_SCALAR_NODE ? (const char *)n->data.scalar.value : NULL;
+	return ydoc_scalar(n);
 }
 
-/* The value of key in mapping m, or NULL (the maps read this way are small). */
 static yaml_node_t *get(struct lock *l, const yaml_node_t *m, const char *key)
 {
-	yaml_node_pair_t *p;
-
-	if (!m || m->type != YAML_MAPPING_NODE)
-		return NULL;
-	for (p = m->data.mapping.pairs.start; p < m->data.mapping.pairs.top; p++) {
-		const char *k = scalar(node(l, p->key));
-
-		if (k && !strcmp(k, key))
-			return node(l, p->value);
-	}
-	return NULL;
-}
-
-static void index_map(struct lock *l, const yaml_node_t *m, struct strmap *out)
-{
-	yaml_node_pair_t *p;
-
-	strmap_init(out, m && m->type == YAML_MAPPING_NODE ?
-			 (size_t)(m->data.mapping.pairs.top - m->data.mapping.pairs.start) : 0);
-	if (!m || m->type != YAML_MAPPING_NODE)
-		return;
-	for (p = m->data.mapping.pairs.start; p < m->data.mapping.pairs.top; p++) {
-		const char *k = scalar(node(l, p->key));
-
-		if (k)
-			strmap_put(out, k, strlen(k))->value = node(l, p->value);
-	}
+	return ydoc_get(&l->y, m, key);
 }
 
 /* The resolved version of an importer's dependency: {version: ...} (v6, v9) or a string (v5). */
@@ -184,42 +157,34 @@ int pnpmlock_closures(const char *name, const char *note, const char *text, size
 		      const struct workspace *ws, const struct config *cfg, struct strmap *out,
 		      struct arena *a, char **fallback)
 {
-	yaml_parser_t parser;
 	struct lock l;
 	const char *version;
 	size_t i;
 
 	memset(&l, 0, sizeof(l));
-	if (!yaml_parser_initialize(&parser))
-		die(EXIT_ENV, "cannot start the YAML parser");
-	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
-	if (!yaml_parser_load(&parser, &l.doc)) {
-		error("%s:%zu:%zu: %s%s%s%s", name, parser.problem_mark.line + 1,
-		      parser.problem_mark.column + 1, parser.problem ? parser.problem : "bad YAML",
-		      note ? " (" : "", note ? note : "", note ? ")" : "");
-		yaml_parser_delete(&parser);
-		return fault(FAULT_INPUT);
+	if (ydoc_load(&l.y, name, note, text, len) < 0) {
+		ydoc_free(&l.y);
+		return -1;
 	}
-	yaml_parser_delete(&parser);
-	l.root = yaml_document_get_root_node(&l.doc);
+	l.root = l.y.root;
 	version = scalar(get(&l, l.root, "lockfileVersion"));
 	if (!l.root || l.root->type != YAML_MAPPING_NODE || !version) {
 		if (!*fallback)
 			*fallback = xasprintf("%s%s%s%s is not a pnpm lockfile (no lockfileVersion)",
 					      name, note ? " (" : "", note ? note : "",
 					      note ? ")" : "");
-		yaml_document_delete(&l.doc);
+		ydoc_free(&l.y);
 		return 0;
 	}
 	if (atof(version) < 5) {
 		if (!*fallback)
 			*fallback = xasprintf("%s is lockfileVersion %s, which relgate does not read "
 					      "per package", name, version);
-		yaml_document_delete(&l.doc);
+		ydoc_free(&l.y);
 		return 0;
 	}
-	index_map(&l, get(&l, l.root, "snapshots"), &l.snapshots);
-	index_map(&l, get(&l, l.root, "packages"), &l.packages);
+	ydoc_index(&l.y, get(&l, l.root, "snapshots"), &l.snapshots);
+	ydoc_index(&l.y, get(&l, l.root, "packages"), &l.packages);
 	l.importers = get(&l, l.root, "importers");
 	for (i = 0; i < ws->npkgs; i++) {
 		const char *dir = *ws->pkgs[i].dir ? ws->pkgs[i].dir : ".";
@@ -232,6 +197,6 @@ int pnpmlock_closures(const char *name, const char *note, const char *text, size
 	}
 	strmap_free(&l.snapshots);
 	strmap_free(&l.packages);
-	yaml_document_delete(&l.doc);
+	ydoc_free(&l.y);
 	return 0;
 }
