@@ -106,6 +106,9 @@ test_expect_success 'a boot check without an artifact is one in every command' '
 	EOF
 '
 
+# Any relgate that starts ends a dead relgate's leftovers, so under make
+# test's parallel jobs another script's relgate may be the one that ends
+# the daemon here: what is checked is that it is gone, not who said so.
 for mode in cgroup fallback; do
 	test_expect_success "$mode: relgate killed with SIGKILL: its step dies with it, the next run ends what it left" '
 		{ test $mode = cgroup || export RELGATE_NO_CGROUP=1; } &&
@@ -134,8 +137,7 @@ for mode in cgroup fallback; do
 		i=0 && while pgrep -fx "sleep 30713" >/dev/null && test $i -lt 50; do
 			sleep 0.1 && i=$((i + 1)) || return 1
 		done &&
-		test_must_fail pgrep -fx "sleep 30713" &&
-		test_grep "ended [0-9]+ process(es)? that a killed relgate had left running" err
+		test_must_fail pgrep -fx "sleep 30713"
 	'
 	unset RELGATE_NO_CGROUP
 done
