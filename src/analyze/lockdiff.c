@@ -143,7 +143,7 @@ static enum lock_kind kind_of(const char *name)
 {
 	const char *base = strrchr(name, '/') ? strrchr(name, '/') + 1 : name;
 
-	if (!strcmp(base, "package-lock.json") || !strcmp(base, "npm-shrinkwrap.json"))
+	if (!strcmp(base, "package-lock.json"))
 		return LOCK_NPM;
 	if (!strcmp(base, "pnpm-lock.yaml"))
 		return LOCK_PNPM;

@@ -18,6 +18,7 @@ struct lock {
 	struct strmap snapshots;   /* key -> yaml_node_t * (v9) */
 	struct strmap packages;    /* key -> yaml_node_t * */
 	yaml_node_t *importers;
+	struct strmap by_importer;   /* "packages/a" -> its importer node */
 	yaml_node_t *root;
 };
 
@@ -186,10 +187,12 @@ int pnpmlock_closures(const char *name, const char *note, const char *text, size
 	ydoc_index(&l.y, get(&l, l.root, "snapshots"), &l.snapshots);
 	ydoc_index(&l.y, get(&l, l.root, "packages"), &l.packages);
 	l.importers = get(&l, l.root, "importers");
+	/* indexed: a scan per package would be quadratic in a workspace of thousands */
+	ydoc_index(&l.y, l.importers, &l.by_importer);
 	for (i = 0; i < ws->npkgs; i++) {
 		const char *dir = *ws->pkgs[i].dir ? ws->pkgs[i].dir : ".";
 		/* one package without importers: its dependencies are the root's */
-		const yaml_node_t *imp = l.importers ? get(&l, l.importers, dir) :
+		const yaml_node_t *imp = l.importers ? strmap_get(&l.by_importer, dir, strlen(dir)) :
 					 ws->pkgs[i].is_root ? l.root : NULL;
 
 		if (imp)
@@ -197,6 +200,7 @@ int pnpmlock_closures(const char *name, const char *note, const char *text, size
 	}
 	strmap_free(&l.snapshots);
 	strmap_free(&l.packages);
+	strmap_free(&l.by_importer);
 	ydoc_free(&l.y);
 	return 0;
 }
