@@ -86,6 +86,33 @@ test_expect_success 'an added file affects its package' '
 	test_cmp expect actual
 '
 
+test_expect_success 'the chain names a changed source file before its package.json or README' '
+	(cd ws && git reset -q --hard start &&
+		echo more >>packages/a/README.md &&
+		echo "{\"name\": \"a\", \"version\": \"1.0.1\"}" >packages/a/package.json &&
+		echo "export const z = 1;" >>packages/a/src/index.js &&
+		commit_all three) &&
+	cat >expect <<-\EOF &&
+	a <- packages/a/src/index.js (changed)
+	not affected: b, c
+	EOF
+	affected_body -C ws affected --base start >actual &&
+	test_cmp expect actual
+'
+
+test_expect_success 'without a source file, package.json explains the chain before a README' '
+	(cd ws && git reset -q --hard start &&
+		echo more >>packages/a/README.md &&
+		echo "{\"name\": \"a\", \"version\": \"1.0.1\"}" >packages/a/package.json &&
+		commit_all two) &&
+	cat >expect <<-\EOF &&
+	a <- packages/a/package.json (changed)
+	not affected: b, c
+	EOF
+	affected_body -C ws affected --base start >actual &&
+	test_cmp expect actual
+'
+
 test_expect_success 'a file outside every package (root README.md) affects no product' '
 	(cd ws && git reset -q --hard start && echo more >>README.md && commit_all readme) &&
 	cat >expect <<-\EOF &&

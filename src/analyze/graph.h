@@ -5,8 +5,9 @@
  *
  * Edges are collected in any order, then packed once into adjacency arrays
  * (graph_finish); the walk is a breadth-first search, so the chain it keeps
- * for each node is a shortest one, and among equally short ones the one
- * through edges added first (manifest edges are added before imports).
+ * for each node is a shortest one; among equally short ones, the one from
+ * the seed given first, and from that seed the one through edges added
+ * first (manifest edges are added before imports).
  */
 #ifndef RELGATE_GRAPH_H
 #define RELGATE_GRAPH_H

@@ -18,6 +18,7 @@
 #include "lib/file.h"
 #include "lib/jsonfile.h"
 #include "analyze/impact.h"
+#include "analyze/scan.h"
 #include "analyze/snapshot.h"
 #include "lib/diag.h"
 #include "lib/file.h"
@@ -316,19 +317,59 @@ static void add_root_manifest_edges(struct impact *im)
 	buf_release(&why);
 }
 
+/*
+ * How well a changed file explains a chain to a person: code first, then
+ * configuration, then anything else (a README, a changelog).  The walk
+ * keeps, among equally short chains, the one from the earliest seed, so the
+ * seeds go in this order.
+ */
+enum seed_rank { RANK_CODE, RANK_CONFIG, RANK_OTHER, NRANKS };
+
+static enum seed_rank seed_rank(const char *path)
+{
+	static const char *const code[] = {
+		".vue", ".svelte", ".astro", ".html", ".htm", ".less", ".sass", ".styl",
+		".graphql", ".gql", ".wasm",
+	};
+	static const char *const config[] = {
+		".json", ".jsonc", ".json5", ".yaml", ".yml", ".toml", ".lock", ".lockb",
+	};
+	const char *base = strrchr(path, '/');
+	size_t i;
+
+	base = base ? base + 1 : path;
+	if (scan_lang_of(path) != LANG_NONE) {
+		/* tool configuration written as code still configures */
+		return base[0] == '.' || strstr(base, ".config.") ? RANK_CONFIG : RANK_CODE;
+	}
+	for (i = 0; i < ARRAY_LEN(code); i++)
+		if (ends_with(base, code[i]))
+			return RANK_CODE;
+	for (i = 0; i < ARRAY_LEN(config); i++)
+		if (ends_with(base, config[i]))
+			return RANK_CONFIG;
+	if (base[0] == '.')
+		return RANK_CONFIG;   /* .babelrc, .browserslistrc, .npmrc */
+	return RANK_OTHER;
+}
+
 static void walk_change(struct impact *im)
 {
 	uint32_t *seeds = xcalloc(im->changes.n * 2 + 1, sizeof(*seeds));
 	size_t n = 0, i;
+	int rank;
 
-	for (i = 0; im->have_changes && i < im->changes.n; i++) {
-		const struct change *c = &im->changes.v[i];
-		const struct wsfile *f = filelist_find(&im->head.list, c->path);
+	for (rank = 0; rank < NRANKS; rank++) {
+		for (i = 0; im->have_changes && i < im->changes.n; i++) {
+			const struct change *c = &im->changes.v[i];
+			const struct wsfile *f = filelist_find(&im->head.list, c->path);
 
-		if (f)
-			seeds[n++] = im->head.file_node[f - im->head.list.files];
-		if (c->old_path && (f = filelist_find(&im->head.list, c->old_path)))
-			seeds[n++] = im->head.file_node[f - im->head.list.files];
+			if (f && seed_rank(c->path) == (enum seed_rank)rank)
+				seeds[n++] = im->head.file_node[f - im->head.list.files];
+			if (c->old_path && seed_rank(c->old_path) == (enum seed_rank)rank &&
+			    (f = filelist_find(&im->head.list, c->old_path)))
+				seeds[n++] = im->head.file_node[f - im->head.list.files];
+		}
 	}
 	graph_walk(&im->head.g, seeds, n, &im->walk);
 	free(seeds);
