@@ -222,4 +222,69 @@ test_expect_success 'a name with a newline and an escape sequence reaches the te
 	test_cmp "$TRASH/expect" "$TRASH/actual"
 '
 
+test_expect_success 'setup: yarn with enableTransparentWorkspaces: false' '
+	mkdir berry && cd berry &&
+	make_package packages/a a &&
+	make_package packages/tool tool &&
+	make_package packages/cli cli &&
+	write_file packages/b/package.json <<-\EOF &&
+	{"name": "b", "version": "1.0.0", "main": "src/index.js",
+	 "dependencies": {"a": "^1.0.0", "tool": "workspace:^"}}
+	EOF
+	write_file packages/b/src/index.js <<-\EOF &&
+	export const b = 1;
+	EOF
+	write_file package.json <<-\EOF &&
+	{"name": "ws", "private": true, "workspaces": ["packages/*"],
+	 "devDependencies": {"cli": "^1.0.0", "tool": "workspace:^"}}
+	EOF
+	printf "__metadata:\n  version: 8\n" >yarn.lock &&
+	printf "enableTransparentWorkspaces: false\nnodeLinker: node-modules\n" >.yarnrc.yml &&
+	git init -q . && git add -A && git commit -qm initial &&
+	git tag start
+'
+
+test_expect_success 'without enableTransparentWorkspaces a plain range is the registry copy, no edge' '
+	cd berry && git checkout -q -b plain start &&
+	touch_commit packages/a/src/index.js &&
+	affected_names --base HEAD~ --packages >"$TRASH/actual" &&
+	echo a >"$TRASH/expect" &&
+	test_cmp "$TRASH/expect" "$TRASH/actual" &&
+	touch_commit packages/cli/src/index.js &&
+	affected_names --base HEAD~ --packages >"$TRASH/actual" &&
+	echo cli >"$TRASH/expect" &&
+	test_cmp "$TRASH/expect" "$TRASH/actual"
+'
+
+test_expect_success 'without enableTransparentWorkspaces "workspace:" still links, from the root too' '
+	cd berry && git checkout -q -b protocol start &&
+	touch_commit packages/tool/src/index.js &&
+	affected_names --base HEAD~ --packages >"$TRASH/actual" &&
+	printf "a\nb\ncli\ntool\n" >"$TRASH/expect" &&
+	test_cmp "$TRASH/expect" "$TRASH/actual"
+'
+
+test_expect_success 'enableTransparentWorkspaces: true (the default) links by name' '
+	cd berry && git checkout -q -b transparent start &&
+	printf "enableTransparentWorkspaces: true\n" >.yarnrc.yml &&
+	commit_all transparent &&
+	touch_commit packages/a/src/index.js &&
+	affected_names --base HEAD~ --packages >"$TRASH/actual" &&
+	printf "a\nb\n" >"$TRASH/expect" &&
+	test_cmp "$TRASH/expect" "$TRASH/actual"
+'
+
+test_expect_success 'a .yarnrc.yml that is no YAML: one warning, names link' '
+	cd berry && git checkout -q -b broken start &&
+	printf "enableTransparentWorkspaces: [false\n" >.yarnrc.yml &&
+	commit_all broken &&
+	touch_commit packages/a/src/index.js &&
+	"$RELGATE" affected --base HEAD~ --packages --format json >"$TRASH/out.json" 2>"$TRASH/err" &&
+	jq -r ".products[].name" "$TRASH/out.json" >"$TRASH/actual" &&
+	printf "a\nb\n" >"$TRASH/expect" &&
+	test_cmp "$TRASH/expect" "$TRASH/actual" &&
+	test_grep "^relgate: warning: .yarnrc.yml:2:1: .*enableTransparentWorkspaces were true" "$TRASH/err" &&
+	test $(wc -l <"$TRASH/err") = 1
+'
+
 test_done

@@ -118,7 +118,7 @@ static void add_structure_edges(struct build *bd)
 			const struct dep *d = &pkg->deps[j];
 			const struct package *on = workspace_package(&bd->h->ws, d->name, strlen(d->name));
 
-			if (on && on != pkg && !on->is_root)
+			if (on && on != pkg && !on->is_root && workspace_dep_links(&bd->h->ws, d))
 				graph_add_edge(g, (uint32_t)on->node, (uint32_t)pkg->node,
 					       EDGE_DEPENDENCY, d->kind, NULL);
 		}
@@ -134,7 +134,8 @@ static void add_structure_edges(struct build *bd)
 		const struct dep *d = &root->deps[j];
 		const struct package *tool = workspace_package(&bd->h->ws, d->name, strlen(d->name));
 
-		if (!tool || tool->is_root || config_ignores_root_dep(bd->cfg, d->name))
+		if (!tool || tool->is_root || !workspace_dep_links(&bd->h->ws, d) ||
+		    config_ignores_root_dep(bd->cfg, d->name))
 			continue;
 		for (k = 0; k < bd->h->nproducts; k++)
 			graph_add_edge(g, (uint32_t)tool->node, bd->h->products[k].node,

@@ -17,6 +17,7 @@
 #include "lib/pool.h"
 #include "lib/record.h"
 #include "analyze/workspace.h"
+#include "lib/yamldoc.h"
 
 #define MANIFEST_MAX_BYTES (16 * 1024 * 1024)
 
@@ -94,7 +95,7 @@ struct facts {
 /*
  * The facts in lib/record's format:
  *   name\0 main\0 module\0 browser\0 u32 nexports { key\0 target\0 }
- *   u32 ndeps { u8 kind name\0 }
+ *   u32 ndeps { u8 kind|linked<<4 name\0 }
  */
 static void facts_encode(const struct facts *f, struct buf *b)
 {
@@ -111,7 +112,7 @@ static void facts_encode(const struct facts *f, struct buf *b)
 	}
 	rec_put32(b, (uint32_t)f->ndeps);
 	for (i = 0; i < f->ndeps; i++) {
-		rec_put8(b, f->deps[i].kind);
+		rec_put8(b, (uint8_t)(f->deps[i].kind | f->deps[i].linked << 4));
 		rec_put_str(b, f->deps[i].name);
 	}
 }
@@ -148,11 +149,12 @@ static int facts_decode(struct package *pkg, const void *data, size_t len, struc
 	for (i = 0; i < pkg->ndeps && !r.bad; i++) {
 		uint8_t kind = rec_get8(&r);
 
-		if (kind > DEP_OPTIONAL) {
+		if ((kind & 0xf) > DEP_OPTIONAL || kind >> 5) {
 			r.bad = true;
 			break;
 		}
-		pkg->deps[i].kind = kind;
+		pkg->deps[i].kind = kind & 0xf;
+		pkg->deps[i].linked = kind >> 4;
 		pkg->deps[i].name = take_str(&r, a);
 	}
 	if (r.bad) {
@@ -290,7 +292,13 @@ static int facts_parse(struct facts *f, struct jdoc *d, json_t *root, struct are
 		if (!json_is_object(deps))
 			continue;
 		json_object_foreach(deps, name, v) {
+			static const char *const local[] = { "workspace:", "link:", "file:", "portal:" };
 			const char *real = name;
+			bool linked = false;
+			size_t l;
+
+			for (l = 0; json_is_string(v) && l < ARRAY_LEN(local); l++)
+				linked |= starts_with(json_string_value(v), local[l]);
 
 			/* "alias": "npm:real-name@1.2" depends on real-name */
 			if (json_is_string(v) && starts_with(json_string_value(v), "npm:")) {
@@ -305,6 +313,7 @@ static int facts_parse(struct facts *f, struct jdoc *d, json_t *root, struct are
 			GROW(f->deps, f->ndeps + 1, f->capdeps);
 			f->deps[f->ndeps].name = real;
 			f->deps[f->ndeps].kind = (uint8_t)k;
+			f->deps[f->ndeps].linked = linked;
 			f->ndeps++;
 		}
 	}
@@ -650,6 +659,45 @@ static int add_package(struct workspace *ws, size_t cap, const char *dir, const 
 	return 0;
 }
 
+static void as_warning(const char *level, const char *text, void *data)
+{
+	(void)level;
+	(void)data;
+	diag_set_routine(NULL, NULL);
+	warn("%s (read as if enableTransparentWorkspaces were true)", text);
+	diag_set_routine(as_warning, NULL);
+}
+
+/*
+ * yarn 2 and later link a workspace package for a plain range on its name
+ * unless .yarnrc.yml says enableTransparentWorkspaces: false.  A file yarn
+ * itself could not read changes nothing here: names link, the cautious way.
+ */
+static bool links_by_name(const struct filelist *t)
+{
+	const struct wsfile *tf = filelist_find(t, ".yarnrc.yml");
+	struct buf text = BUF_INIT;
+	struct ydoc y;
+	const char *v;
+	bool links = true;
+
+	if (!tf || filelist_read(t, tf, &text, MANIFEST_MAX_BYTES) < 0) {
+		buf_release(&text);
+		return true;
+	}
+	/* yarn would stop on it; relgate says why and reads on */
+	diag_set_routine(as_warning, NULL);
+	if (ydoc_load(&y, tf->path, NULL, text.data, text.len) == 0 && y.root &&
+	    y.root->type == YAML_MAPPING_NODE &&
+	    (v = ydoc_scalar(ydoc_get(&y, y.root, "enableTransparentWorkspaces"))))
+		links = strcmp(v, "false") != 0;
+	diag_set_routine(NULL, NULL);
+	fault_clear();
+	ydoc_free(&y);
+	buf_release(&text);
+	return links;
+}
+
 int workspace_load(struct workspace *ws, const struct filelist *t, struct cache *cache,
 		   struct arena *a)
 {
@@ -693,6 +741,7 @@ int workspace_load(struct workspace *ws, const struct filelist *t, struct cache 
 		if (pnpm_patterns(&ps, t, pnpm_tf, a) < 0)
 			errors++;
 	}
+	ws->links_by_name = links_by_name(t);
 	if (filelist_find(t, "package-lock.json"))
 		ws->lockfile = "package-lock.json";
 	else if (filelist_find(t, "pnpm-lock.yaml"))
@@ -761,6 +810,11 @@ int workspace_load(struct workspace *ws, const struct filelist *t, struct cache 
 fail:
 	free(ps.v);
 	return -1;
+}
+
+bool workspace_dep_links(const struct workspace *ws, const struct dep *d)
+{
+	return d->linked || ws->links_by_name;
 }
 
 struct package *workspace_package(const struct workspace *ws, const char *name, size_t len)

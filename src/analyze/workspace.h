@@ -33,6 +33,7 @@ enum dep_kind {
 struct dep {
 	const char *name;
 	uint8_t kind;
+	bool linked;   /* "workspace:", "link:", "file:" or "portal:": a local package */
 };
 
 /* A subpath of package.json "exports", with the target chosen for bundlers. */
@@ -62,7 +63,18 @@ struct workspace {
 	struct strmap by_dir;     /* dir -> package index + 1 */
 	const char *manager;      /* "npm", "yarn", "pnpm" or "none" */
 	const char *lockfile;     /* "package-lock.json", ... or NULL */
+	/*
+	 * Whether a plain version range on a workspace package's name links
+	 * that package (npm, pnpm and yarn by default; relgate does not check
+	 * the range, and counts the edge).  False where .yarnrc.yml sets
+	 * enableTransparentWorkspaces: false: then only "workspace:" links,
+	 * and "^8.0.1" is the registry's copy.
+	 */
+	bool links_by_name;
 };
+
+/* Whether d, a dependency of some package, is on the workspace's package of its name. */
+bool workspace_dep_links(const struct workspace *ws, const struct dep *d);
 
 /*
  * Find the workspace root for a start folder: the nearest folder upwards
