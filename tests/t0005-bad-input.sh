@@ -314,6 +314,19 @@ test_expect_success 'a shallow clone: HEAD~2 past its depth says to fetch more h
 	test_grep "git fetch --deepen" err
 '
 
+test_expect_success 'a shallow clone with commit dates that run backwards: the merge-base it holds is found' '
+	git clone -q --depth 2 "file://$TRASH/ws" backwards &&
+	(cd backwards &&
+	 echo "// x" >>packages/a/src/index.js && git add -A &&
+	 GIT_COMMITTER_DATE=2001-01-01T00:00:00Z git commit -qm x && git tag x &&
+	 echo "// y" >>packages/b/src/index.js && git add -A &&
+	 GIT_COMMITTER_DATE=2000-01-01T00:00:00Z git commit -qm y) &&
+	test "$(git -C backwards merge-base x HEAD)" = "$(git -C backwards rev-parse x)" &&
+	echo b >expect &&
+	(cd backwards && affected_names --base x) >actual &&
+	test_cmp expect actual
+'
+
 test_expect_success 'a shallow clone deep enough: it works' '
 	git -C shallow fetch -q --unshallow &&
 	echo b >expect &&

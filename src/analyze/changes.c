@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "analyze/changes.h"
+#include "lib/arena.h"
 #include "lib/file.h"
 #include "lib/diag.h"
 
@@ -242,6 +243,126 @@ static void pair_renames(struct changes *c)
 	}
 }
 
+/*
+ * The merge-base in a shallow clone.  libgit2 1.5 walks into the parents of
+ * the shallow boundary, which the clone does not have, and fails where git
+ * finds the merge-base (it does when commit dates run backwards, as after a
+ * rebase or on a skewed clock).  Here a parent that is not in the clone is
+ * taken as none, which is what git's .git/shallow means.
+ */
+struct ancestry {
+	git_repository *repo;
+	git_odb *odb;
+	struct arena arena;
+	git_oid *queue;
+	size_t cap;
+};
+
+static void mark(struct ancestry *an, struct strmap *seen, const git_oid *id)
+{
+	char *key = arena_alloc(&an->arena, GIT_OID_RAWSZ);
+	struct strmap_entry *e;
+
+	memcpy(key, id->id, GIT_OID_RAWSZ);
+	e = strmap_put(seen, key, GIT_OID_RAWSZ);
+	e->value = e;
+}
+
+static bool marked(const struct strmap *seen, const git_oid *id)
+{
+	return strmap_get(seen, (const char *)id->id, GIT_OID_RAWSZ) != NULL;
+}
+
+/*
+ * Every commit reachable from start into seen; where stop is given, a
+ * commit in it is recorded in hits and not walked past.
+ */
+static int walk_ancestry(struct ancestry *an, const git_oid *start, struct strmap *seen,
+			 const struct strmap *stop, git_oid **hits, size_t *nhits, size_t *caphits)
+{
+	size_t head = 0, tail = 0;
+
+	GROW(an->queue, 1, an->cap);
+	an->queue[tail++] = *start;
+	mark(an, seen, start);
+	while (head < tail) {
+		git_oid id = an->queue[head++];
+		git_commit *commit;
+		unsigned int i, n;
+
+		if (stop && marked(stop, &id)) {
+			GROW(*hits, *nhits + 1, *caphits);
+			(*hits)[(*nhits)++] = id;
+			continue;
+		}
+		if (git_commit_lookup(&commit, an->repo, &id) < 0)
+			return -1;
+		n = git_commit_parentcount(commit);
+		for (i = 0; i < n; i++) {
+			const git_oid *p = git_commit_parent_id(commit, i);
+
+			if (!git_odb_exists(an->odb, p) || marked(seen, p))
+				continue;
+			mark(an, seen, p);
+			GROW(an->queue, tail + 1, an->cap);
+			an->queue[tail++] = *p;
+		}
+		git_commit_free(commit);
+	}
+	return 0;
+}
+
+/* 0 and the merge-base of a and b in *out, 1 when there is none in the clone, -1 on errors. */
+static int shallow_merge_base(git_oid *out, git_repository *repo, const git_oid *a,
+			      const git_oid *b)
+{
+	struct ancestry an = { .repo = repo, .arena = ARENA_INIT };
+	struct strmap of_a = {0}, of_b = {0};
+	git_oid *hits = NULL;
+	size_t nhits = 0, caphits = 0, i, j;
+	int ret = -1;
+
+	if (git_repository_odb(&an.odb, repo) < 0)
+		return -1;
+	strmap_init(&of_a, 64);
+	strmap_init(&of_b, 64);
+	if (walk_ancestry(&an, a, &of_a, NULL, NULL, NULL, NULL) < 0 ||
+	    walk_ancestry(&an, b, &of_b, &of_a, &hits, &nhits, &caphits) < 0)
+		goto out;
+	/* of the common commits met first, one no other of them reaches */
+	for (i = 0; i < nhits; i++) {
+		bool reached = false;
+
+		for (j = 0; j < nhits && !reached; j++) {
+			struct strmap from = {0};
+
+			if (j == i)
+				continue;
+			strmap_init(&from, 64);
+			if (walk_ancestry(&an, &hits[j], &from, NULL, NULL, NULL, NULL) < 0) {
+				strmap_free(&from);
+				goto out;
+			}
+			reached = marked(&from, &hits[i]);
+			strmap_free(&from);
+		}
+		if (!reached) {
+			*out = hits[i];
+			ret = 0;
+			goto out;
+		}
+	}
+	ret = 1;
+out:
+	free(hits);
+	free(an.queue);
+	strmap_free(&of_a);
+	strmap_free(&of_b);
+	arena_free(&an.arena);
+	git_odb_free(an.odb);
+	return ret;
+}
+
 int changes_range(struct changes *c, git_repository *repo, const char *prefix, const char *base,
 		  const char *head)
 {
@@ -256,8 +377,10 @@ int changes_range(struct changes *c, git_repository *repo, const char *prefix, c
 	c->mode = CHANGES_RANGE;
 	if ((ret = resolve_commit(&bc, repo, base)) || (ret = resolve_commit(&hc, repo, head)))
 		goto out;
-	if (git_merge_base(&mb, repo, git_commit_id(bc), git_commit_id(hc)) < 0) {
-		if (git_repository_is_shallow(repo))
+	if (git_merge_base(&mb, repo, git_commit_id(bc), git_commit_id(hc)) < 0 &&
+	    (git_repository_is_shallow(repo) != 1 ||
+	     shallow_merge_base(&mb, repo, git_commit_id(bc), git_commit_id(hc)) != 0)) {
+		if (git_repository_is_shallow(repo) == 1)
 			error("this clone is shallow and its history does not reach the merge-base of "
 			      "\"%s\" and \"%s\"; fetch more history (git fetch --deepen=100, or "
 			      "git fetch --unshallow; in GitHub Actions: fetch-depth: 0)", base, head);
