@@ -71,14 +71,6 @@
 BENCH_DIR=$SRCDIR/bench
 . "$BENCH_DIR/peers.sh"
 
-missing_peer() {
-	if [ "${RELGATE_REQUIRE_PEERS:-0}" = 1 ]; then
-		echo "Bail out! $1"
-		exit 1
-	fi
-	skip_all "$1 (RELGATE_REQUIRE_PEERS=1 makes this a failure)"
-}
-
 command -v node >/dev/null 2>&1 || missing_peer "node is not installed"
 # shellcheck disable=SC2034 # TURBO_BIN is read by peers.sh
 TURBO_BIN=$(find_turbo) || missing_peer "turbo is not installed: run npm ci --prefix bench"

@@ -28,6 +28,16 @@ skip_all() {
 	exit 0
 }
 
+# A peer (turbo, node) a differential test needs is missing: skipped, or a
+# failure where RELGATE_REQUIRE_PEERS=1 (as in CI).
+missing_peer() {
+	if [ "${RELGATE_REQUIRE_PEERS:-0}" = 1 ]; then
+		echo "Bail out! $1"
+		exit 1
+	fi
+	skip_all "$1 (RELGATE_REQUIRE_PEERS=1 makes this a failure)"
+}
+
 test -x "$RELGATE" || skip_all "$RELGATE is not built (run make)"
 
 rm -rf "$TRASH"
@@ -146,6 +156,14 @@ test_cmp() {
 }
 
 # The file must contain a line matching the pattern (grep -E).
+test_must_be_empty() {
+	if test -s "$1"; then
+		echo "$1 is not empty:"
+		head -n 20 "$1"
+		return 1
+	fi
+}
+
 test_grep() {
 	if ! grep -E -e "$1" "$2" >/dev/null; then
 		echo "test_grep: no line matches '$1' in $2:"
