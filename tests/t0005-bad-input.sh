@@ -271,6 +271,30 @@ test_expect_success 'a binary file with a .js name: a warning, no crash' '
 	test_cmp expect actual
 '
 
+test_expect_success 'the repeated run loads the snapshot and says the same warning again' '
+	rm -rf ws/.relgate &&
+	"$RELGATE" -C ws -v affected --base start >out 2>err1 &&
+	"$RELGATE" -C ws -v affected --base start >out 2>err2 &&
+	test_grep_not "from the snapshot" err1 &&
+	test_grep "the head.s graph from the snapshot" err2 &&
+	grep "warning:" err1 >expect &&
+	grep "warning:" err2 >actual &&
+	test_grep "warning: packages/b/src/blob.js: binary" actual &&
+	test_cmp expect actual
+'
+
+test_expect_success 'a warning about the cache itself is not kept in the snapshot' '
+	rm -rf ws/.relgate &&
+	"$RELGATE" -C ws affected --base start >out 2>err &&
+	for f in ws/.relgate/cache/facts-*; do printf "damage" >"$f" || return 1; done &&
+	rm -f ws/.relgate/cache/graph-* &&
+	"$RELGATE" -C ws affected --base start >out 2>err1 &&
+	test_grep "damaged cache" err1 &&
+	"$RELGATE" -C ws affected --base start >out 2>err2 &&
+	test_grep_not "damaged cache" err2 &&
+	test_grep "warning: packages/b/src/blob.js: binary" err2
+'
+
 test_expect_success 'non-UTF-8 file names: it works, and the JSON stays valid' '
 	(cd ws && git checkout -q -b latin1 start &&
 	 name=$(printf "packages/a/src/\377\376.js") &&

@@ -397,5 +397,6 @@ void head_graph_release(struct head_graph *h)
 	workspace_release(&h->ws);
 	filelist_release(&h->list);
 	free(h->snapshot_data);
+	free(h->warnings);
 	memset(h, 0, sizeof(*h));
 }

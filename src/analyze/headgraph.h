@@ -39,6 +39,8 @@ struct head_graph {
 	struct graph g;               /* not finished: the change's edges come next */
 	uint32_t *file_node;          /* index in list -> node */
 	char *snapshot_data;          /* a loaded snapshot, whose strings the graph uses */
+	char *warnings;               /* what making it warned, each text NUL-ended (malloc'd) */
+	size_t warnings_len;
 	struct head_stats stats;
 };
 

@@ -442,7 +442,7 @@ static bool snapshot_usable(const struct impact *im, const struct impact_opts *o
 static void snapshot_key(const struct impact *im, const struct impact_opts *o,
 			 unsigned char *key)
 {
-	static const char version[] = "relgate snapshot 2";
+	static const char version[] = "relgate snapshot 3";
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
 	unsigned char flags = (unsigned char)o->no_imports;
 	struct stat exe;
@@ -469,7 +469,6 @@ int impact_run(struct impact *im, const struct setup *s, const struct impact_opt
 {
 	bool need_git = o->need_change && !o->nfiles, use_snapshot;
 	unsigned char key[SNAPSHOT_KEY_SIZE];
-	unsigned warnings_before;
 	char *snap_path = NULL;
 	double t0;
 
@@ -490,8 +489,7 @@ int impact_run(struct impact *im, const struct setup *s, const struct impact_opt
 		im->stats.snapshot = snapshot_load(&im->head, &s->cfg, snap_path, key);
 		im->stats.ms_tree = now_ms() - t0;
 	}
-	/* a graph whose making warned is not kept: the warnings would be lost */
-	warnings_before = diag_warnings;
+	/* what the graph's making warns is kept with it, to be said on every load */
 	if (!im->stats.snapshot) {
 		t0 = now_ms();
 		if (list_files(im, s->rootfd, o) < 0)
@@ -505,14 +503,24 @@ int impact_run(struct impact *im, const struct setup *s, const struct impact_opt
 			cache_open(&im->cache, path);
 			free(path);
 		}
+		/* (a damaged cache is this run's news, not the head's: not kept) */
+		if (use_snapshot)
+			diag_log_start();
 		/* the products are checked against the workspace, then a broken file ends it */
 		if (head_graph_load(&im->head, &s->cfg, &im->cache, &im->arena) < 0 ||
 		    setup_check(s) < 0 ||
 		    head_graph_connect(&im->head, &s->cfg, &im->cache, !o->no_imports,
 				       &im->arena) < 0)
 			goto fail;
+		if (use_snapshot)
+			im->head.warnings = diag_log_take(&im->head.warnings_len);
+	} else {
+		size_t at;
+
+		for (at = 0; at < im->head.warnings_len; at += strlen(im->head.warnings + at) + 1)
+			warn("%s", im->head.warnings + at);
 	}
-	if (use_snapshot && !im->stats.snapshot && diag_warnings == warnings_before) {
+	if (use_snapshot && !im->stats.snapshot) {
 		setup_state_dir(s->root);
 		snapshot_save(&im->head, &s->cfg, snap_path, key);
 	}
@@ -541,6 +549,11 @@ int impact_run(struct impact *im, const struct setup *s, const struct impact_opt
 			im->head.stats.ms_workspace, im->head.stats.ms_scan, im->stats.ms_graph);
 	return 0;
 fail:
+	if (use_snapshot && !im->stats.snapshot) {
+		size_t len;
+
+		free(diag_log_take(&len));
+	}
 	free(snap_path);
 	return -1;
 }

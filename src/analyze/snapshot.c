@@ -34,6 +34,9 @@ void snapshot_save(const struct head_graph *h, const struct config *cfg, const c
 
 	rec_frame_begin(&b, SNAP_MAGIC);
 	rec_put_bytes(&b, key, SNAPSHOT_KEY_SIZE);
+	/* the warnings the graph's making printed, said again on every load */
+	rec_put32(&b, (uint32_t)h->warnings_len);
+	rec_put_bytes(&b, h->warnings, h->warnings_len);
 	rec_put32(&b, (uint32_t)h->list.n);
 	for (i = 0; i < h->list.n; i++) {
 		const struct wsfile *f = &h->list.files[i];
@@ -74,6 +77,22 @@ void snapshot_save(const struct head_graph *h, const struct config *cfg, const c
 	if (write_file_atomic(path, b.data, b.len) < 0)
 		warn("cannot write the snapshot %s:", path);
 	buf_release(&b);
+}
+
+/* The warnings: NUL-ended texts, the last one ended too. */
+static bool parse_warnings(struct head_graph *h, struct rec_reader *r)
+{
+	uint32_t len = rec_get32(r);
+	const char *p = rec_get_bytes(r, len);
+
+	if (r->bad || (len && p[len - 1]))
+		return false;
+	if (len) {
+		h->warnings = xmalloc(len);
+		memcpy(h->warnings, p, len);
+		h->warnings_len = len;
+	}
+	return true;
 }
 
 static bool parse(struct head_graph *h, const struct config *cfg, struct rec_reader *r)
@@ -188,7 +207,7 @@ bool snapshot_load(struct head_graph *h, const struct config *cfg, const char *p
 	}
 	rec_get_bytes(&r, SNAPSHOT_KEY_SIZE);
 	h->g.edges = NULL;
-	if (!parse(h, cfg, &r)) {
+	if (!parse_warnings(h, &r) || !parse(h, cfg, &r)) {
 		warn("ignoring the damaged snapshot %s", path);
 		goto reset;
 	}
@@ -211,6 +230,9 @@ reset:
 	free(h->products);
 	h->products = NULL;
 	h->nproducts = 0;
+	free(h->warnings);
+	h->warnings = NULL;
+	h->warnings_len = 0;
 	workspace_release(&h->ws);
 	filelist_release(&h->list);
 out:

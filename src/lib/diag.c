@@ -3,6 +3,8 @@
  * the kind of the last failure of each thread.
  */
 #include <errno.h>
+#include <pthread.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +16,12 @@ const char *diag_progname = "relgate";
 int diag_level;
 unsigned diag_warnings;
 
+/* the warning log (diag_log_start), shared by every thread */
+static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
+static bool logging;
+static char *log_data;
+static size_t log_len, log_cap;
+
 static _Thread_local enum fault last_fault;
 static _Thread_local diag_routine *routine;
 static _Thread_local void *routine_data;
@@ -24,18 +32,75 @@ void diag_set_routine(diag_routine *fn, void *data)
 	routine_data = data;
 }
 
-/* A message for a routine: formatted, with strerror appended where asked. */
-static void vhand_over(const char *level, const char *fmt, va_list ap)
+/* A message without its prefix, with strerror appended where the format ends in ':'. */
+static void vformat(char *text, size_t size, const char *fmt, va_list ap)
 {
 	int saved = errno;
 	size_t n = strlen(fmt);
-	char text[2048];
-	int len = vsnprintf(text, sizeof(text), fmt, ap);
+	int len = vsnprintf(text, size, fmt, ap);
 
-	if (len >= 0 && n && fmt[n - 1] == ':' && (size_t)len < sizeof(text))
-		snprintf(text + len, sizeof(text) - (size_t)len, " %s", strerror(saved));
+	if (len >= 0 && n && fmt[n - 1] == ':' && (size_t)len < size)
+		snprintf(text + len, size - (size_t)len, " %s", strerror(saved));
+	errno = saved;
+}
+
+/* A message for a routine. */
+static void vhand_over(const char *level, const char *fmt, va_list ap)
+{
+	int saved = errno;
+	char text[2048];
+
+	vformat(text, sizeof(text), fmt, ap);
 	routine(level, text, routine_data);
 	errno = saved;
+}
+
+void diag_log_start(void)
+{
+	pthread_mutex_lock(&log_lock);
+	logging = true;
+	log_len = 0;
+	pthread_mutex_unlock(&log_lock);
+}
+
+char *diag_log_take(size_t *len)
+{
+	char *data;
+
+	pthread_mutex_lock(&log_lock);
+	logging = false;
+	data = log_data;
+	*len = log_len;
+	log_data = NULL;
+	log_len = log_cap = 0;
+	pthread_mutex_unlock(&log_lock);
+	return data;
+}
+
+static void vlog(const char *fmt, va_list ap)
+{
+	char text[2048];
+	size_t n;
+
+	pthread_mutex_lock(&log_lock);
+	if (logging) {
+		vformat(text, sizeof(text), fmt, ap);
+		n = strlen(text) + 1;
+		if (log_len + n > log_cap) {
+			size_t cap = log_cap ? log_cap * 2 : 1024;
+			char *p;
+
+			while (cap < log_len + n)
+				cap *= 2;
+			if (!(p = realloc(log_data, cap)))
+				die(EXIT_ENV, "out of memory keeping a warning");
+			log_data = p;
+			log_cap = cap;
+		}
+		memcpy(log_data + log_len, text, n);
+		log_len += n;
+	}
+	pthread_mutex_unlock(&log_lock);
 }
 
 static void vreport(const char *prefix, const char *fmt, va_list ap)
@@ -119,6 +184,9 @@ void warn(const char *fmt, ...)
 	va_list ap;
 
 	diag_warnings++;
+	va_start(ap, fmt);
+	vlog(fmt, ap);
+	va_end(ap);
 	if (diag_level < 0)
 		return;
 	va_start(ap, fmt);

@@ -18,6 +18,7 @@
 #ifndef RELGATE_DIAG_H
 #define RELGATE_DIAG_H
 
+#include <stddef.h>
 #include <stdnoreturn.h>
 
 /* Exit codes, as DESIGN.md lists them. */
@@ -74,6 +75,15 @@ void verbose(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 #define BUG(...) bug_at(__FILE__, __LINE__, __VA_ARGS__)
 noreturn void bug_at(const char *file, int line, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+
+/*
+ * The warning log: from diag_log_start on, every warning of any thread is
+ * also kept, for a result kept between runs that must say them again.
+ * diag_log_take stops it and returns the texts, each ending in a NUL, *len
+ * bytes in all (malloc'd; NULL when there were none).
+ */
+void diag_log_start(void);
+char *diag_log_take(size_t *len);
 
 /* How many warnings were printed (or would have been, under -q). */
 extern unsigned diag_warnings;

@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -129,6 +130,47 @@ static void long_message_is_cut_not_overrun(void **state)
 	diag_set_routine(NULL, NULL);
 }
 
+static void *warn_elsewhere(void *arg)
+{
+	(void)arg;
+	warn("from %s", "a worker");
+	return NULL;
+}
+
+/* The log keeps every thread's warnings, under -q too, and only while on. */
+static void log_keeps_warnings_of_every_thread(void **state)
+{
+	static const char want[] = "one 1\0from a worker\0quiet\0";
+	struct captured c = {0};
+	pthread_t t;
+	char *got;
+	size_t len = 99;
+	int level = diag_level;
+
+	(void)state;
+	diag_set_routine(capture, &c);
+	warn("before the log");
+	diag_log_start();
+	warn("one %d", 1);
+	assert_int_equal(pthread_create(&t, NULL, warn_elsewhere, NULL), 0);
+	assert_int_equal(pthread_join(t, NULL), 0);
+	diag_level = -1;
+	warn("quiet");
+	diag_level = level;
+	error("an error is not kept");
+	got = diag_log_take(&len);
+	warn("after the log");
+	diag_set_routine(NULL, NULL);
+	assert_int_equal(len, sizeof(want) - 1);
+	assert_memory_equal(got, want, len);
+	free(got);
+	/* taken: the next log starts empty */
+	diag_log_start();
+	got = diag_log_take(&len);
+	assert_null(got);
+	assert_int_equal(len, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -137,6 +179,7 @@ int main(void)
 		cmocka_unit_test(routine_gets_errors_and_warnings),
 		cmocka_unit_test(kind_and_routine_are_per_thread),
 		cmocka_unit_test(long_message_is_cut_not_overrun),
+		cmocka_unit_test(log_keeps_warnings_of_every_thread),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -514,11 +514,18 @@ static void round_trip_by_hand(void **state)
 		graph_add_edge(&h.g, e % (uint32_t)h.g.nnodes, (e * 7 + 3) % (uint32_t)h.g.nnodes,
 			       (enum edge_kind)(e % (EDGE_ROOT_DEPENDENCY + 1)), (uint8_t)e, NULL);
 
+	/* the warnings its making printed come back with it */
+	h.warnings_len = sizeof("a.js: binary content\0second\0") - 1;
+	h.warnings = xmalloc(h.warnings_len);
+	memcpy(h.warnings, "a.js: binary content\0second\0", h.warnings_len);
+
 	key_of(key, 9);
 	snapshot_save(&h, &fx->cfg, path, key);
 	memset(&back, 0, sizeof(back));
 	assert_true(snapshot_load(&back, &fx->cfg, path, key));
 	assert_same_graph(&h, &back);
+	assert_int_equal(back.warnings_len, h.warnings_len);
+	assert_memory_equal(back.warnings, h.warnings, h.warnings_len);
 	assert_null(back.ws.lockfile);
 	head_graph_release(&back);
 	head_graph_release(&h);
