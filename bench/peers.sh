@@ -88,3 +88,23 @@ turbo_affected_json() { # REPO BASE HEAD
 	local turbo=${TURBO_BIN:-$(find_turbo)}
 	(cd "$1" && TURBO_SCM_BASE=$2 TURBO_SCM_HEAD=$3 "$turbo" ls --affected --output=json)
 }
+
+# turbo needs a turbo.json, which a real repository may not have. These make
+# scratch commits that add one, so that turbo can read a commit pair P..C:
+#   blob=$(turbo_json_blob)
+#   b=$(turbo_json_commit "$blob" P P); h=$(turbo_json_commit "$blob" C "$b")
+# P'..C' is then C's change alone, under turbo's merge-base reading too. Both
+# work in the git repository of the current folder.
+turbo_json_blob() {
+	printf '{\n  "tasks": {}\n}\n' | git hash-object -w --stdin
+}
+
+turbo_json_commit() { # BLOB COMMIT PARENT: prints the new commit's id
+	local index tree
+	index=$(git rev-parse --absolute-git-dir)/relgate-scratch-index
+	GIT_INDEX_FILE=$index git read-tree "$2" &&
+		GIT_INDEX_FILE=$index git update-index --add --cacheinfo "100644,$1,turbo.json" &&
+		tree=$(GIT_INDEX_FILE=$index git write-tree) &&
+		rm -f "$index" &&
+		git commit-tree "$tree" -p "$3" -m "scratch: turbo.json"
+}

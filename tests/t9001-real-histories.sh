@@ -53,17 +53,6 @@ unpack() { # NAME
 		echo ".relgate/" >>"$TRASH/$1/.git/info/exclude"
 }
 
-# The commit with TREE's tree plus turbo.json, on top of PARENT.
-with_turbo_json() { # COMMIT PARENT
-	local tree
-	GIT_INDEX_FILE=$TRASH/.scratch-index git read-tree "$1" &&
-		GIT_INDEX_FILE=$TRASH/.scratch-index git update-index --add \
-			--cacheinfo "100644,$turbo_json,turbo.json" &&
-		tree=$(GIT_INDEX_FILE=$TRASH/.scratch-index git write-tree) &&
-		rm -f "$TRASH/.scratch-index" &&
-		git commit-tree "$tree" -p "$2" -m "scratch: turbo.json"
-}
-
 # The class of a package relgate selects and turbo does not, from the chain
 # in relgate's JSON on standard input.
 chain_class() { # PACKAGE
@@ -81,8 +70,8 @@ replay() { # NAME C
 	(
 		cd "$dir" &&
 			p=$(git rev-parse --verify "$2^") &&
-			b=$(with_turbo_json "$p" "$p") &&
-			h=$(with_turbo_json "$2" "$b") &&
+			b=$(turbo_json_commit "$turbo_json" "$p" "$p") &&
+			h=$(turbo_json_commit "$turbo_json" "$2" "$b") &&
 			git checkout -q -f "$h" &&
 			turbo_affected_json . "$b" "$h" >"$out.turbo.json" 2>"$out.turbo.err" &&
 			"$RELGATE" affected --base "$b" --head "$h" --packages --format json \
@@ -106,12 +95,11 @@ listed() { # NAME C
 
 # ------------------------------------------------------------------ tests
 
-test_expect_success 'setup: unpack both histories, and a turbo.json' '
+test_expect_success 'setup: unpack both histories, and a turbo.json for turbo' '
 	test -f "$EXPECTED" &&
 	for r in $REPOS; do unpack "$r" || return 1; done &&
-	printf "{\n  \"tasks\": {}\n}\n" >"$TRASH/turbo.json" &&
 	for r in $REPOS; do
-		turbo_json=$(git -C "$TRASH/$r" hash-object -w "$TRASH/turbo.json") || return 1
+		turbo_json=$(cd "$TRASH/$r" && turbo_json_blob) || return 1
 	done &&
 	: >"$TRASH/observed" && : >"$TRASH/replayed"
 '
