@@ -10,6 +10,7 @@
 #   BENCH_SEED       gen.js seed (default 1)
 #   BENCH_RESULTS    where to write the report (default bench/RESULTS.md)
 #   BENCH_PEERS_ONLY =1 to time only the peers when ./relgate is not built
+#   BENCH_REAL       =0 to leave out the real histories (bench/real.sh, about 10 min)
 #   RELGATE          the binary (default ./relgate at the repository root)
 #
 # Generated workspaces are kept in bench/scratch/ (git-ignored) and made again
@@ -266,6 +267,15 @@ if [ "$HAVE_RELGATE" = 1 ]; then
 	supervisor=$(bash "$BENCH_DIR/supervise.sh") || die "bench/supervise.sh failed"
 fi
 
+# The real histories' section: measured now, unless BENCH_REAL=0.
+real="## Real histories
+
+Not measured in this run (BENCH_REAL=0, or ./relgate was not built)."
+if [ "$HAVE_RELGATE" = 1 ] && [ "${BENCH_REAL:-1}" != 0 ]; then
+	echo "bench: the real histories (bench/real.sh)" >&2
+	real=$(bash "$BENCH_DIR/real.sh") || die "bench/real.sh failed"
+fi
+
 {
 	cat <<EOF
 # Benchmark results
@@ -312,6 +322,7 @@ package, linked into the workspace's node_modules.
 
 EOF
 	cat "$REPORT"
+	printf '%s\n\n' "$real"
 	printf '%s\n' "$supervisor"
 } >"$RESULTS.tmp"
 mv "$RESULTS.tmp" "$RESULTS"
