@@ -178,14 +178,31 @@ test_expect_success 'ignoreRootDependencies: a root tool no build uses reaches n
 	test_cmp "$TRASH/expect" "$TRASH/actual"
 '
 
-test_expect_success '--packages: a lockfile not read per package reaches every package' '
-	cd ws && git checkout -q -b yarn-lock start &&
-	echo "# yarn lockfile v1" >yarn.lock &&
-	commit_all "yarn.lock" &&
-	echo "left-pad@^1.0.0:" >>yarn.lock &&
-	commit_all "yarn.lock changes" &&
+test_expect_success '--packages: a lockfile not read per package (bun.lock) reaches every package' '
+	cd ws && git checkout -q -b bun-lock start &&
+	printf "{\n  \"lockfileVersion\": 1,\n}\n" >bun.lock &&
+	commit_all "bun.lock" &&
+	printf "{\n  \"lockfileVersion\": 1, \"packages\": {}\n}\n" >bun.lock &&
+	commit_all "bun.lock changes" &&
 	affected_names --base HEAD~ --packages >"$TRASH/actual" &&
 	printf "a\nb\nc\n" >"$TRASH/expect" &&
+	test_cmp "$TRASH/expect" "$TRASH/actual" &&
+	affected_body affected --base HEAD~ >"$TRASH/actual" &&
+	test_grep "^a <- bun.lock \(changed, bun.lock changed, and relgate reads only" "$TRASH/actual"
+'
+
+test_expect_success 'bun.lockb, npm-shrinkwrap.json: every product too' '
+	cd ws && git checkout -q -b bun-lockb start &&
+	printf "\0\1binary" >bun.lockb && echo "{}" >npm-shrinkwrap.json &&
+	commit_all "lockfiles" &&
+	printf "\0\2binary" >bun.lockb &&
+	commit_all "bun.lockb changes" &&
+	affected_names --base HEAD~ >"$TRASH/actual" &&
+	printf "a\nb\nc\n" >"$TRASH/expect" &&
+	test_cmp "$TRASH/expect" "$TRASH/actual" &&
+	echo "{\"lockfileVersion\": 3}" >npm-shrinkwrap.json &&
+	commit_all "npm-shrinkwrap.json changes" &&
+	affected_names --base HEAD~ >"$TRASH/actual" &&
 	test_cmp "$TRASH/expect" "$TRASH/actual"
 '
 

@@ -19,8 +19,8 @@
 /* What an entry holds. */
 enum cache_kind {
 	CACHE_IMPORTS = 1,   /* a source file's import specifiers */
-	/* 2 held the facts of a package.json before they said the protocol */
-	CACHE_MANIFEST = 3,  /* the facts of a package.json */
+	/* 2 and 3 held the facts of a package.json before they had all of them */
+	CACHE_MANIFEST = 4,  /* the facts of a package.json */
 };
 
 struct cache_slot;

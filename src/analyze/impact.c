@@ -160,7 +160,11 @@ static void reach_everything(struct impact *im, const struct wsfile *from, const
 /* The lockfile, when the change touches it: per package, or everything. */
 static int add_lockfile_edges(struct impact *im)
 {
-	static const char *const lockfiles[] = {"package-lock.json", "pnpm-lock.yaml", "yarn.lock"};
+	/* the ones read per package first; bun's and npm's shrinkwrap reach everything */
+	static const char *const lockfiles[] = {
+		"package-lock.json", "pnpm-lock.yaml", "yarn.lock",
+		"npm-shrinkwrap.json", "bun.lock", "bun.lockb",
+	};
 	const struct change *c = NULL;
 	const struct wsfile *tf;
 	const char *name;
@@ -442,7 +446,7 @@ static bool snapshot_usable(const struct impact *im, const struct impact_opts *o
 static void snapshot_key(const struct impact *im, const struct impact_opts *o,
 			 unsigned char *key)
 {
-	static const char version[] = "relgate snapshot 3";
+	static const char version[] = "relgate snapshot 4";
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
 	unsigned char flags = (unsigned char)o->no_imports;
 	struct stat exe;

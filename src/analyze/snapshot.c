@@ -30,7 +30,7 @@ void snapshot_save(const struct head_graph *h, const struct config *cfg, const c
 		   const unsigned char *key)
 {
 	struct buf b = BUF_INIT;
-	size_t i;
+	size_t i, j, ndeps;
 
 	rec_frame_begin(&b, SNAP_MAGIC);
 	rec_put_bytes(&b, key, SNAPSHOT_KEY_SIZE);
@@ -47,10 +47,23 @@ void snapshot_save(const struct head_graph *h, const struct config *cfg, const c
 		rec_put_bytes(&b, f->oid.id, GIT_OID_RAWSZ);
 	}
 	rec_put32(&b, (uint32_t)h->ws.npkgs);
+	for (i = 0, ndeps = 0; i < h->ws.npkgs; i++)
+		ndeps += h->ws.pkgs[i].ndeps;
+	/* the lockfile readers that know no workspace (yarn 1) read the dependencies */
+	rec_put32(&b, (uint32_t)ndeps);
+	rec_put8(&b, h->ws.links_by_name);
 	for (i = 0; i < h->ws.npkgs; i++) {
-		rec_put_str(&b, h->ws.pkgs[i].name);
-		rec_put_str(&b, h->ws.pkgs[i].dir);
-		rec_put8(&b, h->ws.pkgs[i].is_root);
+		const struct package *p = &h->ws.pkgs[i];
+
+		rec_put_str(&b, p->name);
+		rec_put_str(&b, p->dir);
+		rec_put8(&b, p->is_root);
+		rec_put32(&b, (uint32_t)p->ndeps);
+		for (j = 0; j < p->ndeps; j++) {
+			rec_put8(&b, (uint8_t)(p->deps[j].kind | p->deps[j].linked << 4));
+			rec_put_str(&b, p->deps[j].name);
+			rec_put_str(&b, p->deps[j].spec ? p->deps[j].spec : "");
+		}
 	}
 	rec_put_str(&b, h->ws.lockfile);
 	rec_put_str(&b, h->ws.manager);
@@ -97,7 +110,7 @@ static bool parse_warnings(struct head_graph *h, struct rec_reader *r)
 
 static bool parse(struct head_graph *h, const struct config *cfg, struct rec_reader *r)
 {
-	uint32_t n, i;
+	uint32_t n, i, ndeps, used;
 
 	n = rec_get_count(r, 23);
 	h->list.files = xcalloc((size_t)n + 1, sizeof(*h->list.files));
@@ -122,14 +135,37 @@ static bool parse(struct head_graph *h, const struct config *cfg, struct rec_rea
 	h->ws.pkgs = xcalloc((size_t)n + 1, sizeof(*h->ws.pkgs));
 	strmap_init(&h->ws.by_name, n);
 	strmap_init(&h->ws.by_dir, n);
-	for (i = 0; i < n && !r->bad; i++) {
+	ndeps = rec_get_count(r, 3);
+	h->ws.deps_block = xcalloc((size_t)ndeps + 1, sizeof(*h->ws.deps_block));
+	h->ws.links_by_name = rec_get8(r);
+	for (i = 0, used = 0; i < n && !r->bad; i++) {
 		struct package *p = &h->ws.pkgs[i];
 		struct strmap_entry *e;
+		uint32_t j;
 
 		p->name = rec_get_str(r);
 		p->dir = rec_get_str(r);
 		p->is_root = rec_get8(r);
 		p->node = -1;
+		p->ndeps = rec_get32(r);
+		if (p->ndeps > ndeps - used) {
+			r->bad = true;
+			break;
+		}
+		p->deps = h->ws.deps_block + used;
+		used += p->ndeps;
+		for (j = 0; j < p->ndeps && !r->bad; j++) {
+			uint8_t kind = rec_get8(r);
+
+			p->deps[j].kind = kind & 0xf;
+			p->deps[j].linked = kind >> 4 & 1;
+			p->deps[j].name = rec_get_str(r);
+			p->deps[j].spec = rec_get_str(r);
+			if (!*p->deps[j].spec)
+				p->deps[j].spec = NULL;
+			if ((kind & 0xf) > DEP_OPTIONAL || kind >> 5)
+				r->bad = true;
+		}
 		/* a duplicated name means its first package, as workspace_load decided */
 		e = strmap_put(&h->ws.by_name, p->name, strlen(p->name));
 		if (!e->value || h->ws.pkgs[(uintptr_t)e->value - 1].is_root)

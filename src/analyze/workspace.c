@@ -95,7 +95,7 @@ struct facts {
 /*
  * The facts in lib/record's format:
  *   name\0 main\0 module\0 browser\0 u32 nexports { key\0 target\0 }
- *   u32 ndeps { u8 kind|linked<<4 name\0 }
+ *   u32 ndeps { u8 kind|linked<<4 name\0 spec\0 }
  */
 static void facts_encode(const struct facts *f, struct buf *b)
 {
@@ -114,6 +114,7 @@ static void facts_encode(const struct facts *f, struct buf *b)
 	for (i = 0; i < f->ndeps; i++) {
 		rec_put8(b, (uint8_t)(f->deps[i].kind | f->deps[i].linked << 4));
 		rec_put_str(b, f->deps[i].name);
+		rec_put_str(b, f->deps[i].spec ? f->deps[i].spec : "");
 	}
 }
 
@@ -156,6 +157,7 @@ static int facts_decode(struct package *pkg, const void *data, size_t len, struc
 		pkg->deps[i].kind = kind & 0xf;
 		pkg->deps[i].linked = kind >> 4;
 		pkg->deps[i].name = take_str(&r, a);
+		pkg->deps[i].spec = nonempty(take_str(&r, a));
 	}
 	if (r.bad) {
 		pkg->nexports = pkg->ndeps = 0;
@@ -314,6 +316,13 @@ static int facts_parse(struct facts *f, struct jdoc *d, json_t *root, struct are
 			f->deps[f->ndeps].name = real;
 			f->deps[f->ndeps].kind = (uint8_t)k;
 			f->deps[f->ndeps].linked = linked;
+			f->deps[f->ndeps].spec = NULL;
+			if (json_is_string(v)) {
+				char *spec = xasprintf("%s@%s", name, json_string_value(v));
+
+				f->deps[f->ndeps].spec = arena_strdup(a, spec);
+				free(spec);
+			}
 			f->ndeps++;
 		}
 	}
@@ -844,6 +853,7 @@ struct package *workspace_owner(const struct workspace *ws, const char *path)
 
 void workspace_release(struct workspace *ws)
 {
+	free(ws->deps_block);
 	free(ws->pkgs);
 	strmap_free(&ws->by_name);
 	strmap_free(&ws->by_dir);

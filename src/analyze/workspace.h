@@ -31,7 +31,8 @@ enum dep_kind {
 };
 
 struct dep {
-	const char *name;
+	const char *name;   /* the package depended on ("y" for "x": "npm:y@1") */
+	const char *spec;   /* "key@value" as the manifest has it ("x@npm:y@1"), or NULL */
 	uint8_t kind;
 	bool linked;   /* "workspace:", "link:", "file:" or "portal:": a local package */
 };
@@ -71,6 +72,7 @@ struct workspace {
 	 * and "^8.0.1" is the registry's copy.
 	 */
 	bool links_by_name;
+	struct dep *deps_block;   /* the packages' deps, where one block holds them all */
 };
 
 /* Whether d, a dependency of some package, is on the workspace's package of its name. */

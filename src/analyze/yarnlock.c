@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "analyze/lockentry.h"
+#include "analyze/yarn1lock.h"
 #include "analyze/yarnlock.h"
 #include "lib/diag.h"
 #include "lib/yamldoc.h"
@@ -109,14 +110,9 @@ int yarnlock_closures(const char *name, const char *note, const char *text, size
 	size_t i;
 
 	memset(&l, 0, sizeof(l));
-	/* yarn 1's format is no YAML and names no workspace: every product */
-	if (!memmem(text, len, "__metadata:", strlen("__metadata:"))) {
-		if (!*fallback)
-			*fallback = xasprintf("%s%s%s%s is a yarn 1 lockfile, which names no workspace "
-					      "package: relgate reads yarn.lock per package from yarn 2 on",
-					      name, note ? " (" : "", note ? note : "", note ? ")" : "");
-		return 0;
-	}
+	/* yarn 1's format is no YAML, and has a reader of its own */
+	if (!memmem(text, len, "__metadata:", strlen("__metadata:")))
+		return yarn1lock_closures(name, note, text, len, ws, cfg, out, a);
 	if (ydoc_load(&l.y, name, note, text, len) < 0) {
 		ydoc_free(&l.y);
 		return -1;

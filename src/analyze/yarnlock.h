@@ -3,8 +3,8 @@
  * write it (YAML with __metadata), for lockdiff.  A workspace package is
  * its "<name>@workspace:<folder>" entry; the walk follows each entry's
  * dependencies through the descriptors that key the entries ("lodash@npm:
- * ^4.17.21"), workspace links ending it.  yarn 1's lockfile, which names
- * no workspace, is not read per package (every product, with the reason).
+ * ^4.17.21"), workspace links ending it.  yarn 1's lockfile (no
+ * __metadata) goes to yarn1lock.
  */
 #ifndef RELGATE_YARNLOCK_H
 #define RELGATE_YARNLOCK_H
