@@ -643,6 +643,10 @@ test_expect_success 'yarn 1 lockfile: a transitive bump reaches only its user' '
 	not affected: a, c
 	EOF
 	affected_body affected --base HEAD~ >"$TRASH/actual" &&
+	test_cmp "$TRASH/expect" "$TRASH/actual" &&
+	"$RELGATE" -v affected --base HEAD~ >"$TRASH/again" 2>"$TRASH/err" &&
+	test_grep "from the snapshot" "$TRASH/err" &&
+	sed 1d "$TRASH/again" >"$TRASH/actual" &&
 	test_cmp "$TRASH/expect" "$TRASH/actual"
 '
 
