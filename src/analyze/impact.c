@@ -357,6 +357,55 @@ static enum seed_rank seed_rank(const char *path)
 	return RANK_OTHER;
 }
 
+/*
+ * A workspace package the change deleted, or moved away, whose name a
+ * package at the head still depends on: that package now gets another one
+ * (the registry's, or none), so the deleted manifest reaches it.  Where
+ * another package took the name, the manifest edges say it already.
+ */
+static void add_deleted_package_edges(struct impact *im)
+{
+	struct head_graph *h = &im->head;
+	size_t i, j, k;
+
+	for (i = 0; im->have_changes && i < im->changes.n; i++) {
+		const struct change *c = &im->changes.v[i];
+		const char *path = c->status == CHANGE_DELETED ? c->path : c->old_path;
+		const struct wsfile *tf;
+		const char *name;
+		json_t *old;
+		char *why;
+
+		if (!path || !ends_with(path, "/package.json") || !(tf = filelist_find(&h->list, path)) ||
+		    !tf->ghost)
+			continue;
+		old = manifest_side(im, path, false);
+		name = json_string_value(json_object_get(old, "name"));
+		if (!name || !*name || workspace_package(&h->ws, name, strlen(name))) {
+			json_decref(old);
+			continue;
+		}
+		why = xasprintf("the workspace package %s is gone", name);
+		for (j = 0; j < h->ws.npkgs; j++) {
+			const struct package *p = &h->ws.pkgs[j];
+
+			for (k = 0; k < p->ndeps; k++) {
+				if (strcmp(p->deps[k].name, name))
+					continue;
+				if (p->is_root)
+					reach_everything(im, tf, arena_strdup(&im->arena, why));
+				else
+					graph_add_edge(&h->g, h->file_node[tf - h->list.files],
+						       (uint32_t)p->node, EDGE_DEPENDENCY,
+						       p->deps[k].kind, arena_strdup(&im->arena, why));
+				break;
+			}
+		}
+		free(why);
+		json_decref(old);
+	}
+}
+
 static void walk_change(struct impact *im)
 {
 	uint32_t *seeds = xcalloc(im->changes.n * 2 + 1, sizeof(*seeds));
@@ -532,6 +581,7 @@ int impact_run(struct impact *im, const struct setup *s, const struct impact_opt
 	snap_path = NULL;
 	im->stats.files = im->head.list.n;
 	add_root_manifest_edges(im);
+	add_deleted_package_edges(im);
 	if (add_lockfile_edges(im) < 0)
 		return -1;
 

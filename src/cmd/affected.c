@@ -53,6 +53,8 @@ static void link_note(const struct chain_link *l, bool first, struct buf *b)
 	switch (e->kind) {
 	case EDGE_DEPENDENCY:
 		buf_adds(b, dep_kind_name((enum dep_kind)e->sub));
+		if (e->detail)
+			buf_addf(b, ": %s", e->detail);
 		break;
 	case EDGE_IMPORT:
 		buf_adds(b, import_kind_name((enum import_kind)e->sub));
@@ -394,11 +396,12 @@ int cmd_affected(int argc, char **argv, struct setup *s)
 		for (i = 0; i < im.head.ws.npkgs; i++)
 			if (!im.head.ws.pkgs[i].is_root)
 				rows[n++] = (struct row){im.head.ws.pkgs[i].name, (uint32_t)im.head.ws.pkgs[i].node};
-		qsort(rows, n, sizeof(*rows), by_name);
 	} else {
 		for (i = 0; i < im.head.nproducts; i++)
 			rows[n++] = (struct row){im.head.products[i].name, im.head.products[i].node};
 	}
+	/* by name, whatever order the folders or relgate.json give */
+	qsort(rows, n, sizeof(*rows), by_name);
 	if (format == FORMAT_JSON)
 		print_json(&im, rows, n, packages);
 	else if (format == FORMAT_MARKDOWN)
