@@ -286,6 +286,43 @@ test_expect_success 'a script that 404s fails as a failed request naming it' '
 	no_browser_left
 '
 
+# The TCP port process PID listens on (from /proc: no ss, no netstat).
+listen_port() { # PID
+	for fd in /proc/"$1"/fd/*; do
+		readlink "$fd" 2>/dev/null
+	done | sed -n 's/^socket:\[\([0-9]*\)\]$/\1/p' >inodes &&
+	awk 'NR == FNR { want[$1] = 1; next }
+		FNR > 1 && $4 == "0A" && want[$10] { split($2, a, ":"); print a[2]; exit }' \
+		inodes /proc/net/tcp | { read -r hex && printf "%d\n" "0x$hex"; }
+}
+
+# The port PID listens on, once it does (within 5 s).
+wait_port() { # PID
+	for i in $(seq 100); do
+		p=$(listen_port "$1") && test -n "$p" && echo "$p" && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+test_expect_success 'another local client asking for missing files is not the page failing' '
+	page other-client <<-\EOF &&
+	setTimeout(function () { window.appReady = true; }, 3000);
+	EOF
+	"$RELGATE" boot --dir other-client --ready "window.appReady === true" --timeout 15s \
+		--format json >b.json 2>err &
+	bg=$! &&
+	port=$(wait_port $bg) &&
+	for f in missing.js ../etc/passwd x/y.css; do
+		bash -c "exec 3<>/dev/tcp/127.0.0.1/$port &&
+			printf \"GET /$f HTTP/1.0\r\n\r\n\" >&3 && cat <&3" >>answers || return 1
+	done &&
+	wait $bg &&
+	test_grep "404" answers &&
+	field passed true &&
+	no_browser_left
+'
+
 test_expect_success 'a page that never becomes ready fails on the timeout, in time' '
 	page never-ready <<-\EOF &&
 	window.appReady = false;

@@ -296,6 +296,30 @@ static void on_log(struct boot_result *r, json_t *params)
 	free(msg);
 }
 
+/*
+ * A response of the page's own origin with an error status: a failed
+ * request, as the page saw it.  Counted from the browser's side, not the
+ * server's, so that another local client's request (a port scanner, a
+ * second check) is never the page's failure.
+ */
+static void on_response(struct boot_result *r, json_t *params, int port)
+{
+	json_t *resp = json_object_get(params, "response");
+	const char *url = json_string_value(json_object_get(resp, "url"));
+	const char *text = json_string_value(json_object_get(resp, "statusText"));
+	json_int_t status = json_integer_value(json_object_get(resp, "status"));
+	const char *path;
+	char *msg;
+
+	if (!url || status < 400 || (path = local_path(url, port)) == url ||
+	    !strcmp(path, "favicon.ico"))
+		return;
+	msg = xasprintf("/%s: %d%s%s", path, (int)status, text && *text ? " " : "",
+			text ? text : "");
+	note_boot_failure(r, "failed request", msg);
+	free(msg);
+}
+
 /* Handle one message from the browser. */
 /*
  * The page left the served origin: what booted is not the product.  The
@@ -356,6 +380,7 @@ static void cdp_message(struct cdp *c, struct boot_result *r, json_t *msg, int d
 			cdp_send(c, "Runtime.enable", NULL, true);
 			cdp_send(c, "Log.enable", NULL, true);
 			cdp_send(c, "Page.enable", NULL, true);
+			cdp_send(c, "Network.enable", NULL, true);
 			verbose("boot: navigating at %.0f ms", now_ms());
 			c->navigate_id = cdp_send(c, "Page.navigate",
 						  json_pack("{s:s}", "url", page_url), true);
@@ -395,6 +420,8 @@ static void cdp_message(struct cdp *c, struct boot_result *r, json_t *msg, int d
 			on_console(r, params);
 		else if (!strcmp(method, "Log.entryAdded"))
 			on_log(r, params);
+		else if (!strcmp(method, "Network.responseReceived"))
+			on_response(r, params, port);
 		else if (!strcmp(method, "Page.frameNavigated"))
 			on_navigated(c, r, params, port, false);
 		else if (!strcmp(method, "Page.frameRequestedNavigation"))
@@ -521,7 +548,7 @@ int boot_check(struct supervisor *sv, const struct boot_opts *o, struct boot_res
 				"(apt-get install chromium) or set RELGATE_CHROMIUM to a Chromium or "
 				"Chrome binary");
 	}
-	if (httpd_files_start(&srv, o->dir, loop) < 0) {
+	if (httpd_files_start(&srv, o->dir) < 0) {
 		error("cannot serve %s on loopback:", o->dir);
 		free(chromium);
 		return fault(FAULT_ENV);
@@ -598,14 +625,6 @@ int boot_check(struct supervisor *sv, const struct boot_opts *o, struct boot_res
 		if (io.closed) {
 			note_boot_failure(r, "browser", "the browser closed its DevTools pipe");
 			break;
-		}
-		/* a failed same-origin request is a failure even if nothing logged it */
-		if (!r->kind) {
-			char *failed = httpd_files_failed(&srv);
-
-			if (failed)
-				note_boot_failure(r, "failed request", failed);
-			free(failed);
 		}
 		if (r->kind)
 			break;

@@ -3,7 +3,9 @@
  * check (and, next, for relgate serve's active releases).  GET and HEAD
  * only; a path never leaves the folder (openat2 RESOLVE_BENEATH, else no
  * symlink at the last step); nothing is cached by the browser.  The
- * daemon's own thread touches nothing of the loop's but loop_wake().
+ * daemon's own thread touches nothing but the folder.  Whether a page's
+ * request failed is the browser's to say (the boot check reads it from
+ * DevTools): here any local client may ask for anything.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -20,7 +22,6 @@
 #include <unistd.h>
 
 #include "lib/httpd.h"
-#include "lib/loop.h"
 #include "lib/util.h"
 
 static const char *content_type(const char *path)
@@ -56,18 +57,6 @@ static int open_beneath(int dirfd, const char *path)
 		return (int)fd;
 #endif
 	return openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-}
-
-static void note_failure(struct httpd_files *s, const char *method, const char *url, int status)
-{
-	pthread_mutex_lock(&s->lock);
-	if (!s->failed) {
-		s->failed = xasprintf("%s %s: %d %s", method, url, status,
-				      status == 404 ? "Not Found" : "Forbidden");
-		/* the loop's thread reads it: this thread only says there is news */
-		loop_wake(s->loop);
-	}
-	pthread_mutex_unlock(&s->lock);
 }
 
 static enum MHD_Result serve(void *cls, struct MHD_Connection *c, const char *url,
@@ -111,9 +100,6 @@ static enum MHD_Result serve(void *cls, struct MHD_Connection *c, const char *ur
 	if (fd < 0) {
 		static const char body[] = "not found\n";
 
-		/* browsers ask for a favicon on their own: that is not the page's request */
-		if (strcmp(path, "favicon.ico"))
-			note_failure(s, method, url, status);
 		resp = MHD_create_response_from_buffer(sizeof(body) - 1, (void *)body,
 						       MHD_RESPMEM_PERSISTENT);
 		r = MHD_queue_response(c, (unsigned)status, resp);
@@ -128,23 +114,12 @@ static enum MHD_Result serve(void *cls, struct MHD_Connection *c, const char *ur
 	return r;
 }
 
-static void on_server_news(struct loop *l, void *data)
-{
-	(void)data;
-	loop_interrupt(l);
-}
-
-int httpd_files_start(struct httpd_files *s, const char *dir, struct loop *l)
+int httpd_files_start(struct httpd_files *s, const char *dir)
 {
 	struct sockaddr_in addr = {0};
 	const union MHD_DaemonInfo *info;
 
 	memset(s, 0, sizeof(*s));
-	pthread_mutex_init(&s->lock, NULL);
-	s->loop = l;
-	s->dirfd = -1;
-	if (loop_on_wake(l, on_server_news, s) < 0)
-		return -1;
 	s->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (s->dirfd < 0)
 		return -1;
@@ -164,24 +139,12 @@ int httpd_files_start(struct httpd_files *s, const char *dir, struct loop *l)
 	return s->port ? 0 : -1;
 }
 
-char *httpd_files_failed(struct httpd_files *s)
-{
-	char *copy;
-
-	pthread_mutex_lock(&s->lock);
-	copy = s->failed ? xstrdup(s->failed) : NULL;
-	pthread_mutex_unlock(&s->lock);
-	return copy;
-}
-
 void httpd_files_stop(struct httpd_files *s)
 {
 	if (s->mhd)
 		MHD_stop_daemon(s->mhd);
 	if (s->dirfd >= 0)
 		close(s->dirfd);
-	free(s->failed);
-	pthread_mutex_destroy(&s->lock);
 }
 
 /* ---- the browser ---- */
