@@ -323,6 +323,29 @@ test_expect_success 'another local client asking for missing files is not the pa
 	no_browser_left
 '
 
+test_expect_success 'the same exception is placed at the same line and column on every run' '
+	write_file same-place/index.html <<-\EOF &&
+	<!doctype html>
+	<html><head><meta charset="utf-8">
+	<script type="module" src="app.js"></script><script src="late.js" defer></script>
+	</head><body></body></html>
+	EOF
+	write_file same-place/app.js <<-\EOF &&
+	import { f } from "./lib.js";
+	const o = { init() { return f(this.cfg.name); } };
+	o.init();
+	EOF
+	echo "export function f(x) { return x.toUpperCase(); }" >same-place/lib.js &&
+	echo "setTimeout(function () { null.x; }, 0);" >same-place/late.js &&
+	for i in 1 2 3; do
+		boot same-place && jq -r .where b.json >>wheres || return 1
+	done &&
+	sort -u wheres >actual &&
+	echo "app.js:2:40" >expect &&
+	test_cmp expect actual &&
+	no_browser_left
+'
+
 test_expect_success 'a page that never becomes ready fails on the timeout, in time' '
 	page never-ready <<-\EOF &&
 	window.appReady = false;
