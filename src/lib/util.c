@@ -133,7 +133,8 @@ void buf_add(struct buf *b, const void *p, size_t n)
 {
 	if (buf_grow(b, n) < 0)
 		BUG("buf_add past the buffer's limit");
-	memcpy(b->data + b->len, p, n);
+	if (n)   /* p may be NULL for nothing */
+		memcpy(b->data + b->len, p, n);
 	b->len += n;
 	b->data[b->len] = '\0';
 }
