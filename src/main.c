@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "analyze/changes.h"
 #include "analyze/setup.h"
 #include "cmd/cmd.h"
 #include "lib/diag.h"
@@ -134,18 +135,13 @@ int main(int argc, char **argv)
 		print_usage(stderr);
 		return EXIT_USAGE;
 	}
-	git_libgit2_init();
 	/* jansson seeds its hash tables on first use: do it before any thread parses */
 	json_object_seed(0);
-	/* relgate only reads objects: hashing each one again to verify it costs a tenth of a run */
-	git_libgit2_opts(GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION, 0);
-	/* every object is read once: libgit2's object cache would only hold memory */
-	git_libgit2_opts(GIT_OPT_ENABLE_CACHING, 0);
 	optind = 1;
 	if ((cmd->flags & NEED_SETUP) && !wants_help(argc - i, argv + i)) {
 		if (setup_open(&setup, global_opts.config) < 0) {
 			setup_release(&setup);
-			git_libgit2_shutdown();
+			git_stop();
 			return exit_code_of(fault_last());
 		}
 		s = &setup;
@@ -153,7 +149,7 @@ int main(int argc, char **argv)
 	ret = cmd->run(argc - i, argv + i, s);
 	if (s)
 		setup_release(s);
-	git_libgit2_shutdown();
+	git_stop();
 
 	if (fflush(stdout) || ferror(stdout)) {
 		error("cannot write standard output:");

@@ -247,8 +247,10 @@ static void pair_renames(struct changes *c)
  * The merge-base in a shallow clone.  libgit2 1.5 walks into the parents of
  * the shallow boundary, which the clone does not have, and fails where git
  * finds the merge-base (it does when commit dates run backwards, as after a
- * rebase or on a skewed clock).  Here a parent that is not in the clone is
- * taken as none, which is what git's .git/shallow means.
+ * rebase or on a skewed clock), leaking as it fails.  Here a parent that is
+ * not in the clone is taken as none, which is what git's .git/shallow
+ * means; a shallow clone's history is short, so every commit of it may be
+ * walked.
  */
 struct ancestry {
 	git_repository *repo;
@@ -363,6 +365,27 @@ out:
 	return ret;
 }
 
+static bool git_started;
+
+void git_start(void)
+{
+	if (git_started)
+		return;
+	git_started = true;
+	git_libgit2_init();
+	/* relgate only reads objects: hashing each one again to verify it costs a tenth of a run */
+	git_libgit2_opts(GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION, 0);
+	/* every object is read once: libgit2's object cache would only hold memory */
+	git_libgit2_opts(GIT_OPT_ENABLE_CACHING, 0);
+}
+
+void git_stop(void)
+{
+	if (git_started)
+		git_libgit2_shutdown();
+	git_started = false;
+}
+
 int changes_range(struct changes *c, git_repository *repo, const char *prefix, const char *base,
 		  const char *head)
 {
@@ -371,16 +394,17 @@ int changes_range(struct changes *c, git_repository *repo, const char *prefix, c
 	struct buf path = BUF_INIT;
 	git_object *checkout = NULL;
 	git_oid mb;
+	bool shallow;
 	int ret;
 
 	memset(c, 0, sizeof(*c));
 	c->mode = CHANGES_RANGE;
 	if ((ret = resolve_commit(&bc, repo, base)) || (ret = resolve_commit(&hc, repo, head)))
 		goto out;
-	if (git_merge_base(&mb, repo, git_commit_id(bc), git_commit_id(hc)) < 0 &&
-	    (git_repository_is_shallow(repo) != 1 ||
-	     shallow_merge_base(&mb, repo, git_commit_id(bc), git_commit_id(hc)) != 0)) {
-		if (git_repository_is_shallow(repo) == 1)
+	shallow = git_repository_is_shallow(repo) == 1;
+	if (shallow ? shallow_merge_base(&mb, repo, git_commit_id(bc), git_commit_id(hc)) != 0
+		    : git_merge_base(&mb, repo, git_commit_id(bc), git_commit_id(hc)) < 0) {
+		if (shallow)
 			error("this clone is shallow and its history does not reach the merge-base of "
 			      "\"%s\" and \"%s\"; fetch more history (git fetch --deepen=100, or "
 			      "git fetch --unshallow; in GitHub Actions: fetch-depth: 0)", base, head);
@@ -397,7 +421,9 @@ int changes_range(struct changes *c, git_repository *repo, const char *prefix, c
 	}
 	git_oid_tostr(c->base_hex, sizeof(c->base_hex), &mb);
 	git_oid_tostr(c->head_hex, sizeof(c->head_hex), git_commit_id(hc));
+	git_oid_cpy(&c->base_oid, git_commit_id(bc));
 	git_oid_cpy(&c->head_oid, git_commit_id(hc));
+	git_oid_cpy(&c->new_tree_oid, git_tree_id(c->new_tree));
 	if (git_revparse_single(&checkout, repo, "HEAD") == 0)
 		c->head_is_checkout = git_oid_equal(git_object_id(checkout), git_commit_id(hc));
 	old_sub = subtree(repo, c->old_tree, prefix);

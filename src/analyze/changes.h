@@ -43,7 +43,9 @@ struct changes {
 	size_t n, cap;
 	char base_hex[GIT_OID_HEXSZ + 1];   /* the merge-base (range) or HEAD */
 	char head_hex[GIT_OID_HEXSZ + 1];   /* head, or "" for the working tree */
+	git_oid base_oid;                   /* the base commit as given (range) */
 	git_oid head_oid;
+	git_oid new_tree_oid;               /* the head's tree (range) */
 	bool head_is_checkout;              /* head is the commit checked out */
 	git_tree *old_tree;                 /* the "before" side, or NULL */
 	git_tree *new_tree;                 /* the "after" side, NULL for the working tree */
@@ -73,6 +75,13 @@ int changes_read_side(const struct changes *c, git_repository *repo, const char 
 		      int rootfd, const char *path, bool after, struct buf *b, size_t limit);
 
 void changes_release(struct changes *c);
+
+/*
+ * libgit2 is started on first use (its start reads every TLS certificate
+ * of the system): git_start() before the first call, git_stop() at exit.
+ */
+void git_start(void);
+void git_stop(void);
 
 /* The message of libgit2's last error, never NULL. */
 const char *git_why(void);

@@ -18,6 +18,7 @@
 #include "lib/file.h"
 #include "lib/jsonfile.h"
 #include "analyze/impact.h"
+#include "analyze/rangecache.h"
 #include "analyze/scan.h"
 #include "analyze/snapshot.h"
 #include "lib/diag.h"
@@ -25,12 +26,19 @@
 #define LOCKFILE_MAX_BYTES ((size_t)512 << 20)
 
 /* The git repository that holds the workspace, and the workspace's place in it. */
+/* The lockfiles, the ones read per package first (bun's and npm's shrinkwrap reach everything). */
+static const char *const lockfiles[] = {
+	"package-lock.json", "pnpm-lock.yaml", "yarn.lock",
+	"npm-shrinkwrap.json", "bun.lock", "bun.lockb",
+};
+
 static int open_repo(struct impact *im, const char *root, bool required)
 {
 	const char *workdir;
 	char *real;
 	size_t n;
 
+	git_start();
 	if (git_repository_open_ext(&im->repo, root, 0, NULL) < 0) {
 		im->repo = NULL;
 		im->prefix = xstrdup("");
@@ -160,11 +168,6 @@ static void reach_everything(struct impact *im, const struct wsfile *from, const
 /* The lockfile, when the change touches it: per package, or everything. */
 static int add_lockfile_edges(struct impact *im)
 {
-	/* the ones read per package first; bun's and npm's shrinkwrap reach everything */
-	static const char *const lockfiles[] = {
-		"package-lock.json", "pnpm-lock.yaml", "yarn.lock",
-		"npm-shrinkwrap.json", "bun.lock", "bun.lockb",
-	};
 	const struct change *c = NULL;
 	const struct wsfile *tf;
 	const char *name;
@@ -510,12 +513,76 @@ static void snapshot_key(const struct impact *im, const struct impact_opts *o,
 		EVP_DigestUpdate(ctx, &exe.st_mtim, sizeof(exe.st_mtim));
 		EVP_DigestUpdate(ctx, &exe.st_ino, sizeof(exe.st_ino));
 	}
-	EVP_DigestUpdate(ctx, git_tree_id(im->changes.new_tree), GIT_OID_RAWSZ);
+	EVP_DigestUpdate(ctx, im->changes.new_tree_oid.id, GIT_OID_RAWSZ);
 	EVP_DigestUpdate(ctx, im->prefix, strlen(im->prefix) + 1);
 	EVP_DigestUpdate(ctx, im->setup->cfg.digest, sizeof(im->setup->cfg.digest));
 	EVP_DigestUpdate(ctx, &flags, 1);
 	EVP_DigestFinal_ex(ctx, key, &n);
 	EVP_MD_CTX_free(ctx);
+}
+
+/*
+ * A repeated run on a range whose change is kept (rangecache) and whose
+ * head's graph is in the snapshot: nothing of git is opened.  Only where
+ * the rest of the run needs no git either: no root package.json, no
+ * lockfile, no path removed.  Returns true when it served the run.
+ */
+static bool run_from_caches(struct impact *im, const struct setup *s, const struct impact_opts *o,
+			    unsigned char *key, const char *snap_path)
+{
+	struct rc_repo repo;
+	git_oid base, head, checkout;
+	char *path;
+	bool ok = false;
+	size_t i;
+
+	if (o->no_cache || !o->need_change || o->nfiles || o->uncommitted || !o->base ||
+	    s->config_broken || rc_find_repo(&repo, s->root) < 0)
+		return false;
+	path = xasprintf("%s/.relgate/cache/ranges-v1", s->root);
+	if (rc_resolve(&repo, o->base, &base) < 0 || rc_resolve(&repo, o->head ? o->head : "HEAD", &head) < 0 ||
+	    rc_resolve(&repo, "HEAD", &checkout) < 0 ||
+	    !rc_load(path, &base, &head, repo.prefix, &im->changes))
+		goto out;
+	im->have_changes = true;
+	im->prefix = repo.prefix;
+	repo.prefix = NULL;
+	for (i = 0; i < ARRAY_LEN(lockfiles); i++)
+		if (find_change(im, lockfiles[i]))
+			goto undo;
+	if (find_change(im, "package.json") || !snapshot_usable(im, o))
+		goto undo;
+	im->changes.head_is_checkout = git_oid_equal(&checkout, &head);
+	snapshot_key(im, o, key);
+	if (!(im->stats.snapshot = snapshot_load(&im->head, &s->cfg, snap_path, key)))
+		goto undo;
+	ok = true;
+	goto out;
+undo:
+	changes_release(&im->changes);
+	memset(&im->changes, 0, sizeof(im->changes));
+	im->have_changes = false;
+	free(im->prefix);
+	im->prefix = NULL;
+out:
+	free(path);
+	rc_repo_release(&repo);
+	return ok;
+}
+
+/* Keep the change of a range for the next run, unless it is kept already. */
+static void keep_range(struct impact *im, const char *root)
+{
+	char *path = xasprintf("%s/.relgate/cache/ranges-v1", root);
+	struct changes kept;
+
+	if (rc_load(path, &im->changes.base_oid, &im->changes.head_oid, im->prefix, &kept)) {
+		changes_release(&kept);
+	} else {
+		setup_state_dir(root);
+		rc_save(path, &im->changes.base_oid, &im->changes.head_oid, im->prefix, &im->changes);
+	}
+	free(path);
 }
 
 int impact_run(struct impact *im, const struct setup *s, const struct impact_opts *o)
@@ -527,17 +594,26 @@ int impact_run(struct impact *im, const struct setup *s, const struct impact_opt
 
 	memset(im, 0, sizeof(*im));
 	im->setup = s;
+	snap_path = xasprintf("%s/.relgate/cache/graph-v1", s->root);
+	t0 = now_ms();
+	if (run_from_caches(im, s, o, key, snap_path)) {
+		use_snapshot = true;
+		im->stats.ms_tree = now_ms() - t0;
+		im->stats.from_ranges = true;
+		goto analysed;
+	}
 	if (open_repo(im, s->root, need_git) < 0)
-		return -1;
+		goto fail_early;
 	if (o->need_change) {
 		if (read_change(im, s->root, o) < 0)
-			return -1;
+			goto fail_early;
 		im->have_changes = true;
+		if (im->changes.mode == CHANGES_RANGE && !o->no_cache && o->base)
+			keep_range(im, s->root);
 	}
 	use_snapshot = snapshot_usable(im, o);
 	if (use_snapshot) {
 		snapshot_key(im, o, key);
-		snap_path = xasprintf("%s/.relgate/cache/graph-v1", s->root);
 		t0 = now_ms();
 		im->stats.snapshot = snapshot_load(&im->head, &s->cfg, snap_path, key);
 		im->stats.ms_tree = now_ms() - t0;
@@ -567,15 +643,17 @@ int impact_run(struct impact *im, const struct setup *s, const struct impact_opt
 			goto fail;
 		if (use_snapshot)
 			im->head.warnings = diag_log_take(&im->head.warnings_len);
-	} else {
-		size_t at;
-
-		for (at = 0; at < im->head.warnings_len; at += strlen(im->head.warnings + at) + 1)
-			warn("%s", im->head.warnings + at);
 	}
 	if (use_snapshot && !im->stats.snapshot) {
 		setup_state_dir(s->root);
 		snapshot_save(&im->head, &s->cfg, snap_path, key);
+	}
+analysed:
+	if (im->stats.snapshot) {
+		size_t at;
+
+		for (at = 0; at < im->head.warnings_len; at += strlen(im->head.warnings + at) + 1)
+			warn("%s", im->head.warnings + at);
 	}
 	free(snap_path);
 	snap_path = NULL;
@@ -593,8 +671,9 @@ int impact_run(struct impact *im, const struct setup *s, const struct impact_opt
 		setup_state_dir(s->root);
 	cache_save(&im->cache);
 	if (im->stats.snapshot)
-		verbose("%zu files; the head's graph from the snapshot in %.1f ms, walk %.1f ms",
-			im->stats.files, im->stats.ms_tree, im->stats.ms_graph);
+		verbose("%zu files; %s; the head's graph from the snapshot in %.1f ms, walk %.1f ms",
+			im->stats.files, im->stats.from_ranges ? "the change kept by commit ids, git not opened"
+			: "the change from git", im->stats.ms_tree, im->stats.ms_graph);
 	else
 		verbose("%zu files, %zu scanned, %zu from the cache, %zu imports (%zu unresolved); "
 			"tree %.1f ms, workspace %.1f ms, imports %.1f ms, graph %.1f ms",
@@ -602,6 +681,9 @@ int impact_run(struct impact *im, const struct setup *s, const struct impact_opt
 			im->head.stats.imports, im->head.stats.unresolved, im->stats.ms_tree,
 			im->head.stats.ms_workspace, im->head.stats.ms_scan, im->stats.ms_graph);
 	return 0;
+fail_early:
+	free(snap_path);
+	return -1;
 fail:
 	if (use_snapshot && !im->stats.snapshot) {
 		size_t len;

@@ -33,6 +33,7 @@ struct impact_opts {
 struct impact_stats {
 	size_t files;
 	bool snapshot;               /* the head's graph came from the snapshot */
+	bool from_ranges;            /* and the change from the kept ranges: git not opened */
 	double ms_tree, ms_graph;
 };
 
