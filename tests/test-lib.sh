@@ -88,6 +88,12 @@ test_report_failure_() {
 		echo "#   output:"
 		sed -e 's/^/#   | /' "$TRASH/.out" | head -n 60
 	fi
+	# prove shows a test's standard error even when not verbose: a failure
+	# in CI then says what went wrong, not only its number
+	if test -s "$TRASH/.out"; then
+		printf '%s: test %d (%s) failed; its output:\n' "$TEST_NAME" "$test_count" "$1"
+		sed -e 's/^/  | /' "$TRASH/.out" | tail -n 30
+	fi >&2
 	test_failed=$((test_failed + 1))
 }
 
