@@ -540,8 +540,10 @@ static bool run_from_caches(struct impact *im, const struct setup *s, const stru
 	    s->config_broken || rc_find_repo(&repo, s->root) < 0)
 		return false;
 	path = xasprintf("%s/.relgate/cache/ranges-v1", s->root);
-	if (rc_resolve(&repo, o->base, &base) < 0 || rc_resolve(&repo, o->head ? o->head : "HEAD", &head) < 0 ||
-	    rc_resolve(&repo, "HEAD", &checkout) < 0 ||
+	if (rc_resolve(&repo, o->base, &base) < 0 || rc_resolve(&repo, "HEAD", &checkout) < 0)
+		goto out;
+	head = checkout;   /* the default head is HEAD: read once */
+	if ((o->head && rc_resolve(&repo, o->head, &head) < 0) ||
 	    !rc_load(path, &base, &head, repo.prefix, &im->changes))
 		goto out;
 	im->have_changes = true;

@@ -140,30 +140,10 @@ void rc_repo_release(struct rc_repo *r)
 	memset(r, 0, sizeof(*r));
 }
 
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
-/* Exactly 40 lowercase hex digits: 0 and the id. */
+/* Exactly 40 hex digits: 0 and the id (libgit2's parser, which needs no start). */
 static int parse_hex(const char *s, size_t len, git_oid *out)
 {
-	size_t i;
-
-	if (len != GIT_OID_HEXSZ)
-		return -1;
-	for (i = 0; i < GIT_OID_RAWSZ; i++) {
-		int hi = hexval((unsigned char)s[2 * i]), lo = hexval((unsigned char)s[2 * i + 1]);
-
-		if (hi < 0 || lo < 0)
-			return -1;
-		out->id[i] = (unsigned char)(hi << 4 | lo);
-	}
-	return 0;
+	return len == GIT_OID_HEXSZ ? git_oid_fromstrn(out, s, len) : -1;
 }
 
 /*
