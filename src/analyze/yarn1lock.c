@@ -317,66 +317,72 @@ void yarn1_release(struct yarn1_lock *l)
 	memset(l, 0, sizeof(*l));
 }
 
-/* The closure of one package, from its manifest's dependencies. */
-static void closure(struct yarn1_lock *l, const struct workspace *ws, const struct package *pkg,
-		    const struct config *ignore, struct strmap *out, struct arena *a)
+/* A closure being walked: what it holds, and the entries left to follow. */
+struct walk {
+	const struct yarn1_lock *l;
+	const struct workspace *ws;
+	struct strmap *out;
+	struct arena *a;
+	const struct yarn1_entry **stack;
+	size_t n, cap;
+};
+
+/*
+ * Take the descriptor ("name@range") into the closure, once, and its entry
+ * onto the stack.  A descriptor no entry serves stays in as itself; but
+ * where a dependency of an entry names a workspace package, the package is
+ * what yarn links (no entry), and its changes reach by manifest edges.
+ */
+static void take(struct walk *w, const char *name, const char *descriptor, const char *range,
+		 bool of_entry)
 {
-	const struct yarn1_entry **stack = NULL;
-	size_t n = 0, cap = 0, i;
+	const struct yarn1_entry *e;
+	const char *key;
+
+	if (strmap_get(w->out, descriptor, strlen(descriptor)))
+		return;
+	e = strmap_get(&w->l->by_descriptor, descriptor, strlen(descriptor));
+	if (!e && of_entry && workspace_package(w->ws, name, strlen(name)))
+		return;
+	key = arena_strdup(w->a, descriptor);
+	strmap_put(w->out, key, strlen(key))->value =
+		(void *)lock_entry(w->a, name, "", e && e->version ? e->version : range,
+				   e ? e->integrity : NULL, e && e->resolved ? e->resolved : key);
+	if (e) {
+		GROW(w->stack, w->n + 1, w->cap);
+		w->stack[w->n++] = e;
+	}
+}
+
+/* The closure of one package, from its manifest's dependencies. */
+static void closure(const struct yarn1_lock *l, const struct workspace *ws,
+		    const struct package *pkg, const struct config *ignore, struct strmap *out,
+		    struct arena *a)
+{
+	struct walk w = { .l = l, .ws = ws, .out = out, .a = a };
 	struct buf b = BUF_INIT;
+	size_t i;
 
 	/* the package's own dependencies: yarn 1 installs all but peers */
 	for (i = 0; i < pkg->ndeps; i++) {
 		const struct dep *d = &pkg->deps[i];
 		const struct package *on = workspace_package(ws, d->name, strlen(d->name));
-		const struct yarn1_entry *e;
-		const char *key;
 
-		if (d->kind == DEP_PEER || !d->spec || (on && !on->is_root && workspace_dep_links(ws, d)))
+		if (d->kind == DEP_PEER || !d->spec || (on && !on->is_root && workspace_dep_links(ws, d)) ||
+		    (ignore && config_ignores_root_dep(ignore, d->name)))
 			continue;
-		if (ignore && config_ignores_root_dep(ignore, d->name))
-			continue;
-		if (strmap_get(out, d->spec, strlen(d->spec)))
-			continue;
-		e = strmap_get(&l->by_descriptor, d->spec, strlen(d->spec));
-		key = arena_strdup(a, d->spec);
-		strmap_put(out, key, strlen(key))->value =
-			(void *)lock_entry(a, d->name, "", e && e->version ? e->version :
-					   strchr(d->spec + 1, '@') + 1,
-					   e ? e->integrity : NULL, e && e->resolved ? e->resolved : key);
-		if (e) {
-			GROW(stack, n + 1, cap);
-			stack[n++] = e;
-		}
+		take(&w, d->name, d->spec, strchr(d->spec + 1, '@') + 1, false);
 	}
-	while (n) {
-		const struct yarn1_entry *e = stack[--n];
+	while (w.n) {
+		const struct yarn1_entry *e = w.stack[--w.n];
 
 		for (i = 0; i < e->ndeps; i++) {
-			const struct yarn1_dep *d = &e->deps[i];
-			const struct yarn1_entry *to;
-			const char *key;
-
 			buf_reset(&b);
-			buf_addf(&b, "%s@%s", d->name, d->range);
-			if (strmap_get(out, b.data, b.len))
-				continue;
-			/* a workspace package has no entry: its changes reach by manifest edges */
-			to = strmap_get(&l->by_descriptor, b.data, b.len);
-			if (!to && workspace_package(ws, d->name, strlen(d->name)))
-				continue;
-			key = arena_strdup(a, b.data);
-			strmap_put(out, key, strlen(key))->value =
-				(void *)lock_entry(a, d->name, "", to && to->version ? to->version : d->range,
-						   to ? to->integrity : NULL,
-						   to && to->resolved ? to->resolved : key);
-			if (to) {
-				GROW(stack, n + 1, cap);
-				stack[n++] = to;
-			}
+			buf_addf(&b, "%s@%s", e->deps[i].name, e->deps[i].range);
+			take(&w, e->deps[i].name, b.data, e->deps[i].range, true);
 		}
 	}
-	free(stack);
+	free(w.stack);
 	buf_release(&b);
 }
 
