@@ -9,8 +9,7 @@
 
 CC ?= cc
 PREFIX ?= /usr/local
-# the libraries, by pkg-config module, from the one list of dependencies
-PKGS := $(shell awk '!/^\#/ && NF >= 3 && $$2 == "build" && $$NF != "-" { print $$NF }' scripts/deps)
+include scripts/libs.mk
 # the ones pkg-config does not know, named with their Debian packages
 PKGS_MISSING := $(shell for m in $(PKGS); do pkg-config --exists $$m || \
 	awk -v m=$$m '$$NF == m { printf "%s (%s) ", m, $$1 }' scripts/deps; done)
@@ -22,7 +21,7 @@ WARN = -Wall -Wextra -Wshadow -Wmissing-prototypes -Wstrict-prototypes -Wvla \
 CFLAGS ?= -O2 -g
 ALL_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L $(WARN) $(CFLAGS) -MMD -MP \
              $(if $(PKGS_MISSING),,$(shell pkg-config --cflags $(PKGS)))
-LIBS = $(if $(PKGS_MISSING),,$(shell pkg-config --libs $(PKGS))) -lpthread -lm
+LIBS = $(if $(PKGS_MISSING),,$(shell pkg-config --libs $(LINK_PKGS))) -ldl -lpthread -lm
 
 ifeq ($(SAN),1)
 export LSAN_OPTIONS = suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0
@@ -38,7 +37,7 @@ endif
 
 # src/ by stage, in pipeline order: a folder includes only lib/ and the
 # stages before it (make check).
-LIB = diag util file loop record arena pool glob jsonfile jsonw yamldoc term config httpd
+LIB = diag dynlib util file loop record arena pool glob jsonfile jsonw yamldoc term config httpd
 ANALYZE = setup changes filelist workspace scan resolve lockentry npmlock pnpmlock yarn1lock yarnlock lockdiff rangecache headgraph graph cache snapshot impact
 GATE = supervise gate devtools browser report
 CORE = $(LIB:%=lib/%) $(ANALYZE:%=analyze/%) $(GATE:%=gate/%)
@@ -60,6 +59,8 @@ relgate: $(O)/relgate FORCE
 $(O)/relgate: $(OBJ)
 	$(CC) $(LDFLAGS) -o $@ $(OBJ) $(LIBS)
 
+$(O)/lib/dynlib.o: ALL_CFLAGS += $(DYNLIB_FLAGS)
+
 $(O)/%.o: src/%.c | libs-present
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Isrc -c -o $@ $<
@@ -68,8 +69,13 @@ $(O)/tests/%.o: tests/unit/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Isrc -c -o $@ $<
 
+# the tests also make repositories with functions relgate itself never calls
+# (but test-dynlib, which checks that libgit2 is loaded only when needed)
+TEST_GIT = $(if $(PKGS_MISSING),,$(shell pkg-config --libs libgit2))
+$(O)/tests/test-dynlib: TEST_GIT =
+$(O)/tests/test-dynlib.o: ALL_CFLAGS += $(DYNLIB_FLAGS)
 $(O)/tests/test-%: $(O)/tests/test-%.o $(CORE_OBJ)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) -lcmocka
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) $(TEST_GIT) -lcmocka
 
 # A missing library is named as such, not left to show as a missing header.
 libs-present:

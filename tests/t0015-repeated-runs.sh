@@ -51,6 +51,16 @@ test_expect_success 'the second run reads no git object (strace)' '
 	test_grep "\.git/(refs/heads/main|packed-refs)" "$TRASH/trace"
 '
 
+test_expect_success 'the second run loads neither libgit2 nor libmicrohttpd; the first loads libgit2' '
+	cd ws &&
+	LD_DEBUG=files "$RELGATE" affected --base main >/dev/null 2>"$TRASH/loaded" &&
+	test_grep "file=libjansson" "$TRASH/loaded" &&
+	test_grep_not "file=libgit2|file=libmicrohttpd" "$TRASH/loaded" &&
+	LD_DEBUG=files "$RELGATE" affected --no-cache --base main >/dev/null 2>"$TRASH/loaded" &&
+	test_grep "file=libgit2" "$TRASH/loaded" &&
+	test_grep_not "file=libmicrohttpd" "$TRASH/loaded"
+'
+
 test_expect_success 'the base branch moves: the new range, not the kept one' '
 	cd ws && same_answer kept --base main &&
 	git branch -q -f main feature~1 &&

@@ -9,11 +9,11 @@
 #include <fcntl.h>
 #include <jansson.h>
 #include <limits.h>
+#include <nettle/sha1.h>
 #include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <openssl/evp.h>
 
 #include "lib/file.h"
 #include "lib/jsonfile.h"
@@ -499,26 +499,23 @@ static void snapshot_key(const struct impact *im, const struct impact_opts *o,
 			 unsigned char *key)
 {
 	static const char version[] = "relgate snapshot 4";
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
 	unsigned char flags = (unsigned char)o->no_imports;
+	struct sha1_ctx ctx;
 	struct stat exe;
-	unsigned int n;
 
-	if (!ctx || !EVP_DigestInit_ex(ctx, EVP_sha1(), NULL))
-		BUG("cannot compute SHA-1");
-	EVP_DigestUpdate(ctx, version, sizeof(version));
+	sha1_init(&ctx);
+	sha1_update(&ctx, sizeof(version), (const uint8_t *)version);
 	/* a rebuilt relgate may build another graph: its binary is part of the key */
 	if (stat("/proc/self/exe", &exe) == 0) {
-		EVP_DigestUpdate(ctx, &exe.st_size, sizeof(exe.st_size));
-		EVP_DigestUpdate(ctx, &exe.st_mtim, sizeof(exe.st_mtim));
-		EVP_DigestUpdate(ctx, &exe.st_ino, sizeof(exe.st_ino));
+		sha1_update(&ctx, sizeof(exe.st_size), (const uint8_t *)&exe.st_size);
+		sha1_update(&ctx, sizeof(exe.st_mtim), (const uint8_t *)&exe.st_mtim);
+		sha1_update(&ctx, sizeof(exe.st_ino), (const uint8_t *)&exe.st_ino);
 	}
-	EVP_DigestUpdate(ctx, im->changes.new_tree_oid.id, GIT_OID_RAWSZ);
-	EVP_DigestUpdate(ctx, im->prefix, strlen(im->prefix) + 1);
-	EVP_DigestUpdate(ctx, im->setup->cfg.digest, sizeof(im->setup->cfg.digest));
-	EVP_DigestUpdate(ctx, &flags, 1);
-	EVP_DigestFinal_ex(ctx, key, &n);
-	EVP_MD_CTX_free(ctx);
+	sha1_update(&ctx, GIT_OID_RAWSZ, im->changes.new_tree_oid.id);
+	sha1_update(&ctx, strlen(im->prefix) + 1, (const uint8_t *)im->prefix);
+	sha1_update(&ctx, sizeof(im->setup->cfg.digest), im->setup->cfg.digest);
+	sha1_update(&ctx, 1, &flags);
+	sha1_digest(&ctx, SHA1_DIGEST_SIZE, key);
 }
 
 /*

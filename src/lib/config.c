@@ -3,10 +3,10 @@
  * parsed document and reports with positions through jsonfile.
  */
 #include <errno.h>
+#include <nettle/sha1.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/evp.h>
 
 #include "lib/file.h"
 #include "lib/config.h"
@@ -415,6 +415,7 @@ int config_load(struct config *c, const char *path)
 	static const char *const server_keys[] = {"listen", "tokenEnv", NULL};
 	static const char *const watch_keys[] = {"bake", "interval", "autoRollback", "fatal", NULL};
 	struct buf text = BUF_INIT;
+	struct sha1_ctx sha;
 	struct jdoc d = {0};
 	const char *key;
 	json_t *root, *v, *item;
@@ -435,7 +436,9 @@ int config_load(struct config *c, const char *path)
 		errno = e;
 		return error("cannot read %s:", path);
 	}
-	EVP_Digest(text.data, text.len, c->digest, NULL, EVP_sha1(), NULL);
+	sha1_init(&sha);
+	sha1_update(&sha, text.len, (const uint8_t *)text.data);
+	sha1_digest(&sha, sizeof(c->digest), c->digest);
 	root = jsonfile_parse(path, text.data, text.len, JSON_REJECT_DUPLICATES);
 	if (!root) {
 		buf_release(&text);
