@@ -164,15 +164,51 @@ drop:
 	r->pool.data[off] = '\0';
 }
 
-static bool is_ident_start(unsigned char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c == '$' ||
-	       c == '#' || c >= 0x80;
-}
+/*
+ * What each byte can be, looked up once per byte: the lexer's time goes
+ * into names and blanks.  A name starts with a letter, _ $ # (private
+ * fields) or any byte of a UTF-8 sequence, and goes on with digits too.
+ */
+enum {
+	CH_START = 1,  /* starts a name */
+	CH_PART = 2,   /* goes on in a name */
+	CH_SPACE = 4,  /* a blank or a newline */
+	CH_QUOTED = 8, /* may end a string or a template's text: \\ \n ' " ` $ */
+};
+#define CH_LETTER(c) (((c) >= 'a' && (c) <= 'z') || ((c) >= 'A' && (c) <= 'Z') || (c) == '_' || \
+		      (c) == '$' || (c) == '#' || (c) >= 0x80)
+#define CH_CLASS(c)                                                                        \
+	((CH_LETTER(c) ? CH_START | CH_PART : 0) | ((c) >= '0' && (c) <= '9' ? CH_PART : 0) | \
+	 ((c) == ' ' || (c) == '\t' || (c) == '\n' || (c) == '\r' || (c) == '\f' || (c) == '\v'  \
+		  ? CH_SPACE                                                                \
+		  : 0) |                                                                    \
+	 ((c) == '\\' || (c) == '\n' || (c) == '\'' || (c) == '"' || (c) == '`' || (c) == '$'   \
+		  ? CH_QUOTED                                                               \
+		  : 0))
+#define CH4(c) CH_CLASS(c), CH_CLASS(c + 1), CH_CLASS(c + 2), CH_CLASS(c + 3)
+#define CH16(c) CH4(c), CH4(c + 4), CH4(c + 8), CH4(c + 12)
+#define CH64(c) CH16(c), CH16(c + 16), CH16(c + 32), CH16(c + 48)
+static const unsigned char char_class[256] = {CH64(0), CH64(64), CH64(128), CH64(192)};
 
 static bool is_ident_char(unsigned char c)
 {
-	return is_ident_start(c) || (c >= '0' && c <= '9');
+	return char_class[c] & CH_PART;
+}
+
+/* The first byte from p that may end a string or a template's text. */
+static const char *quoted_end(const char *p, const char *end)
+{
+	while (p < end && !(char_class[(unsigned char)*p] & CH_QUOTED))
+		p++;
+	return p;
+}
+
+/* The end of the name that starts at p (or goes on there). */
+static const char *name_end(const char *p, const char *end)
+{
+	while (p < end && (char_class[(unsigned char)*p] & CH_PART))
+		p++;
+	return p;
 }
 
 static bool word_is(const char *s, size_t n, const char *w)
@@ -180,21 +216,28 @@ static bool word_is(const char *s, size_t n, const char *w)
 	return strlen(w) == n && !memcmp(s, w, n);
 }
 
-/* Identifiers after which an expression (so a regex or JSX) may follow. */
+/*
+ * Identifiers after which an expression (so a regex or JSX) may follow:
+ * return typeof instanceof in of new delete void throw case do else yield
+ * await extends.  Most names are not keywords: the first letter rules them out.
+ */
 static bool is_expr_keyword(const char *s, size_t n)
 {
-	static const char *const words[] = {
-		"return", "typeof", "instanceof", "in", "of", "new", "delete", "void",
-		"throw", "case", "do", "else", "yield", "await", "extends",
-	};
-	size_t i;
-
-	/* most identifiers are not keywords: the first letter rules them out */
-	if (n < 2 || n > 10 || !strchr("rtinodvceyaw", s[0]))
+	if (n < 2 || n > 10)
 		return false;
-	for (i = 0; i < ARRAY_LEN(words); i++)
-		if (words[i][0] == s[0] && word_is(s, n, words[i]))
-			return true;
+	switch (s[0]) {
+	case 'a': return word_is(s, n, "await");
+	case 'c': return word_is(s, n, "case");
+	case 'd': return word_is(s, n, "delete") || word_is(s, n, "do");
+	case 'e': return word_is(s, n, "else") || word_is(s, n, "extends");
+	case 'i': return word_is(s, n, "in") || word_is(s, n, "instanceof");
+	case 'n': return word_is(s, n, "new");
+	case 'o': return word_is(s, n, "of");
+	case 'r': return word_is(s, n, "return");
+	case 't': return word_is(s, n, "typeof") || word_is(s, n, "throw");
+	case 'v': return word_is(s, n, "void");
+	case 'y': return word_is(s, n, "yield");
+	}
 	return false;
 }
 
@@ -243,7 +286,7 @@ static void feed(struct lexer *lx, enum tok t, const char *s, size_t n)
 
 	switch (lx->state) {
 	case S_START:
-		if (t != T_IDENT || lx->prev_dot)
+		if (t != T_IDENT || lx->prev_dot || n < 6 || n > 7)
 			return;
 		if (word_is(s, n, "import")) {
 			lx->state = S_IMPORT;
@@ -335,44 +378,73 @@ static void feed(struct lexer *lx, enum tok t, const char *s, size_t n)
 	}
 }
 
+/* Whether the previous token ended an expression (so that "!" after it is TypeScript's x!). */
+static bool expression_ended(const struct lexer *lx)
+{
+	switch (lx->prev) {
+	case T_IDENT:
+		return !lx->prev_keyword;
+	case T_STRING:
+	case T_TEMPLATE:
+	case T_OTHER:
+		return true;
+	case T_PUNCT:
+		return lx->prev_punct == ')' || lx->prev_punct == ']' || lx->prev_postfix;
+	default:
+		return false;
+	}
+}
+
 /* A code token: remember it for the regex rule, then feed the recogniser. */
 static void token(struct lexer *lx, enum tok t, const char *s, size_t n)
 {
-	bool dot = t == T_PUNCT && (*s == '.' || (*s == '?' && n == 2));
+	bool punct = t == T_PUNCT;
 
-	bool ended = (lx->prev == T_IDENT && !lx->prev_keyword) || lx->prev == T_STRING ||
-		     lx->prev == T_TEMPLATE || lx->prev == T_OTHER ||
-		     (lx->prev == T_PUNCT && (lx->prev_punct == ')' || lx->prev_punct == ']' ||
-					     lx->prev_postfix));
-
-	feed(lx, t, s, n);
-	lx->prev_postfix = t == T_PUNCT && *s == '!' && n == 1 && ended;
-	lx->prev = t;
-	lx->prev_punct = t == T_PUNCT ? *s : 0;
+	/* from the start, only a name can begin an import */
+	if (lx->state != S_START || t == T_IDENT)
+		feed(lx, t, s, n);
+	lx->prev_postfix = punct && *s == '!' && n == 1 && expression_ended(lx);
 	lx->prev_keyword = t == T_IDENT && is_expr_keyword(s, n);
-	lx->prev_dot = dot && !(n == 3);
+	lx->prev_dot = punct && (*s == '.' || (*s == '?' && n == 2)) && n != 3; /* not "..." */
+	lx->prev = t;
+	lx->prev_punct = punct ? *s : 0;
 }
 
 /* ---- the lexer ---- */
 
 static void skip_line_comment(struct lexer *lx)
 {
-	while (lx->p < lx->end && *lx->p != '\n')
-		lx->p++;
+	const char *nl = memchr(lx->p, '\n', (size_t)(lx->end - lx->p));
+
+	lx->p = nl ? nl : lx->end;
+}
+
+/* The newlines in [p, end). */
+static uint32_t count_lines(const char *p, const char *end)
+{
+	uint32_t n = 0;
+
+	while ((p = memchr(p, '\n', (size_t)(end - p))) != NULL) {
+		n++;
+		p++;
+	}
+	return n;
 }
 
 static void skip_block_comment(struct lexer *lx)
 {
-	lx->p += 2;
-	while (lx->p < lx->end) {
-		if (*lx->p == '*' && lx->p + 1 < lx->end && lx->p[1] == '/') {
-			lx->p += 2;
+	const char *p = lx->p + 2, *star;
+
+	while ((star = memchr(p, '*', (size_t)(lx->end - p))) != NULL) {
+		lx->line += count_lines(p, star);
+		if (star + 1 < lx->end && star[1] == '/') {
+			lx->p = star + 2;
 			return;
 		}
-		if (*lx->p == '\n')
-			lx->line++;
-		lx->p++;
+		p = star + 1;
 	}
+	lx->line += count_lines(p, lx->end);
+	lx->p = lx->end;
 }
 
 /* A quoted string; returns its contents.  Ends early at a raw newline. */
@@ -382,7 +454,7 @@ static void lex_string(struct lexer *lx)
 	const char *start = lx->p;
 	uint32_t line = lx->line;
 
-	while (lx->p < lx->end && *lx->p != q && *lx->p != '\n') {
+	while ((lx->p = quoted_end(lx->p, lx->end)) < lx->end && *lx->p != q && *lx->p != '\n') {
 		if (*lx->p == '\\' && lx->p + 1 < lx->end) {
 			/* a line continuation: backslash, then LF or CRLF */
 			if (lx->p[1] == '\r' && lx->p + 2 < lx->end && lx->p[2] == '\n')
@@ -410,7 +482,7 @@ static void lex_string(struct lexer *lx)
  */
 static bool lex_template_text(struct lexer *lx)
 {
-	while (lx->p < lx->end) {
+	while ((lx->p = quoted_end(lx->p, lx->end)) < lx->end) {
 		char c = *lx->p;
 
 		if (c == '\\' && lx->p + 1 < lx->end) {
@@ -470,10 +542,7 @@ static bool lex_regex(struct lexer *lx)
 	}
 	if (p >= lx->end || *p != '/')
 		return false;
-	p++;
-	while (p < lx->end && is_ident_char((unsigned char)*p))
-		p++;
-	lx->p = p;
+	lx->p = name_end(p + 1, lx->end);
 	token(lx, T_OTHER, "/", 1);
 	return true;
 }
@@ -631,13 +700,20 @@ static void lex_punct(struct lexer *lx)
 static void lex_code(struct lexer *lx)
 {
 	unsigned char c = (unsigned char)*lx->p;
-	const char *start = lx->p;
+	const char *start;
 
-	if (c == '\n') {
-		lx->line++;
-		lx->p++;
-	} else if (c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v') {
-		lx->p++;
+	/* blanks and newlines first: most tokens follow some */
+	while (char_class[c] & CH_SPACE) {
+		if (c == '\n')
+			lx->line++;
+		if (++lx->p == lx->end)
+			return;
+		c = (unsigned char)*lx->p;
+	}
+	start = lx->p;
+	if (char_class[c] & CH_START) {
+		lx->p = name_end(start + 1, lx->end);
+		token(lx, T_IDENT, start, (size_t)(lx->p - start));
 	} else if (c == '/' && lx->p + 1 < lx->end && lx->p[1] == '/') {
 		skip_line_comment(lx);
 	} else if (c == '/' && lx->p + 1 < lx->end && lx->p[1] == '*') {
@@ -687,10 +763,6 @@ static void lex_code(struct lexer *lx)
 		while (lx->p < lx->end && (is_ident_char((unsigned char)*lx->p) || *lx->p == '.'))
 			lx->p++;
 		token(lx, T_OTHER, start, (size_t)(lx->p - start));
-	} else if (is_ident_start(c)) {
-		while (lx->p < lx->end && is_ident_char((unsigned char)*lx->p))
-			lx->p++;
-		token(lx, T_IDENT, start, (size_t)(lx->p - start));
 	} else {
 		lex_punct(lx);
 	}
