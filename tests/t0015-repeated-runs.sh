@@ -61,6 +61,14 @@ test_expect_success 'the second run loads neither libgit2 nor libmicrohttpd; the
 	test_grep_not "file=libmicrohttpd" "$TRASH/loaded"
 '
 
+test_expect_success 'libgit2 started: no CA certificate is read (relgate opens no connection)' '
+	cd ws &&
+	ASAN_OPTIONS=detect_leaks=0 strace -f -qq -e trace=openat,open -o "$TRASH/trace" \
+		"$RELGATE" affected --no-cache --base main >/dev/null &&
+	test_grep "\.git/" "$TRASH/trace" &&
+	test_grep_not "ca-certificates|/etc/ssl/certs/" "$TRASH/trace"
+'
+
 test_expect_success 'the base branch moves: the new range, not the kept one' '
 	cd ws && same_answer kept --base main &&
 	git branch -q -f main feature~1 &&
