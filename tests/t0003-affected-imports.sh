@@ -495,4 +495,44 @@ test_expect_success 'a manifest cycle terminates too' '
 	test_cmp mcycle/expect mcycle/actual
 '
 
+test_expect_success 'tsconfig extends in a cycle, and one base extended by many, read once' '
+	mkdir tsx && cd tsx &&
+	write_file libs/lib/package.json <<-\EOF &&
+	{"name": "@acme/lib", "version": "1.0.0"}
+	EOF
+	write_file libs/lib/src/format.ts <<-\EOF &&
+	export const format = (s: string) => s.trim();
+	EOF
+	write_file tsconfig.paths.json <<-\EOF &&
+	{"extends": "./tsconfig.more.json",
+	 "compilerOptions": {"paths": {"@lib/*": ["./libs/lib/src/*"]}}}
+	EOF
+	write_file tsconfig.more.json <<-\EOF &&
+	{"extends": "./tsconfig.paths.json"}
+	EOF
+	for app in one two three; do
+		consumer apps/$app $app src/main.ts <<-\EOF &&
+		import { format } from "@lib/format";
+		export const f = format;
+		EOF
+		write_file apps/$app/tsconfig.json <<-\EOF || return 1
+		{"extends": ["../../tsconfig.more.json", "../../tsconfig.paths.json"]}
+		EOF
+	done &&
+	write_file package.json <<-\EOF &&
+	{"name": "tsx", "private": true, "workspaces": ["apps/*", "libs/*"]}
+	EOF
+	git init -q && commit_all initial &&
+	touch_commit libs/lib/src/format.ts &&
+	printf "@acme/lib\none\nthree\ntwo\n" >expect &&
+	affected_names --base HEAD~ >actual &&
+	test_cmp expect actual &&
+	printf "{\n  \"compilerOptions\": {\"baseUrl\": 1}\n}\n" >tsconfig.more.json &&
+	commit_all "a base all apps extend, broken" &&
+	"$RELGATE" affected --base HEAD~ --packages >out 2>err;
+	test_grep "tsconfig.more.json:2:" err &&
+	test $(grep -c "tsconfig.more.json" err) = 1 &&
+	cd ..
+'
+
 test_done

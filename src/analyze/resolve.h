@@ -36,6 +36,7 @@ struct resolver {
 	const struct filelist *t;
 	struct arena *a;
 	struct strmap tsconfig_by_dir;  /* dir -> struct tsconfig *, or a "none" marker */
+	struct strmap tsconfig_by_path; /* each file read once, however many extend it */
 	struct strmap bare;             /* bare specifier -> struct memo * */
 	int errors;                     /* broken tsconfig files seen */
 	struct buf scratch;
