@@ -60,6 +60,9 @@ int read_file_at(int dirfd, const char *path, struct buf *b, size_t limit)
 			errno = EFBIG;
 			goto fail;
 		}
+		/* the size it had when opened: no second read to learn of the end */
+		if (b->len - start == (size_t)st.st_size && st.st_size > 0)
+			break;
 	}
 	b->data[b->len] = '\0';
 	close(fd);
