@@ -529,7 +529,7 @@ test_expect_success 'tsconfig extends in a cycle, and one base extended by many,
 	test_cmp expect actual &&
 	printf "{\n  \"compilerOptions\": {\"baseUrl\": 1}\n}\n" >tsconfig.more.json &&
 	commit_all "a base all apps extend, broken" &&
-	"$RELGATE" affected --base HEAD~ --packages >out 2>err;
+	test_expect_code 2 "$RELGATE" affected --base HEAD~ --packages >out 2>err &&
 	test_grep "tsconfig.more.json:2:" err &&
 	test $(grep -c "tsconfig.more.json" err) = 1 &&
 	cd ..
