@@ -178,17 +178,64 @@ test_expect_success 'ignoreRootDependencies: a root tool no build uses reaches n
 	test_cmp "$TRASH/expect" "$TRASH/actual"
 '
 
-test_expect_success '--packages: a lockfile not read per package (bun.lock) reaches every package' '
+bun_lock() { # LEFT_PAD_VERSION LOCKFILE_VERSION
+	cat <<-EOF
+	{
+	  "lockfileVersion": $2,
+	  "workspaces": {
+	    "": {
+	      "name": "ws",
+	    },
+	    "packages/a": {
+	      "name": "a",
+	      "dependencies": {
+	        "uses-pad": "^1.0.0",
+	      },
+	    },
+	    "packages/c": {
+	      "name": "c",
+	      "dependencies": {
+	        "is-odd": "^3.0.0",
+	      },
+	    },
+	  },
+	  "packages": {
+	    "is-odd": ["is-odd@3.0.1", "", {}, "sha512-odd"],
+
+	    "left-pad": ["left-pad@0.9.0", "", {}, "sha512-old"],
+
+	    "uses-pad": ["uses-pad@1.0.0", "", { "dependencies": { "left-pad": "^1.2.0" } }, "sha512-uses"],
+
+	    "uses-pad/left-pad": ["left-pad@$1", "", {}, "sha512-pad$1"],
+	  }
+	}
+	EOF
+}
+
+test_expect_success 'bun.lock is read per package: a nested bump reaches its user only' '
 	cd ws && git checkout -q -b bun-lock start &&
-	printf "{\n  \"lockfileVersion\": 1,\n}\n" >bun.lock &&
+	bun_lock 1.2.0 1 >bun.lock &&
 	commit_all "bun.lock" &&
-	printf "{\n  \"lockfileVersion\": 1, \"packages\": {}\n}\n" >bun.lock &&
+	bun_lock 1.3.0 1 >bun.lock &&
 	commit_all "bun.lock changes" &&
+	affected_body affected --base HEAD~ --packages >"$TRASH/actual" &&
+	cat >"$TRASH/expect" <<-\EOF &&
+	a <- bun.lock (changed, lockfile: left-pad 1.2.0 -> 1.3.0 in uses-pad)
+	b <- a (dependency) <- bun.lock (changed, lockfile: left-pad 1.2.0 -> 1.3.0 in uses-pad)
+	not affected: c
+	EOF
+	test_cmp "$TRASH/expect" "$TRASH/actual"
+'
+
+test_expect_success '--packages: a bun.lock relgate cannot read per package reaches every package' '
+	cd ws && git checkout -q bun-lock &&
+	bun_lock 1.3.0 9 >bun.lock &&
+	commit_all "a layout relgate does not know" &&
 	affected_names --base HEAD~ --packages >"$TRASH/actual" &&
 	printf "a\nb\nc\n" >"$TRASH/expect" &&
 	test_cmp "$TRASH/expect" "$TRASH/actual" &&
 	affected_body affected --base HEAD~ >"$TRASH/actual" &&
-	test_grep "^a <- bun.lock \(changed, bun.lock changed, and relgate reads only" "$TRASH/actual"
+	test_grep "^a <- bun.lock \(changed, bun.lock \(as of [0-9a-f]+\) is lockfileVersion 9, which relgate does not know" "$TRASH/actual"
 '
 
 test_expect_success 'bun.lockb, npm-shrinkwrap.json: every product too' '

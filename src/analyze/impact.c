@@ -25,12 +25,13 @@
 #include "lib/file.h"
 #define LOCKFILE_MAX_BYTES ((size_t)512 << 20)
 
-/* The git repository that holds the workspace, and the workspace's place in it. */
-/* The lockfiles, the ones read per package first (bun's and npm's shrinkwrap reach everything). */
+/* The lockfiles, the ones read per package first (npm's shrinkwrap and bun.lockb reach everything). */
 static const char *const lockfiles[] = {
-	"package-lock.json", "pnpm-lock.yaml", "yarn.lock",
-	"npm-shrinkwrap.json", "bun.lock", "bun.lockb",
+	"package-lock.json", "pnpm-lock.yaml", "yarn.lock", "bun.lock",
+	"npm-shrinkwrap.json", "bun.lockb",
 };
+
+/* The git repository that holds the workspace, and the workspace's place in it. */
 
 static int open_repo(struct impact *im, const char *root, bool required)
 {

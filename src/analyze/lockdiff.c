@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analyze/bunlock.h"
 #include "analyze/lockdiff.h"
 #include "analyze/lockentry.h"
 #include "analyze/npmlock.h"
@@ -137,7 +138,7 @@ static char *closure_diff(struct strmap *old, struct strmap *new)
 	return buf_detach(&out, NULL);
 }
 
-enum lock_kind { LOCK_NPM, LOCK_PNPM, LOCK_YARN, LOCK_OTHER };
+enum lock_kind { LOCK_NPM, LOCK_PNPM, LOCK_YARN, LOCK_BUN, LOCK_OTHER };
 
 static enum lock_kind kind_of(const char *name)
 {
@@ -149,6 +150,8 @@ static enum lock_kind kind_of(const char *name)
 		return LOCK_PNPM;
 	if (!strcmp(base, "yarn.lock"))
 		return LOCK_YARN;
+	if (!strcmp(base, "bun.lock"))
+		return LOCK_BUN;
 	return LOCK_OTHER;
 }
 
@@ -162,6 +165,8 @@ static int read_side(enum lock_kind kind, const char *name, const char *note, co
 		return npmlock_closures(name, note, text, len, ws, cfg, out, a, fallback);
 	if (kind == LOCK_YARN)
 		return yarnlock_closures(name, note, text, len, ws, cfg, out, a, fallback);
+	if (kind == LOCK_BUN)
+		return bunlock_closures(name, note, text, len, ws, cfg, out, a, fallback);
 	return pnpmlock_closures(name, note, text, len, ws, cfg, out, a, fallback);
 }
 
@@ -180,7 +185,7 @@ int lockfile_diff(const char *name, const char *old_note, const char *old_text, 
 	if (kind == LOCK_OTHER) {
 		out->all = true;
 		out->reason = xasprintf("%s changed, and relgate reads only package-lock.json, "
-					"pnpm-lock.yaml and yarn.lock per package", name);
+					"pnpm-lock.yaml, yarn.lock and bun.lock per package", name);
 		return 0;
 	}
 	old = xcalloc(ws->npkgs + 1, sizeof(*old));

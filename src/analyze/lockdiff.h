@@ -4,13 +4,13 @@
  * Each workspace package's resolved external dependencies are followed
  * through the lockfile, before and after the change (per-package
  * closures: npmlock for package-lock.json v2 and v3, pnpmlock for
- * pnpm-lock.yaml v5 to v9, yarnlock for yarn.lock from yarn 2 on); a
- * package is affected only when its closure of
+ * pnpm-lock.yaml v5 to v9, yarnlock for yarn.lock (yarn 1 and from yarn 2
+ * on), bunlock for bun.lock); a package is affected only when its closure of
  * resolved (name, version, integrity) entries differs.  A bump of one
  * library therefore selects the packages that use it, not every product.
  *
- * Lockfiles it cannot read that way (package-lock.json v1, yarn 1's
- * yarn.lock, bun.lock) make every product affected, and the result says so
+ * Lockfiles it cannot read that way (package-lock.json v1, bun.lockb,
+ * npm-shrinkwrap.json) make every product affected, and the result says so
  * and why.
  */
 #ifndef RELGATE_LOCKDIFF_H

@@ -1,8 +1,9 @@
 /*
- * fuzz-lockfile: two versions of a lockfile (package-lock.json, pnpm-lock.yaml, or
- * one relgate does not read per package) against a small fixed workspace.
- * The first byte is a set of flags (old absent, new absent, both the same,
- * which file name, no note for the new side); the rest holds the old text, a NUL byte, the new text.
+ * fuzz-lockfile: two versions of a lockfile (package-lock.json, pnpm-lock.yaml,
+ * yarn.lock, bun.lock, or one relgate does not read per package) against a
+ * small fixed workspace.  The first byte is a set of flags (old absent, new
+ * absent, both the same, which file name in three bits, no note for the new
+ * side); the rest holds the old text, a NUL byte, the new text.
  * The same text on both sides must never touch a package.
  */
 #include <stdbool.h>
@@ -51,6 +52,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const char *const names[] = {
 		"package-lock.json", "tools/package-lock.json", "yarn.lock", "pnpm-lock.yaml",
+		"bun.lock", "tools/bun.lock", "bun.lockb", "npm-shrinkwrap.json",
 	};
 	struct lockfile_diff d;
 	const char *text, *old, *new, *nul;
@@ -78,8 +80,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (flags & 2)
 		new = NULL, new_len = 0;
 
-	ret = lockfile_diff(names[(flags >> 3) & 3], "as of old", old, old_len,
-			    flags & 32 ? NULL : "as of new", new, new_len, &ws, NULL, &d);
+	ret = lockfile_diff(names[(flags >> 3) & 7], "as of old", old, old_len,
+			    flags & 64 ? NULL : "as of new", new, new_len, &ws, NULL, &d);
 	if (ret != 0 && ret != -1)
 		abort();
 	if (ret == 0) {
