@@ -238,6 +238,23 @@ test_expect_success '--packages: a bun.lock relgate cannot read per package reac
 	test_grep "^a <- bun.lock \(changed, bun.lock \(as of [0-9a-f]+\) is lockfileVersion 9, which relgate does not know" "$TRASH/actual"
 '
 
+test_expect_success 'two lockfiles changed at once: each is read, the wider one wins' '
+	cd ws && git checkout -q -b two-locks bun-lock~2 &&
+	printf "\0\1binary" >bun.lockb &&
+	commit_all "bun.lockb too" &&
+	bun_lock 1.3.0 1 >bun.lock &&
+	printf "\0\2binary" >bun.lockb &&
+	commit_all "both change" &&
+	affected_names --base HEAD~ --packages >"$TRASH/actual" &&
+	printf "a\nb\nc\n" >"$TRASH/expect" &&
+	test_cmp "$TRASH/expect" "$TRASH/actual" &&
+	affected_body affected --base HEAD~ --packages >"$TRASH/actual" &&
+	test_grep "^c <- bun.lockb \(changed, bun.lockb changed" "$TRASH/actual" &&
+	"$RELGATE" affected --base HEAD~ --format json >"$TRASH/out.json" &&
+	jq -r .lockfile "$TRASH/out.json" >"$TRASH/actual" &&
+	test_grep "^bun.lockb changed, and relgate reads only" "$TRASH/actual"
+'
+
 test_expect_success 'bun.lockb, npm-shrinkwrap.json: every product too' '
 	cd ws && git checkout -q -b bun-lockb start &&
 	printf "\0\1binary" >bun.lockb && echo "{}" >npm-shrinkwrap.json &&

@@ -26,7 +26,7 @@
 #define LOCKFILE_MAX_BYTES ((size_t)512 << 20)
 
 /* The lockfiles, the ones read per package first (npm's shrinkwrap and bun.lockb reach everything). */
-static const char *const lockfiles[] = {
+static const char *const lockfiles[IMPACT_LOCKFILES] = {
 	"package-lock.json", "pnpm-lock.yaml", "yarn.lock", "bun.lock",
 	"npm-shrinkwrap.json", "bun.lockb",
 };
@@ -166,23 +166,16 @@ static void reach_everything(struct impact *im, const struct wsfile *from, const
 				       why);
 }
 
-/* The lockfile, when the change touches it: per package, or everything. */
-static int add_lockfile_edges(struct impact *im)
+/* The lockfile c, which the change touches: per package, or everything. */
+static int lockfile_edges(struct impact *im, const struct change *c, struct lockfile_diff *ld)
 {
-	const struct change *c = NULL;
-	const struct wsfile *tf;
-	const char *name;
+	const char *name = c->path;
+	const struct wsfile *tf = filelist_find(&im->head.list, name);
 	struct buf old = BUF_INIT, new = BUF_INIT;
 	char *old_note = NULL, *new_note = NULL;
 	int r_old, r_new, ret = 0;
 	size_t i;
 
-	for (i = 0; !c && i < ARRAY_LEN(lockfiles); i++)
-		c = find_change(im, lockfiles[i]);
-	if (!c)
-		return 0;
-	name = c->path;
-	tf = filelist_find(&im->head.list, name);
 	if (!tf)
 		BUG("changed lockfile %s has no node", name);
 	old_note = xasprintf("as of %.12s", *im->changes.base_hex ? im->changes.base_hex : "HEAD");
@@ -196,26 +189,28 @@ static int add_lockfile_edges(struct impact *im)
 		goto out;
 	}
 	if (im->changes.mode == CHANGES_FILES && !im->changes.old_tree) {
-		im->lock.all = true;
-		im->lock.reason = xasprintf("%s is listed, and without git there is no earlier "
-					    "version to compare it with", name);
+		ld->all = true;
+		ld->reason = xasprintf("%s is listed, and without git there is no earlier "
+				       "version to compare it with", name);
 	} else if (im->changes.mode == CHANGES_FILES && r_old == 0 && r_new == 0 &&
 		   old.len == new.len && !memcmp(old.data, new.data, old.len)) {
 		/* listed, yet the same as HEAD: the change is against a base we do not know */
-		im->lock.all = true;
-		im->lock.reason = xasprintf("%s is listed but matches HEAD, so the version it "
-					    "changed from is unknown", name);
+		ld->all = true;
+		ld->reason = xasprintf("%s is listed but matches HEAD, so the version it "
+				       "changed from is unknown", name);
 	} else if (lockfile_diff(name, old_note, r_old ? NULL : old.data, old.len, new_note,
 				 r_new ? NULL : new.data, new.len, &im->head.ws, &im->setup->cfg,
-				 &im->lock) < 0) {
+				 ld) < 0) {
 		ret = fault(FAULT_INPUT);
 		goto out;
 	}
-	if (im->lock.all) {
-		reach_everything(im, tf, im->lock.reason);
+	if (ld->all) {
+		reach_everything(im, tf, ld->reason);
+		if (!im->lock_all)
+			im->lock_all = ld;
 	} else {
-		for (i = 0; i < im->lock.n; i++) {
-			struct lockfile_hit *h = &im->lock.hits[i];
+		for (i = 0; i < ld->n; i++) {
+			struct lockfile_hit *h = &ld->hits[i];
 
 			if (!h->pkg->is_root) {
 				graph_add_edge(&im->head.g, im->head.file_node[tf - im->head.list.files],
@@ -233,6 +228,20 @@ out:
 	buf_release(&old);
 	buf_release(&new);
 	return ret;
+}
+
+/* Every lockfile the change touches (a move from one package manager to another touches two). */
+static int add_lockfile_edges(struct impact *im)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_LEN(lockfiles); i++) {
+		const struct change *c = find_change(im, lockfiles[i]);
+
+		if (c && lockfile_edges(im, c, &im->locks[im->nlocks++]) < 0)
+			return -1;
+	}
+	return 0;
 }
 
 /* Fields of the root package.json that say nothing about how products build. */
@@ -696,9 +705,12 @@ fail:
 
 void impact_release(struct impact *im)
 {
+	size_t i;
+
 	walk_release(&im->walk);
 	head_graph_release(&im->head);
-	lockfile_diff_release(&im->lock);
+	for (i = 0; i < im->nlocks; i++)
+		lockfile_diff_release(&im->locks[i]);
 	if (im->have_changes)
 		changes_release(&im->changes);
 	cache_close(&im->cache);

@@ -37,6 +37,9 @@ struct impact_stats {
 	double ms_tree, ms_graph;
 };
 
+/* The lockfiles relgate knows at the workspace's root (impact.c). */
+#define IMPACT_LOCKFILES 6
+
 /* The results of every stage, for the commands to read. */
 struct impact {
 	const struct setup *setup;   /* borrowed: the root and relgate.json */
@@ -47,7 +50,9 @@ struct impact {
 	struct changes changes;
 	bool have_changes;
 	struct head_graph head;      /* files, packages, products, the head's edges */
-	struct lockfile_diff lock;   /* what the change did to the lockfile */
+	struct lockfile_diff locks[IMPACT_LOCKFILES];  /* what the change did to each lockfile */
+	size_t nlocks;
+	const struct lockfile_diff *lock_all;  /* the first of them that reaches every product */
 	struct walk walk;            /* what the change reaches */
 	struct impact_stats stats;
 };

@@ -235,9 +235,9 @@ static void print_json(struct impact *im, struct row *rows, size_t n, bool packa
 		if (!walk_reached(&im->walk, rows[i].node))
 			jw_str(&w, rows[i].name);
 	jw_end(&w);
-	if (im->lock.all) {
+	if (im->lock_all) {
 		jw_break(&w, 1);
-		jw_kstr(&w, "lockfile", im->lock.reason);
+		jw_kstr(&w, "lockfile", im->lock_all->reason);
 	}
 	jw_end(&w);
 	jw_done(&w);
@@ -324,8 +324,8 @@ static void print_markdown(struct impact *im, struct row *rows, size_t n, bool p
 		}
 		buf_adds(&out, "\n\n");
 	}
-	if (im->lock.all)
-		buf_addf(&out, "> **Every product**: %s.\n\n", im->lock.reason);
+	if (im->lock_all)
+		buf_addf(&out, "> **Every product**: %s.\n\n", im->lock_all->reason);
 	buf_addf(&out, "<details><summary>%zu changed file%s</summary>\n\n", im->changes.n,
 		 im->changes.n == 1 ? "" : "s");
 	for (i = 0; i < im->changes.n; i++) {
