@@ -135,4 +135,33 @@ test_expect_success 'a change to the lockfile or the root package.json: git is o
 	same_answer git --base main
 '
 
+test_expect_success 'a first run lists the head from git index when it holds the head tree' '
+	cd ws && git checkout -q feature &&
+	"$RELGATE" -v affected --no-cache --base main --format json >"$TRASH/index.json" 2>"$TRASH/err" &&
+	test_grep "from git.s index" "$TRASH/err" &&
+	GIT_INDEX_FILE=/nonexistent "$RELGATE" -v affected --no-cache --base main --format json \
+		>"$TRASH/walk.json" 2>"$TRASH/err" &&
+	test_grep_not "from git.s index" "$TRASH/err" &&
+	test_cmp "$TRASH/walk.json" "$TRASH/index.json"
+'
+
+test_expect_success 'an index that differs from the head (a staged edit): the trees are walked' '
+	cd ws && git checkout -q feature &&
+	echo "export const staged = 1;" >packages/c/src/staged.js &&
+	git add packages/c/src/staged.js &&
+	"$RELGATE" -v affected --no-cache --base main --format json >"$TRASH/out.json" 2>"$TRASH/err" &&
+	git rm -q --cached packages/c/src/staged.js && rm packages/c/src/staged.js &&
+	test_grep_not "from git.s index" "$TRASH/err" &&
+	jq -r ".products[].name" "$TRASH/out.json" >"$TRASH/actual" &&
+	printf "a\nb\nc\n" >"$TRASH/expect" &&
+	test_cmp "$TRASH/expect" "$TRASH/actual"
+'
+
+test_expect_success 'a head other than the checkout: the trees are walked' '
+	cd ws && git checkout -q main &&
+	"$RELGATE" -v affected --no-cache --base main~0 --head feature >/dev/null 2>"$TRASH/err" &&
+	git checkout -q feature &&
+	test_grep_not "from git.s index" "$TRASH/err"
+'
+
 test_done

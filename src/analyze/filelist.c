@@ -21,6 +21,7 @@
 #include "analyze/scan.h"
 #include "analyze/changes.h"
 #include "analyze/filelist.h"
+#include "analyze/gitindex.h"
 
 #define WALK_MAX_DEPTH 64
 
@@ -373,8 +374,49 @@ static void add_listing(struct filelist *t, const struct listing *l, const char 
 	}
 }
 
+struct index_listing {
+	struct filelist *t;
+	struct arena *a;
+	size_t plen;
+};
+
+/* One file of git's index into the list: under the workspace, not in node_modules. */
+static void add_index_file(const char *path, size_t len, uint32_t mode, const unsigned char *oid,
+			   void *data)
+{
+	struct index_listing *il = data;
+	const char *rel = path + il->plen;
+	struct wsfile *f;
+
+	if (len <= il->plen || memcmp(path, il->t->prefix, il->plen))
+		return;
+	/* a folder of that name, as the tree walk skips it */
+	if (starts_with(rel, "node_modules/") || strstr(rel, "/node_modules/"))
+		return;
+	/* the index holds each path once: no map to check against while listing */
+	f = filelist_add_static(il->t, arena_strdup(il->a, rel), (uint8_t)scan_lang_of(rel));
+	memcpy(f->oid.id, oid, GIT_OID_RAWSZ);
+	f->has_oid = true;
+	if ((mode & 0170000) == 0120000) {
+		f->symlink = true;
+		f->lang = LANG_NONE;
+	}
+}
+
+/* The files of commit from git's index, when the index holds exactly its tree. */
+static bool list_from_index(struct filelist *t, git_repository *repo, const git_commit *commit,
+			    struct arena *a)
+{
+	struct index_listing il = {t, a, strlen(t->prefix)};
+	char *path = xasprintf("%sindex", git_repository_path(repo));
+	int ok = gitindex_list(path, git_commit_tree_id(commit)->id, add_index_file, &il);
+
+	free(path);
+	return ok;
+}
+
 int filelist_from_commit(struct filelist *t, git_repository *repo, const char *prefix,
-		     const git_commit *commit, int rootfd, struct arena *a)
+		     const git_commit *commit, int rootfd, bool checkout, struct arena *a)
 {
 	struct listing top = {BUF_INIT, NULL, 0, 0};
 	struct folder_job *jobs = NULL;
@@ -388,7 +430,16 @@ int filelist_from_commit(struct filelist *t, git_repository *repo, const char *p
 	t->repo = repo;
 	t->rootfd = rootfd;
 	t->prefix = prefix;
+	t->checkout = checkout;
 	strmap_init(&t->by_path, 4096);
+	if (checkout) {
+		t->unmapped = true;
+		if (list_from_index(t, repo, commit, a)) {
+			t->from_index = true;
+			return 0;
+		}
+		t->unmapped = false;
+	}
 	if (git_commit_tree(&root, commit) < 0) {
 		error("cannot read the tree of commit %s: %s",
 		      git_oid_tostr_s(git_commit_id(commit)), git_why());

@@ -103,8 +103,8 @@ static int list_files(struct impact *im, int rootfd, const struct impact_opts *o
 
 		if (git_commit_lookup(&head, im->repo, &im->changes.head_oid) < 0)
 			return error_as(FAULT_ENV, "cannot read commit %s", im->changes.head_hex);
-		r = filelist_from_commit(list, im->repo, im->prefix, head, rootfd, &im->arena);
-		list->checkout = im->changes.head_is_checkout;
+		r = filelist_from_commit(list, im->repo, im->prefix, head, rootfd,
+					 im->changes.head_is_checkout, &im->arena);
 		git_commit_free(head);
 	} else {
 		r = filelist_from_worktree(list, im->repo, im->prefix, rootfd,
@@ -685,9 +685,10 @@ analysed:
 			: "the change from git", im->stats.ms_tree, im->stats.ms_graph);
 	else
 		verbose("%zu files, %zu scanned, %zu from the cache, %zu imports (%zu unresolved); "
-			"tree %.1f ms, workspace %.1f ms, imports %.1f ms, graph %.1f ms",
+			"tree %.1f ms%s, workspace %.1f ms, imports %.1f ms, graph %.1f ms",
 			im->stats.files, im->head.stats.scanned, im->head.stats.cache_hits,
 			im->head.stats.imports, im->head.stats.unresolved, im->stats.ms_tree,
+			im->head.list.from_index ? " (from git's index)" : "",
 			im->head.stats.ms_workspace, im->head.stats.ms_scan, im->stats.ms_graph);
 	return 0;
 fail_early:

@@ -113,6 +113,7 @@ static void dynlib_load(struct dynlib *lib)
 	F(const git_oid *, git_commit_id, (const git_commit *c), (c))                             \
 	F(int, git_commit_lookup, (git_commit * *c, git_repository * r, const git_oid *id), (c, r, id)) \
 	F(const git_oid *, git_commit_parent_id, (const git_commit *c, unsigned int n), (c, n))   \
+	F(const git_oid *, git_commit_tree_id, (const git_commit *c), (c))                        \
 	F(unsigned int, git_commit_parentcount, (const git_commit *c), (c))                       \
 	F(int, git_commit_tree, (git_tree * *t, const git_commit *c), (t, c))                     \
 	V(git_diff_free, (git_diff * d), (d))                                                     \

@@ -1,0 +1,218 @@
+/*
+ * gitindex: git's index file, versions 2 to 4 (gitformat-index(5)): a
+ * header, the entries sorted by path, extensions, a SHA-1 of all that.
+ */
+#include <nettle/sha1.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "analyze/gitindex.h"
+#include "lib/file.h"
+#include "lib/util.h"
+
+#define HEADER_SIZE 12
+/* ctime, mtime (8 each), dev, ino, mode, uid, gid, size (4 each), the id, the flags */
+#define ENTRY_FIXED (16 + 24 + GITINDEX_OID_SIZE + 2)
+#define FLAG_EXTENDED 0x4000
+#define FLAG_STAGE 0x3000
+#define XFLAG_INTENT_TO_ADD 0x2000
+#define MODE_GITLINK 0160000
+#define INDEX_MAX_BYTES ((size_t)1 << 30)
+
+static uint32_t be32(const unsigned char *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static uint16_t be16(const unsigned char *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+/* Version 4's offset varint at *p (before end): the bytes of the previous path to drop. */
+static bool varint(const unsigned char **p, const unsigned char *end, size_t *out)
+{
+	size_t v;
+	unsigned char c;
+
+	if (*p >= end)
+		return false;
+	c = *(*p)++;
+	v = c & 127;
+	while (c & 128) {
+		if (*p >= end || v > SIZE_MAX >> 8)
+			return false;
+		c = *(*p)++;
+		v = ((v + 1) << 7) | (c & 127);
+	}
+	*out = v;
+	return true;
+}
+
+/*
+ * Walk the entries from p, calling fn (when not NULL) for each file;
+ * returns where the extensions start, or NULL when an entry is malformed
+ * or is not of stage 0.
+ */
+static const unsigned char *entries(const unsigned char *p, const unsigned char *end,
+				    uint32_t version, uint32_t count, gitindex_fn *fn, void *data,
+				    struct buf *path)
+{
+	uint32_t i;
+
+	buf_reset(path);
+	for (i = 0; i < count; i++) {
+		const unsigned char *entry = p, *name, *nul;
+		uint32_t mode;
+		uint16_t flags, xflags = 0;
+
+		if ((size_t)(end - p) < ENTRY_FIXED)
+			return NULL;
+		mode = be32(p + 24);
+		flags = be16(p + 40 + GITINDEX_OID_SIZE);
+		p += ENTRY_FIXED;
+		if (flags & FLAG_EXTENDED) {
+			if (version < 3 || end - p < 2)
+				return NULL;
+			xflags = be16(p);
+			p += 2;
+		}
+		if (flags & FLAG_STAGE)
+			return NULL;   /* a conflict: no tree holds it */
+		/* files, executables, links, submodules: anything else git never writes */
+		if (mode != 0100644 && mode != 0100755 && mode != 0120000 && mode != MODE_GITLINK)
+			return NULL;
+		if (version == 4) {
+			size_t drop;
+
+			if (!varint(&p, end, &drop) || drop > path->len)
+				return NULL;
+			path->len -= drop;
+		} else {
+			path->len = 0;
+		}
+		name = p;
+		nul = memchr(name, '\0', (size_t)(end - name));
+		if (!nul)
+			return NULL;
+		buf_add(path, (const char *)name, (size_t)(nul - name));
+		p = nul + 1;
+		if (version < 4) {
+			/* padded with NULs to a multiple of eight bytes */
+			size_t size = ((size_t)(nul - entry) / 8 + 1) * 8;
+
+			if ((size_t)(end - entry) < size)
+				return NULL;
+			p = entry + size;
+		}
+		if (!path->len)
+			return NULL;
+		/* git add -N: in the index, not in any tree yet */
+		if (fn && !(xflags & XFLAG_INTENT_TO_ADD) && (mode & 0170000) != MODE_GITLINK)
+			fn(path->data, path->len, mode, entry + 40, data);
+	}
+	return p;
+}
+
+/*
+ * The extensions from p to end: true when the cache-tree's root is valid
+ * and is tree, and nothing says the entries are not all there (a split
+ * index's "link", a sparse index's "sdir") or in an order this does not know.
+ */
+static bool extensions_say_tree(const unsigned char *p, const unsigned char *end,
+				const unsigned char *tree)
+{
+	bool root_is_tree = false;
+
+	while (end - p >= 8) {
+		const unsigned char *sig = p;
+		uint32_t size = be32(p + 4);
+
+		p += 8;
+		if ((size_t)(end - p) < size)
+			return false;
+		if (!memcmp(sig, "link", 4) || !memcmp(sig, "sdir", 4))
+			return false;
+		if (!memcmp(sig, "TREE", 4)) {
+			/* the root first: "" NUL, its entry count, " ", its subtrees, "\n", its id */
+			const unsigned char *q = p, *stop = p + size;
+			long count = 0;
+			bool negative = false;
+
+			if (q >= stop || *q++ != '\0')
+				return false;
+			if (q < stop && *q == '-') {
+				negative = true;
+				q++;
+			}
+			if (q >= stop || *q < '0' || *q > '9')
+				return false;
+			while (q < stop && *q >= '0' && *q <= '9' && count < 100000000)
+				count = count * 10 + (*q++ - '0');
+			while (q < stop && *q != '\n')
+				q++;
+			if (q >= stop)
+				return false;
+			q++;
+			root_is_tree = !negative && (size_t)(stop - q) >= GITINDEX_OID_SIZE &&
+				       !memcmp(q, tree, GITINDEX_OID_SIZE);
+		} else if (sig[0] < 'A' || sig[0] > 'Z') {
+			return false;   /* an extension git says must be understood */
+		}
+		p += size;
+	}
+	return p == end && root_is_tree;
+}
+
+int gitindex_parse(const unsigned char *text, size_t len, const unsigned char *tree,
+		   gitindex_fn *fn, void *data)
+{
+	static const unsigned char zero[SHA1_DIGEST_SIZE];
+	const unsigned char *end, *ext;
+	unsigned char sum[SHA1_DIGEST_SIZE];
+	struct buf path = BUF_INIT;
+	uint32_t version, count;
+	int ok = 0;
+
+	if (len < HEADER_SIZE + SHA1_DIGEST_SIZE || memcmp(text, "DIRC", 4))
+		return 0;
+	version = be32(text + 4);
+	count = be32(text + 8);
+	end = text + len - SHA1_DIGEST_SIZE;
+	if (version < 2 || version > 4)
+		return 0;
+	/* index.skipHash leaves the checksum zero */
+	if (memcmp(end, zero, sizeof(zero))) {
+		struct sha1_ctx ctx;
+
+		sha1_init(&ctx);
+		sha1_update(&ctx, len - SHA1_DIGEST_SIZE, text);
+		sha1_digest(&ctx, sizeof(sum), sum);
+		if (memcmp(sum, end, sizeof(sum)))
+			return 0;
+	}
+	buf_init(&path);
+	ext = entries(text + HEADER_SIZE, end, version, count, NULL, NULL, &path);
+	if (ext && extensions_say_tree(ext, end, tree)) {
+		entries(text + HEADER_SIZE, end, version, count, fn, data, &path);
+		ok = 1;
+	}
+	buf_release(&path);
+	return ok;
+}
+
+int gitindex_list(const char *path, const unsigned char *tree, gitindex_fn *fn, void *data)
+{
+	struct buf text = BUF_INIT;
+	int ok;
+
+	/* GIT_INDEX_FILE names another index: libgit2's walk reads what git would */
+	if (getenv("GIT_INDEX_FILE") || read_file(path, &text, INDEX_MAX_BYTES) < 0) {
+		buf_release(&text);
+		return 0;
+	}
+	ok = gitindex_parse((const unsigned char *)text.data, text.len, tree, fn, data);
+	buf_release(&text);
+	return ok;
+}

@@ -1,0 +1,40 @@
+/*
+ * gitindex: a commit's files read from git's index, when the index says
+ * it holds exactly that commit's tree.
+ *
+ * Listing a commit through libgit2 reads every tree object of it (on a
+ * workspace of 5,000 packages, some 20,000 objects inflated one at a time,
+ * since libgit2's pack access takes a global lock).  After a checkout,
+ * clone, commit or reset, git's index holds the same list in one file,
+ * sorted the same way, and its cache-tree extension ("TREE") names the
+ * tree object its entries make.  When that root tree is the commit's
+ * tree, the index's entries are the commit's files: the index is read
+ * instead.  Anything else (an index git changed since, a split or sparse
+ * index, a damaged file, another layout) answers "no", and the caller
+ * walks the trees; the answer is never a guess.
+ */
+#ifndef RELGATE_GITINDEX_H
+#define RELGATE_GITINDEX_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define GITINDEX_OID_SIZE 20
+
+/* One file of the index: path[0..len) (NUL-terminated too), its mode and blob id. */
+typedef void gitindex_fn(const char *path, size_t len, uint32_t mode, const unsigned char *oid,
+			 void *data);
+
+/*
+ * When the index at path lists exactly the tree tree (its checksum holds,
+ * its cache-tree's root is valid and is tree, no split or sparse index),
+ * call fn for each of its files in order and return 1; else return 0,
+ * having called nothing.
+ */
+int gitindex_list(const char *path, const unsigned char *tree, gitindex_fn *fn, void *data);
+
+/* The same on the index's text (for tests and fuzzing): len bytes at text. */
+int gitindex_parse(const unsigned char *text, size_t len, const unsigned char *tree,
+		   gitindex_fn *fn, void *data);
+
+#endif
