@@ -164,4 +164,27 @@ test_expect_success 'a head other than the checkout: the trees are walked' '
 	test_grep_not "from git.s index" "$TRASH/err"
 '
 
+test_expect_success 'a file edited after the checkout, its size and time put back: read from git' '
+	mkdir edited && cd edited &&
+	make_package packages/a a &&
+	make_package packages/d d &&
+	make_workspace &&
+	touch_commit packages/a/src/index.js &&
+	# the same length, an import of a; touch puts the time back, not the change time
+	f=packages/d/src/index.js &&
+	touch -r "$f" "$TRASH/when" &&
+	printf "%s" "import \"a\"; /*" >"$TRASH/edit" &&
+	head -c $(( $(wc -c <"$f") - $(wc -c <"$TRASH/edit") - 3 )) /dev/zero | tr "\0" x \
+		>>"$TRASH/edit" &&
+	printf "*/\n" >>"$TRASH/edit" &&
+	test $(wc -c <"$TRASH/edit") = $(wc -c <"$f") &&
+	cp "$TRASH/edit" "$f" && touch -r "$TRASH/when" "$f" &&
+	"$RELGATE" -v affected --no-cache --base HEAD~ --format json >"$TRASH/out.json" 2>"$TRASH/err" &&
+	git checkout -q -- "$f" &&
+	test_grep "from git.s index" "$TRASH/err" &&
+	jq -r ".products[].name" "$TRASH/out.json" >"$TRASH/actual" &&
+	echo a >"$TRASH/expect" &&
+	test_cmp "$TRASH/expect" "$TRASH/actual"
+'
+
 test_done

@@ -382,7 +382,7 @@ struct index_listing {
 
 /* One file of git's index into the list: under the workspace, not in node_modules. */
 static void add_index_file(const char *path, size_t len, uint32_t mode, const unsigned char *oid,
-			   void *data)
+			   const struct gitindex_stat *st, void *data)
 {
 	struct index_listing *il = data;
 	const char *rel = path + il->plen;
@@ -400,6 +400,11 @@ static void add_index_file(const char *path, size_t len, uint32_t mode, const un
 	if ((mode & 0170000) == 0120000) {
 		f->symlink = true;
 		f->lang = LANG_NONE;
+	} else if (st->trusted && content_matters(f->path, f->lang)) {
+		struct gitindex_stat *seen = arena_alloc(il->a, sizeof(*seen));
+
+		*seen = *st;
+		f->seen = seen;
 	}
 }
 
@@ -594,6 +599,17 @@ static bool blob_has_id(const char *data, size_t len, const git_oid *id)
 	return memcmp(sum, id->id, sizeof(sum)) == 0;
 }
 
+/* Whether the file on disk is the one git's index saw (its test, on git's 32 bits). */
+static bool index_saw(const struct gitindex_stat *seen, const struct stat *st)
+{
+	return seen && (uint32_t)st->st_size == seen->size &&
+	       (uint32_t)st->st_mtim.tv_sec == seen->mtime_s &&
+	       (uint32_t)st->st_mtim.tv_nsec == seen->mtime_ns &&
+	       (uint32_t)st->st_ctim.tv_sec == seen->ctime_s &&
+	       (uint32_t)st->st_ctim.tv_nsec == seen->ctime_ns &&
+	       (uint32_t)st->st_ino == seen->ino && (uint32_t)st->st_dev == seen->dev;
+}
+
 /* Scanning threads share one repository: its object reads take turns. */
 static pthread_mutex_t odb_lock = PTHREAD_MUTEX_INITIALIZER;
 
@@ -632,8 +648,10 @@ int filelist_read(const struct filelist *t, const struct wsfile *f, struct buf *
 		 * disk: reading and hashing them is cheaper than inflating objects
 		 * from a pack.  A file whose content differs is read from git.
 		 */
-		if (t->checkout && read_file_at(t->rootfd, f->path, b, limit) == 0 &&
-		    blob_has_id(b->data + start, b->len - start, &f->oid))
+		struct stat st;
+
+		if (t->checkout && read_file_at_stat(t->rootfd, f->path, b, limit, &st) == 0 &&
+		    (index_saw(f->seen, &st) || blob_has_id(b->data + start, b->len - start, &f->oid)))
 			return 0;
 		b->len = start;
 		if (b->cap)

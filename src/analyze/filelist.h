@@ -16,6 +16,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "analyze/gitindex.h"
 #include "lib/arena.h"
 #include "lib/util.h"
 
@@ -27,6 +28,12 @@ struct wsfile {
 	bool ghost;            /* not in the list: a path the change deleted */
 	uint8_t lang;          /* enum scan_lang */
 	uint64_t size;
+	/*
+	 * What git's index saw of the file, when listed from an index that
+	 * holds the head (and not racily): a file on disk with the same stat
+	 * data has the blob's content, as `git status` decides.  Else NULL.
+	 */
+	const struct gitindex_stat *seen;
 };
 
 enum filelist_source {

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "analyze/gitindex.h"
 #include "lib/file.h"
@@ -55,9 +56,14 @@ static bool varint(const unsigned char **p, const unsigned char *end, size_t *ou
  * returns where the extensions start, or NULL when an entry is malformed
  * or is not of stage 0.
  */
+struct when {
+	int64_t s;
+	uint32_t ns;
+};
+
 static const unsigned char *entries(const unsigned char *p, const unsigned char *end,
-				    uint32_t version, uint32_t count, gitindex_fn *fn, void *data,
-				    struct buf *path)
+				    uint32_t version, uint32_t count, struct when written,
+				    gitindex_fn *fn, void *data, struct buf *path)
 {
 	uint32_t i;
 
@@ -109,8 +115,17 @@ static const unsigned char *entries(const unsigned char *p, const unsigned char 
 		if (!path->len)
 			return NULL;
 		/* git add -N: in the index, not in any tree yet */
-		if (fn && !(xflags & XFLAG_INTENT_TO_ADD) && (mode & 0170000) != MODE_GITLINK)
-			fn(path->data, path->len, mode, entry + 40, data);
+		if (fn && !(xflags & XFLAG_INTENT_TO_ADD) && mode != MODE_GITLINK) {
+			struct gitindex_stat st = {
+				be32(entry), be32(entry + 4), be32(entry + 8), be32(entry + 12),
+				be32(entry + 16), be32(entry + 20), be32(entry + 36), false,
+			};
+
+			/* trusted only when the file had not changed by the time the index was written */
+			st.trusted = written.s > st.mtime_s ||
+				     (written.s == st.mtime_s && written.ns > st.mtime_ns);
+			fn(path->data, path->len, mode, entry + 40, &st, data);
+		}
 	}
 	return p;
 }
@@ -166,8 +181,9 @@ static bool extensions_say_tree(const unsigned char *p, const unsigned char *end
 }
 
 int gitindex_parse(const unsigned char *text, size_t len, const unsigned char *tree,
-		   gitindex_fn *fn, void *data)
+		   int64_t mtime_s, uint32_t mtime_ns, gitindex_fn *fn, void *data)
 {
+	struct when written = {mtime_s, mtime_ns};
 	static const unsigned char zero[SHA1_DIGEST_SIZE];
 	const unsigned char *end, *ext;
 	unsigned char sum[SHA1_DIGEST_SIZE];
@@ -193,9 +209,9 @@ int gitindex_parse(const unsigned char *text, size_t len, const unsigned char *t
 			return 0;
 	}
 	buf_init(&path);
-	ext = entries(text + HEADER_SIZE, end, version, count, NULL, NULL, &path);
+	ext = entries(text + HEADER_SIZE, end, version, count, written, NULL, NULL, &path);
 	if (ext && extensions_say_tree(ext, end, tree)) {
-		entries(text + HEADER_SIZE, end, version, count, fn, data, &path);
+		entries(text + HEADER_SIZE, end, version, count, written, fn, data, &path);
 		ok = 1;
 	}
 	buf_release(&path);
@@ -205,14 +221,21 @@ int gitindex_parse(const unsigned char *text, size_t len, const unsigned char *t
 int gitindex_list(const char *path, const unsigned char *tree, gitindex_fn *fn, void *data)
 {
 	struct buf text = BUF_INIT;
+	struct stat st;
 	int ok;
 
-	/* GIT_INDEX_FILE names another index: libgit2's walk reads what git would */
-	if (getenv("GIT_INDEX_FILE") || read_file(path, &text, INDEX_MAX_BYTES) < 0) {
+	/*
+	 * GIT_INDEX_FILE names another index: libgit2's walk reads what git
+	 * would.  The time is taken before the read: an index written anew in
+	 * between is only held to an earlier time, which trusts less.
+	 */
+	if (getenv("GIT_INDEX_FILE") || stat(path, &st) < 0 ||
+	    read_file(path, &text, INDEX_MAX_BYTES) < 0) {
 		buf_release(&text);
 		return 0;
 	}
-	ok = gitindex_parse((const unsigned char *)text.data, text.len, tree, fn, data);
+	ok = gitindex_parse((const unsigned char *)text.data, text.len, tree, st.st_mtim.tv_sec,
+			    (uint32_t)st.st_mtim.tv_nsec, fn, data);
 	buf_release(&text);
 	return ok;
 }

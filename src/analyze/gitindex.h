@@ -16,14 +16,26 @@
 #ifndef RELGATE_GITINDEX_H
 #define RELGATE_GITINDEX_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #define GITINDEX_OID_SIZE 20
 
-/* One file of the index: path[0..len) (NUL-terminated too), its mode and blob id. */
+/*
+ * What the index saw of a file when it last wrote its entry (the low 32
+ * bits, as git keeps them), and whether that may be trusted: an entry
+ * whose file changed in the same instant the index was written is "racily
+ * clean" (git's word), and says nothing about the content.
+ */
+struct gitindex_stat {
+	uint32_t ctime_s, ctime_ns, mtime_s, mtime_ns, dev, ino, size;
+	bool trusted;
+};
+
+/* One file of the index: path[0..len) (NUL-terminated too), its mode, blob id and stat data. */
 typedef void gitindex_fn(const char *path, size_t len, uint32_t mode, const unsigned char *oid,
-			 void *data);
+			 const struct gitindex_stat *st, void *data);
 
 /*
  * When the index at path lists exactly the tree tree (its checksum holds,
@@ -33,8 +45,11 @@ typedef void gitindex_fn(const char *path, size_t len, uint32_t mode, const unsi
  */
 int gitindex_list(const char *path, const unsigned char *tree, gitindex_fn *fn, void *data);
 
-/* The same on the index's text (for tests and fuzzing): len bytes at text. */
+/*
+ * The same on the index's text (for tests and fuzzing): len bytes at text,
+ * written at mtime (seconds, nanoseconds; an entry at or after it is racy).
+ */
 int gitindex_parse(const unsigned char *text, size_t len, const unsigned char *tree,
-		   gitindex_fn *fn, void *data);
+		   int64_t mtime_s, uint32_t mtime_ns, gitindex_fn *fn, void *data);
 
 #endif

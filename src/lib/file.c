@@ -25,6 +25,13 @@
 int read_file_at(int dirfd, const char *path, struct buf *b, size_t limit)
 {
 	struct stat st;
+
+	return read_file_at_stat(dirfd, path, b, limit, &st);
+}
+
+int read_file_at_stat(int dirfd, const char *path, struct buf *b, size_t limit, struct stat *out)
+{
+	struct stat st;
 	size_t start = b->len;
 	int fd, saved;
 	ssize_t n;
@@ -66,6 +73,7 @@ int read_file_at(int dirfd, const char *path, struct buf *b, size_t limit)
 	}
 	b->data[b->len] = '\0';
 	close(fd);
+	*out = st;
 	return 0;
 fail:
 	saved = errno;

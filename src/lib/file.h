@@ -13,6 +13,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/stat.h>
 
 #include "lib/util.h"
 
@@ -23,6 +24,8 @@
 int read_file(const char *path, struct buf *b, size_t limit);
 /* Same, relative to directory descriptor dirfd. */
 int read_file_at(int dirfd, const char *path, struct buf *b, size_t limit);
+/* The same, with what fstat(2) said of the file when it was opened. */
+int read_file_at_stat(int dirfd, const char *path, struct buf *b, size_t limit, struct stat *st);
 
 /* Make the folders of path (not its last component), or all of them. 0 or -1 with errno. */
 int make_parents(const char *path);

@@ -18,9 +18,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static size_t listed;
 
 static void check(const char *path, size_t len, uint32_t mode, const unsigned char *oid,
-		  void *cookie)
+		  const struct gitindex_stat *st, void *cookie)
 {
 	(void)oid;
+	(void)st;
 	(void)cookie;
 	if (!len || strlen(path) != len || (mode != 0100644 && mode != 0100755 && mode != 0120000))
 		abort();
@@ -32,7 +33,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < GITINDEX_OID_SIZE)
 		return 0;
 	listed = 0;
-	if (!gitindex_parse(data + GITINDEX_OID_SIZE, size - GITINDEX_OID_SIZE, data, check, NULL) &&
+	if (!gitindex_parse(data + GITINDEX_OID_SIZE, size - GITINDEX_OID_SIZE, data, INT64_MAX, 0,
+			    check, NULL) &&
 	    listed)
 		abort();
 	return 0;

@@ -68,10 +68,11 @@ static void head_tree(unsigned char *oid)
 
 /* Each file as "mode oid path\n", the way the expectation is written. */
 static void collect(const char *path, size_t len, uint32_t mode, const unsigned char *oid,
-		    void *data)
+		    const struct gitindex_stat *st, void *data)
 {
 	struct buf *b = data;
 
+	(void)st;
 	buf_addf(b, "%06o ", mode);
 	for (int i = 0; i < GITINDEX_OID_SIZE; i++)
 		buf_addf(b, "%02x", oid[i]);
@@ -184,13 +185,13 @@ static void says_no(void **state)
 		char saved = text.data[at];
 
 		text.data[at] ^= 0x20;
-		assert_int_equal(gitindex_parse((unsigned char *)text.data, text.len, tree, collect,
-						NULL), 0);
+		assert_int_equal(gitindex_parse((unsigned char *)text.data, text.len, tree, 0, 0,
+						collect, NULL), 0);
 		text.data[at] = saved;
 	}
 	for (size_t n = 0; n < text.len; n += 13)
-		assert_int_equal(gitindex_parse((unsigned char *)text.data, n, tree, collect, NULL),
-				 0);
+		assert_int_equal(gitindex_parse((unsigned char *)text.data, n, tree, 0, 0, collect,
+						NULL), 0);
 	buf_release(&text);
 
 	/* a split index: the entries live in another file */
@@ -206,6 +207,43 @@ static void says_no(void **state)
 	assert_int_equal(list(tree, &got), 0);
 	unsetenv("GIT_INDEX_FILE");
 	free(got);
+	free(path);
+}
+
+static void count_trusted(const char *path, size_t len, uint32_t mode, const unsigned char *oid,
+			  const struct gitindex_stat *st, void *data)
+{
+	size_t *n = data;
+
+	(void)path, (void)len, (void)mode, (void)oid;
+	n[0]++;
+	n[1] += st->trusted;
+	/* the stat data is git's: the size it recorded */
+	if (!strcmp(path, "top.md"))
+		assert_int_equal(st->size, 2);
+}
+
+/* An entry is trusted only when written before the index was: git's racy rule. */
+static void racy_entries(void **state)
+{
+	unsigned char tree[GITINDEX_OID_SIZE];
+	char *path = xasprintf("%s/.git/index", dir);
+	struct buf text = BUF_INIT;
+	size_t n[2] = {0, 0};
+
+	(void)state;
+	head_tree(tree);
+	assert_int_equal(read_file(path, &text, 0), 0);
+	assert_int_equal(gitindex_parse((unsigned char *)text.data, text.len, tree, INT64_MAX, 0,
+					count_trusted, n), 1);
+	assert_true(n[0] > 5);
+	assert_int_equal(n[1], n[0]);
+	n[0] = n[1] = 0;
+	/* an index "written" at the epoch: every entry is at or after it */
+	assert_int_equal(gitindex_parse((unsigned char *)text.data, text.len, tree, 0, 0,
+					count_trusted, n), 1);
+	assert_int_equal(n[1], 0);
+	buf_release(&text);
 	free(path);
 }
 
@@ -230,6 +268,7 @@ int main(void)
 		cmocka_unit_test(every_version),
 		cmocka_unit_test(after_checkout_and_reset),
 		cmocka_unit_test(says_no),
+		cmocka_unit_test(racy_entries),
 		cmocka_unit_test(intent_to_add),
 	};
 
