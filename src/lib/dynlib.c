@@ -98,6 +98,19 @@ static void dynlib_load(struct dynlib *lib)
 /* ISO C has no conversion between object and function pointers; POSIX's dlsym() needs one. */
 #define DYN_CALL(lib, r, name, p) ((r(*) p)lib##_fn(DYN_##name))
 
+/* The definitions a library's list makes: a call through the table, a free that may do nothing. */
+#define DYN_DEFINE(lib, r, name, p, a)              \
+	r name p                                    \
+	{                                           \
+		return DYN_CALL(lib, r, name, p) a; \
+	}
+#define DYN_VDEFINE(lib, name, p, a)                 \
+	void name p                                  \
+	{                                            \
+		if (atomic_load(&lib.loaded))        \
+			DYN_CALL(lib, void, name, p) a; \
+	}
+
 /* libgit2 */
 
 #define LIBGIT2(F, V, X)                                                                           \
@@ -170,17 +183,8 @@ static void dynlib_load(struct dynlib *lib)
 
 DYNLIB(libgit2, LIBGIT2, LIBGIT2_SONAME, "libgit2-1.5")
 
-#define GIT_DEFINE(r, name, p, a)                        \
-	r name p                                         \
-	{                                                \
-		return DYN_CALL(libgit2, r, name, p) a; \
-	}
-#define GIT_VDEFINE(name, p, a)                       \
-	void name p                                   \
-	{                                             \
-		if (atomic_load(&libgit2.loaded))            \
-			DYN_CALL(libgit2, void, name, p) a; \
-	}
+#define GIT_DEFINE(r, name, p, a) DYN_DEFINE(libgit2, r, name, p, a)
+#define GIT_VDEFINE(name, p, a) DYN_VDEFINE(libgit2, name, p, a)
 LIBGIT2(GIT_DEFINE, GIT_VDEFINE, DYN_NONE)
 
 /*
@@ -309,17 +313,8 @@ char *git_oid_tostr(char *out, size_t n, const git_oid *id)
 
 DYNLIB(libmhd, LIBMHD, MHD_SONAME, "libmicrohttpd12")
 
-#define MHD_DEFINE(r, name, p, a)                       \
-	r name p                                        \
-	{                                               \
-		return DYN_CALL(libmhd, r, name, p) a; \
-	}
-#define MHD_VDEFINE(name, p, a)                      \
-	void name p                                  \
-	{                                            \
-		if (atomic_load(&libmhd.loaded))            \
-			DYN_CALL(libmhd, void, name, p) a; \
-	}
+#define MHD_DEFINE(r, name, p, a) DYN_DEFINE(libmhd, r, name, p, a)
+#define MHD_VDEFINE(name, p, a) DYN_VDEFINE(libmhd, name, p, a)
 LIBMHD(MHD_DEFINE, MHD_VDEFINE, DYN_NONE)
 
 struct MHD_Daemon *MHD_start_daemon(unsigned int flags, uint16_t port, MHD_AcceptPolicyCallback apc,

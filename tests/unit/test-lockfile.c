@@ -16,45 +16,12 @@
 #include "analyze/lockdiff.h"
 #include "lib/util.h"
 #include "analyze/workspace.h"
-
-static struct workspace ws;
-static struct package pkgs[4];
-
-static void add_pkg(const char *name, const char *dir)
-{
-	struct package *p = &pkgs[ws.npkgs];
-
-	memset(p, 0, sizeof(*p));
-	p->name = name;
-	p->dir = dir;
-	p->is_root = !*dir;
-	p->node = -1;
-	strmap_put(&ws.by_name, name, strlen(name))->value = (void *)(uintptr_t)(ws.npkgs + 1);
-	strmap_put(&ws.by_dir, dir, strlen(dir))->value = (void *)(uintptr_t)(ws.npkgs + 1);
-	ws.npkgs++;
-}
+#include "lock-workspace.h"
 
 static int setup(void **state)
 {
 	(void)state;
-	memset(&ws, 0, sizeof(ws));
-	ws.pkgs = pkgs;
-	ws.manager = "npm";
-	ws.lockfile = "package-lock.json";
-	strmap_init(&ws.by_name, 8);
-	strmap_init(&ws.by_dir, 8);
-	add_pkg("(root)", "");
-	add_pkg("a", "packages/a");
-	add_pkg("b", "packages/b");
-	add_pkg("@s/c", "packages/c");
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	strmap_free(&ws.by_name);
-	strmap_free(&ws.by_dir);
+	lock_workspace("(root)", "package-lock.json");
 	return 0;
 }
 
