@@ -129,7 +129,7 @@ int buf_grow(struct buf *b, size_t n)
 	return 0;
 }
 
-void buf_add(struct buf *b, const void *p, size_t n)
+void buf_add_grow(struct buf *b, const void *p, size_t n)
 {
 	if (buf_grow(b, n) < 0)
 		BUG("buf_add past the buffer's limit");
@@ -142,11 +142,6 @@ void buf_add(struct buf *b, const void *p, size_t n)
 void buf_adds(struct buf *b, const char *s)
 {
 	buf_add(b, s, strlen(s));
-}
-
-void buf_addc(struct buf *b, char c)
-{
-	buf_add(b, &c, 1);
 }
 
 void buf_addf(struct buf *b, const char *fmt, ...)

@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <string.h>
 #include <stdint.h>
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
@@ -46,9 +47,37 @@ void buf_init(struct buf *b);
 void buf_release(struct buf *b);
 /* Make room for n more bytes; returns -1 when that would pass b->max. */
 int buf_grow(struct buf *b, size_t n);
-void buf_add(struct buf *b, const void *p, size_t n);
+/* buf_add past the room there is: grows b, then appends. */
+void buf_add_grow(struct buf *b, const void *p, size_t n);
+
+/*
+ * Append n bytes at p (p may be NULL when n is 0).  Every writer's hot
+ * path: the room is checked here, inline, and only growing is a call.
+ * (A capped buffer's room never passes its cap: buf_grow keeps cap <= max + 1.)
+ */
+static inline void buf_add(struct buf *b, const void *p, size_t n)
+{
+	if (b->cap - b->len > n) {
+		if (n)
+			memcpy(b->data + b->len, p, n);
+		b->len += n;
+		b->data[b->len] = '\0';
+		return;
+	}
+	buf_add_grow(b, p, n);
+}
+
+static inline void buf_addc(struct buf *b, char c)
+{
+	if (b->cap - b->len > 1) {
+		b->data[b->len++] = c;
+		b->data[b->len] = '\0';
+		return;
+	}
+	buf_add_grow(b, &c, 1);
+}
+
 void buf_adds(struct buf *b, const char *s);
-void buf_addc(struct buf *b, char c);
 void buf_addf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void buf_reset(struct buf *b);
 /*
