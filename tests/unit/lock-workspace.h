@@ -1,14 +1,17 @@
 /*
  * lock-workspace.h: the small workspace the lockfile tests read closures
- * for, built by hand: a root and packages a, b and @s/c, under packages/.
- * Included by one test file each (its functions are static).
+ * for, built by hand (a root and packages a, b and @s/c, under packages/),
+ * and the comparison of two lockfile texts on it.  Included by one test
+ * file each (its functions are static).
  */
 #ifndef RELGATE_TEST_LOCK_WORKSPACE_H
 #define RELGATE_TEST_LOCK_WORKSPACE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
 
+#include "analyze/lockdiff.h"
 #include "analyze/workspace.h"
 #include "lib/util.h"
 
@@ -50,6 +53,37 @@ static int teardown(void **state)
 	strmap_free(&ws.by_name);
 	strmap_free(&ws.by_dir);
 	return 0;
+}
+
+/* Compare two versions (either may be NULL) of the lockfile called name. */
+static int diff(const char *name, const char *old, const char *new, struct lockfile_diff *d)
+{
+	return lockfile_diff(name, "as of old", old, old ? strlen(old) : 0, "as of new", new,
+			     new ? strlen(new) : 0, &ws, NULL, d);
+}
+
+/* The hits as "name: detail; name: detail", in package order. */
+static char *hits(const struct lockfile_diff *d)
+{
+	struct buf b = BUF_INIT;
+	size_t i;
+
+	buf_init(&b);
+	for (i = 0; i < d->n; i++)
+		buf_addf(&b, "%s%s: %s", i ? "; " : "", d->hits[i].pkg->name, d->hits[i].detail);
+	return buf_detach(&b, NULL);
+}
+
+/* Whether d's hits read want; when not, says so for the row called row. */
+static bool hits_are(const struct lockfile_diff *d, const char *row, const char *want)
+{
+	char *got = hits(d);
+	bool same = !strcmp(got, want);
+
+	if (!same)
+		print_error("%s: got \"%s\", expected \"%s\"\n", row, got, want);
+	free(got);
+	return same;
 }
 
 #endif
