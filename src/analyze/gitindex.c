@@ -52,22 +52,52 @@ static bool varint(const unsigned char **p, const unsigned char *end, size_t *ou
 }
 
 /*
- * Walk the entries from p, calling fn (when not NULL) for each file;
- * returns where the extensions start, or NULL when an entry is malformed
- * or is not of stage 0.
+ * Whether path is one git writes, after prev in git's order (by bytes,
+ * each path once): no empty, "." or ".." component, not absolute.  A file
+ * that breaks this was not written by git, and its paths could reach out
+ * of the workspace.
  */
+static bool path_ok(const struct buf *path, const struct buf *prev)
+{
+	const char *p = path->data, *end = path->data + path->len;
+	size_t n = path->len < prev->len ? path->len : prev->len;
+	int cmp = memcmp(path->data, prev->data, n);
+
+	if (prev->len && (cmp < 0 || (cmp == 0 && path->len <= prev->len)))
+		return false;
+	while (p < end) {
+		const char *slash = memchr(p, '/', (size_t)(end - p));
+		size_t len = (size_t)((slash ? slash : end) - p);
+
+		if (!len || (len == 1 && p[0] == '.') || (len == 2 && p[0] == '.' && p[1] == '.'))
+			return false;
+		if (!slash)
+			break;
+		p = slash + 1;
+		if (p == end)
+			return false;   /* a trailing slash */
+	}
+	return path->len > 0;
+}
+
 struct when {
 	int64_t s;
 	uint32_t ns;
 };
 
+/*
+ * Walk the entries from p, calling fn (when not NULL) for each file;
+ * returns where the extensions start, or NULL when an entry is malformed,
+ * is not of stage 0, or has a path git would not write.
+ */
 static const unsigned char *entries(const unsigned char *p, const unsigned char *end,
 				    uint32_t version, uint32_t count, struct when written,
-				    gitindex_fn *fn, void *data, struct buf *path)
+				    gitindex_fn *fn, void *data, struct buf *path, struct buf *prev)
 {
 	uint32_t i;
 
 	buf_reset(path);
+	buf_reset(prev);
 	for (i = 0; i < count; i++) {
 		const unsigned char *entry = p, *name, *nul;
 		uint32_t mode;
@@ -112,8 +142,10 @@ static const unsigned char *entries(const unsigned char *p, const unsigned char 
 				return NULL;
 			p = entry + size;
 		}
-		if (!path->len)
+		if (!path_ok(path, prev))
 			return NULL;
+		buf_reset(prev);
+		buf_add(prev, path->data, path->len);
 		/* git add -N: in the index, not in any tree yet */
 		if (fn && !(xflags & XFLAG_INTENT_TO_ADD) && mode != MODE_GITLINK) {
 			struct gitindex_stat st = {
@@ -150,28 +182,17 @@ static bool extensions_say_tree(const unsigned char *p, const unsigned char *end
 		if (!memcmp(sig, "link", 4) || !memcmp(sig, "sdir", 4))
 			return false;
 		if (!memcmp(sig, "TREE", 4)) {
-			/* the root first: "" NUL, its entry count, " ", its subtrees, "\n", its id */
-			const unsigned char *q = p, *stop = p + size;
-			long count = 0;
-			bool negative = false;
+			/*
+			 * The root first: "" NUL, its entry count, " ", its subtrees,
+			 * "\n", then its id; a count of -1 says it is not valid (no id).
+			 */
+			const unsigned char *q = p, *stop = p + size, *nl;
 
-			if (q >= stop || *q++ != '\0')
+			if (size < 2 || q[0] != '\0' || q[1] < '0' || q[1] > '9')
 				return false;
-			if (q < stop && *q == '-') {
-				negative = true;
-				q++;
-			}
-			if (q >= stop || *q < '0' || *q > '9')
-				return false;
-			while (q < stop && *q >= '0' && *q <= '9' && count < 100000000)
-				count = count * 10 + (*q++ - '0');
-			while (q < stop && *q != '\n')
-				q++;
-			if (q >= stop)
-				return false;
-			q++;
-			root_is_tree = !negative && (size_t)(stop - q) >= GITINDEX_OID_SIZE &&
-				       !memcmp(q, tree, GITINDEX_OID_SIZE);
+			nl = memchr(q, '\n', size);
+			root_is_tree = nl && (size_t)(stop - nl - 1) >= GITINDEX_OID_SIZE &&
+				       !memcmp(nl + 1, tree, GITINDEX_OID_SIZE);
 		} else if (sig[0] < 'A' || sig[0] > 'Z') {
 			return false;   /* an extension git says must be understood */
 		}
@@ -187,7 +208,7 @@ int gitindex_parse(const unsigned char *text, size_t len, const unsigned char *t
 	static const unsigned char zero[SHA1_DIGEST_SIZE];
 	const unsigned char *end, *ext;
 	unsigned char sum[SHA1_DIGEST_SIZE];
-	struct buf path = BUF_INIT;
+	struct buf path = BUF_INIT, prev = BUF_INIT;
 	uint32_t version, count;
 	int ok = 0;
 
@@ -209,12 +230,14 @@ int gitindex_parse(const unsigned char *text, size_t len, const unsigned char *t
 			return 0;
 	}
 	buf_init(&path);
-	ext = entries(text + HEADER_SIZE, end, version, count, written, NULL, NULL, &path);
+	buf_init(&prev);
+	ext = entries(text + HEADER_SIZE, end, version, count, written, NULL, NULL, &path, &prev);
 	if (ext && extensions_say_tree(ext, end, tree)) {
-		entries(text + HEADER_SIZE, end, version, count, written, fn, data, &path);
+		entries(text + HEADER_SIZE, end, version, count, written, fn, data, &path, &prev);
 		ok = 1;
 	}
 	buf_release(&path);
+	buf_release(&prev);
 	return ok;
 }
 
