@@ -187,4 +187,24 @@ test_expect_success 'a file edited after the checkout, its size and time put bac
 	test_cmp "$TRASH/expect" "$TRASH/actual"
 '
 
+test_expect_success 'a kept range with a snapshot of another key: the snapshot is read once' '
+	cd ws && git checkout -q feature &&
+	"$RELGATE" affected --base main >/dev/null &&
+	echo "{\"globalInputs\": [\"none/**\"]}" >relgate.json &&
+	ASAN_OPTIONS=detect_leaks=0 strace -f -qq -e trace=openat,open -o "$TRASH/trace" \
+		"$RELGATE" affected --base main >/dev/null &&
+	rm relgate.json &&
+	test $(grep -c "graph-v1\"" "$TRASH/trace") = 1
+'
+
+test_expect_success 'a new range: the kept ranges are read twice, not three times' '
+	cd ws && git checkout -q -b fresh feature &&
+	touch_commit packages/c/src/index.js &&
+	ASAN_OPTIONS=detect_leaks=0 strace -f -qq -e trace=openat,open -o "$TRASH/trace" \
+		"$RELGATE" affected --base main >/dev/null &&
+	test $(grep -c "ranges-v1\"" "$TRASH/trace") = 2 &&
+	same_answer kept --base main &&
+	git checkout -q feature
+'
+
 test_done

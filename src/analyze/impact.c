@@ -32,7 +32,6 @@ static const char *const lockfiles[IMPACT_LOCKFILES] = {
 };
 
 /* The git repository that holds the workspace, and the workspace's place in it. */
-
 static int open_repo(struct impact *im, const char *root, bool required)
 {
 	const char *workdir;
@@ -532,10 +531,11 @@ static void snapshot_key(const struct impact *im, const struct impact_opts *o,
  * A repeated run on a range whose change is kept (rangecache) and whose
  * head's graph is in the snapshot: nothing of git is opened.  Only where
  * the rest of the run needs no git either: no root package.json, no
- * lockfile, no path removed.  Returns true when it served the run.
+ * lockfile, no path removed.  Returns true when it served the run; sets
+ * *tried when it read the snapshot for key and found it not there.
  */
 static bool run_from_caches(struct impact *im, const struct setup *s, const struct impact_opts *o,
-			    unsigned char *key, const char *snap_path)
+			    unsigned char *key, const char *snap_path, bool *tried)
 {
 	struct rc_repo repo;
 	git_oid base, head, checkout;
@@ -563,8 +563,10 @@ static bool run_from_caches(struct impact *im, const struct setup *s, const stru
 		goto undo;
 	im->changes.head_is_checkout = git_oid_equal(&checkout, &head);
 	snapshot_key(im, o, key);
-	if (!(im->stats.snapshot = snapshot_load(&im->head, &s->cfg, snap_path, key)))
+	if (!(im->stats.snapshot = snapshot_load(&im->head, &s->cfg, snap_path, key))) {
+		*tried = true;
 		goto undo;
+	}
 	ok = true;
 	goto out;
 undo:
@@ -579,25 +581,20 @@ out:
 	return ok;
 }
 
-/* Keep the change of a range for the next run, unless it is kept already. */
+/* Keep the change of a range for the next run (rc_save writes nothing when it is kept). */
 static void keep_range(struct impact *im, const char *root)
 {
 	char *path = xasprintf("%s/.relgate/cache/ranges-v1", root);
-	struct changes kept;
 
-	if (rc_load(path, &im->changes.base_oid, &im->changes.head_oid, im->prefix, &kept)) {
-		changes_release(&kept);
-	} else {
-		setup_state_dir(root);
-		rc_save(path, &im->changes.base_oid, &im->changes.head_oid, im->prefix, &im->changes);
-	}
+	setup_state_dir(root);
+	rc_save(path, &im->changes.base_oid, &im->changes.head_oid, im->prefix, &im->changes);
 	free(path);
 }
 
 int impact_run(struct impact *im, const struct setup *s, const struct impact_opts *o)
 {
-	bool need_git = o->need_change && !o->nfiles, use_snapshot;
-	unsigned char key[SNAPSHOT_KEY_SIZE];
+	bool need_git = o->need_change && !o->nfiles, use_snapshot, tried = false;
+	unsigned char key[SNAPSHOT_KEY_SIZE], tried_key[SNAPSHOT_KEY_SIZE];
 	char *snap_path = NULL;
 	double t0;
 
@@ -605,7 +602,7 @@ int impact_run(struct impact *im, const struct setup *s, const struct impact_opt
 	im->setup = s;
 	snap_path = xasprintf("%s/.relgate/cache/graph-v1", s->root);
 	t0 = now_ms();
-	if (run_from_caches(im, s, o, key, snap_path)) {
+	if (run_from_caches(im, s, o, tried_key, snap_path, &tried)) {
 		use_snapshot = true;
 		im->stats.ms_tree = now_ms() - t0;
 		im->stats.from_ranges = true;
@@ -624,7 +621,9 @@ int impact_run(struct impact *im, const struct setup *s, const struct impact_opt
 	if (use_snapshot) {
 		snapshot_key(im, o, key);
 		t0 = now_ms();
-		im->stats.snapshot = snapshot_load(&im->head, &s->cfg, snap_path, key);
+		/* not read again when the kept range's try found no snapshot for this key */
+		if (!tried || memcmp(key, tried_key, sizeof(key)))
+			im->stats.snapshot = snapshot_load(&im->head, &s->cfg, snap_path, key);
 		im->stats.ms_tree = now_ms() - t0;
 	}
 	/* what the graph's making warns is kept with it, to be said on every load */

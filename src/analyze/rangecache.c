@@ -387,8 +387,11 @@ void rc_save(const char *path, const git_oid *base, const git_oid *head, const c
 		if (!read_range(&rd, &kb, &kh, &kp, &mb, &tree, &n) || !skip_changes(&rd, n))
 			break;
 		if (!memcmp(kb, base->id, GIT_OID_RAWSZ) && !memcmp(kh, head->id, GIT_OID_RAWSZ) &&
-		    !strcmp(kp, prefix))
+		    !strcmp(kp, prefix)) {
+			if (k == 0)
+				goto out;   /* kept, and first: nothing to write */
 			continue;
+		}
 		buf_add(&rest, start, (size_t)(rd.p - start));
 		kept++;
 	}
@@ -400,6 +403,7 @@ void rc_save(const char *path, const git_oid *base, const git_oid *head, const c
 	/* a range not kept costs the next run its time, nothing more */
 	if (write_file_atomic(path, b.data, b.len) < 0)
 		verbose("cannot keep the range in %s", path);
+out:
 	buf_release(&old);
 	buf_release(&rest);
 	buf_release(&b);

@@ -37,7 +37,10 @@ void rc_repo_release(struct rc_repo *r);
  */
 bool rc_load(const char *path, const git_oid *base, const git_oid *head, const char *prefix,
 	     struct changes *c);
-/* Keep c, the change from base to head, in the file path (the newest few ranges). */
+/*
+ * Keep c, the change from base to head, in the file path (the newest few
+ * ranges, this one first).  Writes nothing when it is kept first already.
+ */
 void rc_save(const char *path, const git_oid *base, const git_oid *head, const char *prefix,
 	     const struct changes *c);
 
