@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-
 #include "lib/file.h"
 #include "lib/config.h"
 #include "lib/diag.h"

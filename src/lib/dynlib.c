@@ -65,11 +65,11 @@ static void dynlib_load(struct dynlib *lib)
 
 /*
  * A library's list: F(return type, name, parameters, arguments) for a
- * function that returns a value, V(name, parameters, arguments) for one
+ * function that returns a value; V(name, parameters, arguments) for one
  * that frees what the library made (a no-op while the library is not
- * loaded: nothing of it can exist, and relgate frees NULL often), X(name) for one only looked up (a variadic one,
- * defined by hand below).  From it come the names to look up and the
- * definitions.
+ * loaded: nothing of it can exist, and relgate frees NULL often); X(name)
+ * for one only looked up (a variadic one, defined by hand below).  From
+ * it come the names to look up and the definitions.
  */
 #define DYN_NAME(r, name, p, a) #name,
 #define DYN_VNAME(name, p, a) #name,
