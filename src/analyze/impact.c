@@ -26,10 +26,12 @@
 #define LOCKFILE_MAX_BYTES ((size_t)512 << 20)
 
 /* The lockfiles, the ones read per package first (npm's shrinkwrap and bun.lockb reach everything). */
-static const char *const lockfiles[IMPACT_LOCKFILES] = {
+static const char *const lockfiles[] = {
 	"package-lock.json", "pnpm-lock.yaml", "yarn.lock", "bun.lock",
 	"npm-shrinkwrap.json", "bun.lockb",
 };
+/* struct impact holds a diff for each */
+_Static_assert(ARRAY_LEN(lockfiles) == IMPACT_LOCKFILES, "IMPACT_LOCKFILES is the list's length");
 
 /* The git repository that holds the workspace, and the workspace's place in it. */
 static int open_repo(struct impact *im, const char *root, bool required)
