@@ -150,8 +150,11 @@ test_expect_success 'an index that differs from the head (a staged edit): the tr
 	echo "export const staged = 1;" >packages/c/src/staged.js &&
 	git add packages/c/src/staged.js &&
 	"$RELGATE" -v affected --no-cache --base main --format json >"$TRASH/out.json" 2>"$TRASH/err" &&
+	"$RELGATE" graph --no-cache --file-nodes >"$TRASH/graph.json" &&
+	GIT_INDEX_FILE=/nonexistent "$RELGATE" graph --no-cache --file-nodes >"$TRASH/walk.json" &&
 	git rm -q --cached packages/c/src/staged.js && rm packages/c/src/staged.js &&
 	test_grep_not "from git.s index" "$TRASH/err" &&
+	test_cmp "$TRASH/walk.json" "$TRASH/graph.json" &&
 	jq -r ".products[].name" "$TRASH/out.json" >"$TRASH/actual" &&
 	printf "a\nb\nc\n" >"$TRASH/expect" &&
 	test_cmp "$TRASH/expect" "$TRASH/actual"

@@ -394,7 +394,8 @@ static void add_index_file(const char *path, size_t len, uint32_t mode, const un
 	if (starts_with(rel, "node_modules/") || strstr(rel, "/node_modules/"))
 		return;
 	/* the index holds each path once: no map to check against while listing */
-	f = filelist_add_static(il->t, arena_strdup(il->a, rel), (uint8_t)scan_lang_of(rel));
+	f = filelist_add_static(il->t, arena_strndup(il->a, rel, len - il->plen),
+				(uint8_t)scan_lang_of(rel));
 	memcpy(f->oid.id, oid, GIT_OID_RAWSZ);
 	f->has_oid = true;
 	if ((mode & 0170000) == 0120000) {
@@ -417,6 +418,8 @@ static bool list_from_index(struct filelist *t, git_repository *repo, const git_
 	int ok = gitindex_list(path, git_commit_tree_id(commit)->id, add_index_file, &il);
 
 	free(path);
+	if (!ok)
+		t->n = 0;   /* what it listed before it found the index wanting */
 	return ok;
 }
 

@@ -3,6 +3,7 @@
  * header, the entries sorted by path, extensions, a SHA-1 of all that.
  */
 #include <nettle/sha1.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,24 +53,19 @@ static bool varint(const unsigned char **p, const unsigned char *end, size_t *ou
 }
 
 /*
- * Whether path is one git writes, after prev in git's order (by bytes,
- * each path once): no empty, "." or ".." component, not absolute.  A file
- * that breaks this was not written by git, and its paths could reach out
- * of the workspace.
+ * Whether path[0..len) is a path git writes: no empty, "." or ".."
+ * component, not absolute.  A file that breaks this was not written by
+ * git, and its paths could reach out of the workspace.
  */
-static bool path_ok(const struct buf *path, const struct buf *prev)
+static bool path_ok(const char *path, size_t len)
 {
-	const char *p = path->data, *end = path->data + path->len;
-	size_t n = path->len < prev->len ? path->len : prev->len;
-	int cmp = memcmp(path->data, prev->data, n);
+	const char *p = path, *end = path + len;
 
-	if (prev->len && (cmp < 0 || (cmp == 0 && path->len <= prev->len)))
-		return false;
 	while (p < end) {
 		const char *slash = memchr(p, '/', (size_t)(end - p));
-		size_t len = (size_t)((slash ? slash : end) - p);
+		size_t n = (size_t)((slash ? slash : end) - p);
 
-		if (!len || (len == 1 && p[0] == '.') || (len == 2 && p[0] == '.' && p[1] == '.'))
+		if (!n || (p[0] == '.' && (n == 1 || (n == 2 && p[1] == '.'))))
 			return false;
 		if (!slash)
 			break;
@@ -77,7 +73,15 @@ static bool path_ok(const struct buf *path, const struct buf *prev)
 		if (p == end)
 			return false;   /* a trailing slash */
 	}
-	return path->len > 0;
+	return len > 0;
+}
+
+/* Whether b[0..blen) comes after a[0..alen) in git's order, by bytes: each path once. */
+static bool comes_after(const char *a, size_t alen, const char *b, size_t blen)
+{
+	int cmp = memcmp(a, b, alen < blen ? alen : blen);
+
+	return cmp < 0 || (cmp == 0 && alen < blen);
 }
 
 struct when {
@@ -86,20 +90,25 @@ struct when {
 };
 
 /*
- * Walk the entries from p, calling fn (when not NULL) for each file;
- * returns where the extensions start, or NULL when an entry is malformed,
- * is not of stage 0, or has a path git would not write.
+ * Walk the entries from p, calling fn for each file; returns where the
+ * extensions start, or NULL when an entry is malformed, is not of stage
+ * 0, or has a path git would not write.  Versions 2 and 3 keep each path
+ * whole and NUL-terminated in the text, where it is used; version 4 keeps
+ * what differs from the path before, rebuilt in *path.
  */
 static const unsigned char *entries(const unsigned char *p, const unsigned char *end,
 				    uint32_t version, uint32_t count, struct when written,
-				    gitindex_fn *fn, void *data, struct buf *path, struct buf *prev)
+				    gitindex_fn *fn, void *data, struct buf *path)
 {
+	const char *prev = NULL;
+	size_t prevlen = 0;
 	uint32_t i;
 
 	buf_reset(path);
-	buf_reset(prev);
 	for (i = 0; i < count; i++) {
 		const unsigned char *entry = p, *name, *nul;
+		const char *full;
+		size_t len;
 		uint32_t mode;
 		uint16_t flags, xflags = 0;
 
@@ -120,34 +129,45 @@ static const unsigned char *entries(const unsigned char *p, const unsigned char 
 		if (mode != 0100644 && mode != 0100755 && mode != 0120000 && mode != MODE_GITLINK)
 			return NULL;
 		if (version == 4) {
-			size_t drop;
+			size_t drop, keep;
 
 			if (!varint(&p, end, &drop) || drop > path->len)
 				return NULL;
-			path->len -= drop;
+			keep = path->len - drop;
+			name = p;
+			if (!(nul = memchr(name, '\0', (size_t)(end - name))))
+				return NULL;
+			len = (size_t)(nul - name);
+			/* the kept part is the same: the rest decides the order */
+			if (i && !comes_after(path->data + keep, drop, (const char *)name, len))
+				return NULL;
+			path->len = keep;
+			buf_add(path, (const char *)name, len);
+			full = path->data;
+			len = path->len;
+			p = nul + 1;
 		} else {
-			path->len = 0;
-		}
-		name = p;
-		nul = memchr(name, '\0', (size_t)(end - name));
-		if (!nul)
-			return NULL;
-		buf_add(path, (const char *)name, (size_t)(nul - name));
-		p = nul + 1;
-		if (version < 4) {
 			/* padded with NULs to a multiple of eight bytes */
-			size_t size = ((size_t)(nul - entry) / 8 + 1) * 8;
+			size_t size;
 
+			name = p;
+			if (!(nul = memchr(name, '\0', (size_t)(end - name))))
+				return NULL;
+			size = ((size_t)(nul - entry) / 8 + 1) * 8;
 			if ((size_t)(end - entry) < size)
 				return NULL;
+			full = (const char *)name;
+			len = (size_t)(nul - name);
+			if (i && !comes_after(prev, prevlen, full, len))
+				return NULL;
+			prev = full;
+			prevlen = len;
 			p = entry + size;
 		}
-		if (!path_ok(path, prev))
+		if (!path_ok(full, len))
 			return NULL;
-		buf_reset(prev);
-		buf_add(prev, path->data, path->len);
 		/* git add -N: in the index, not in any tree yet */
-		if (fn && !(xflags & XFLAG_INTENT_TO_ADD) && mode != MODE_GITLINK) {
+		if (!(xflags & XFLAG_INTENT_TO_ADD) && mode != MODE_GITLINK) {
 			struct gitindex_stat st = {
 				be32(entry), be32(entry + 4), be32(entry + 8), be32(entry + 12),
 				be32(entry + 16), be32(entry + 20), be32(entry + 36), false,
@@ -156,7 +176,7 @@ static const unsigned char *entries(const unsigned char *p, const unsigned char 
 			/* trusted only when the file had not changed by the time the index was written */
 			st.trusted = written.s > st.mtime_s ||
 				     (written.s == st.mtime_s && written.ns > st.mtime_ns);
-			fn(path->data, path->len, mode, entry + 40, &st, data);
+			fn(full, len, mode, entry + 40, &st, data);
 		}
 	}
 	return p;
@@ -201,16 +221,44 @@ static bool extensions_say_tree(const unsigned char *p, const unsigned char *end
 	return p == end && root_is_tree;
 }
 
+/* The index's checksum: the SHA-1 of everything before it, or zero (index.skipHash). */
+struct checksum {
+	const unsigned char *text;
+	size_t len;
+	bool ok;
+};
+
+static void *checksum_holds(void *arg)
+{
+	static const unsigned char zero[SHA1_DIGEST_SIZE];
+	struct checksum *c = arg;
+	const unsigned char *end = c->text + c->len - SHA1_DIGEST_SIZE;
+	unsigned char sum[SHA1_DIGEST_SIZE];
+	struct sha1_ctx ctx;
+
+	c->ok = true;
+	if (!memcmp(end, zero, sizeof(zero)))
+		return NULL;
+	sha1_init(&ctx);
+	sha1_update(&ctx, c->len - SHA1_DIGEST_SIZE, c->text);
+	sha1_digest(&ctx, sizeof(sum), sum);
+	c->ok = !memcmp(sum, end, sizeof(sum));
+	return NULL;
+}
+
+/* An index this large is hashed on a thread of its own while its entries are checked. */
+#define CHECKSUM_THREAD_BYTES ((size_t)1 << 20)
+
 int gitindex_parse(const unsigned char *text, size_t len, const unsigned char *tree,
 		   int64_t mtime_s, uint32_t mtime_ns, gitindex_fn *fn, void *data)
 {
 	struct when written = {mtime_s, mtime_ns};
-	static const unsigned char zero[SHA1_DIGEST_SIZE];
+	struct checksum sum = {text, len, false};
 	const unsigned char *end, *ext;
-	unsigned char sum[SHA1_DIGEST_SIZE];
-	struct buf path = BUF_INIT, prev = BUF_INIT;
+	struct buf path = BUF_INIT;
 	uint32_t version, count;
-	int ok = 0;
+	pthread_t thread;
+	bool threaded;
 
 	if (len < HEADER_SIZE + SHA1_DIGEST_SIZE || memcmp(text, "DIRC", 4))
 		return 0;
@@ -219,26 +267,16 @@ int gitindex_parse(const unsigned char *text, size_t len, const unsigned char *t
 	end = text + len - SHA1_DIGEST_SIZE;
 	if (version < 2 || version > 4)
 		return 0;
-	/* index.skipHash leaves the checksum zero */
-	if (memcmp(end, zero, sizeof(zero))) {
-		struct sha1_ctx ctx;
-
-		sha1_init(&ctx);
-		sha1_update(&ctx, len - SHA1_DIGEST_SIZE, text);
-		sha1_digest(&ctx, sizeof(sum), sum);
-		if (memcmp(sum, end, sizeof(sum)))
-			return 0;
-	}
+	threaded = len >= CHECKSUM_THREAD_BYTES &&
+		   pthread_create(&thread, NULL, checksum_holds, &sum) == 0;
 	buf_init(&path);
-	buf_init(&prev);
-	ext = entries(text + HEADER_SIZE, end, version, count, written, NULL, NULL, &path, &prev);
-	if (ext && extensions_say_tree(ext, end, tree)) {
-		entries(text + HEADER_SIZE, end, version, count, written, fn, data, &path, &prev);
-		ok = 1;
-	}
+	ext = entries(text + HEADER_SIZE, end, version, count, written, fn, data, &path);
+	if (threaded)
+		pthread_join(thread, NULL);
+	else if (ext)
+		checksum_holds(&sum);
 	buf_release(&path);
-	buf_release(&prev);
-	return ok;
+	return ext && sum.ok && extensions_say_tree(ext, end, tree);
 }
 
 int gitindex_list(const char *path, const unsigned char *tree, gitindex_fn *fn, void *data)

@@ -38,10 +38,11 @@ typedef void gitindex_fn(const char *path, size_t len, uint32_t mode, const unsi
 			 const struct gitindex_stat *st, void *data);
 
 /*
- * When the index at path lists exactly the tree tree (its checksum holds,
- * its cache-tree's root is valid and is tree, no split or sparse index),
- * call fn for each of its files in order and return 1; else return 0,
- * having called nothing.
+ * Call fn for each file of the index at path, in order, and return 1 when
+ * the index lists exactly the tree tree (its checksum holds, its
+ * cache-tree's root is valid and is tree, no split or sparse index).  The
+ * entries are read in the one pass that checks them: on 0, fn may have
+ * been given some files already, and the caller drops them.
  */
 int gitindex_list(const char *path, const unsigned char *tree, gitindex_fn *fn, void *data);
 
