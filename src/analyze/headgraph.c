@@ -95,6 +95,27 @@ void head_graph_add_nodes(struct head_graph *h)
 						  h->list.files[i].path);
 }
 
+/* Each file to its owner, the nearest package folder: a folder's files share it. */
+static void add_owner_edges(struct head_graph *h)
+{
+	const struct package *owner = NULL;
+	const char *dir = NULL;
+	size_t dlen = 0, i;
+
+	for (i = 0; i < h->list.n; i++) {
+		const char *path = h->list.files[i].path;
+		const char *slash = strrchr(path, '/');
+		size_t len = slash ? (size_t)(slash - path) : 0;
+
+		if (!owner || len != dlen || memcmp(path, dir, len)) {
+			owner = workspace_owner(&h->ws, path);
+			dir = path;
+			dlen = len;
+		}
+		graph_add_edge(&h->g, h->file_node[i], (uint32_t)owner->node, EDGE_OWNS, 0, NULL);
+	}
+}
+
 static void add_structure_edges(struct build *bd)
 {
 	struct graph *g = &bd->h->g;
@@ -102,12 +123,7 @@ static void add_structure_edges(struct build *bd)
 	const struct package *root;
 	size_t i, j, k, nwith = 0;
 
-	/* ownership, by the nearest package folder; sorted paths share owners */
-	for (i = 0; i < bd->h->list.n; i++) {
-		const struct package *owner = workspace_owner(&bd->h->ws, bd->h->list.files[i].path);
-
-		graph_add_edge(g, bd->h->file_node[i], (uint32_t)owner->node, EDGE_OWNS, 0, NULL);
-	}
+	add_owner_edges(bd->h);
 	for (i = 0; i < bd->h->nproducts; i++)
 		graph_add_edge(g, (uint32_t)bd->h->products[i].pkg->node, bd->h->products[i].node,
 			       EDGE_PRODUCT, 0, NULL);
