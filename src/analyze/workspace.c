@@ -14,6 +14,7 @@
 #include "lib/diag.h"
 #include "lib/glob.h"
 #include "lib/jsonfile.h"
+#include "lib/jsonscan.h"
 #include "lib/pool.h"
 #include "lib/record.h"
 #include "analyze/workspace.h"
@@ -166,18 +167,20 @@ static int facts_decode(struct package *pkg, const void *data, size_t len, struc
 	return rec_done(&r) ? 0 : -1;
 }
 
+/* The conditions of "exports" a bundler for the browser takes: "node" is not among them. */
+static const char *const conditions[] = {
+	"browser", "import", "module", "default", "require", "development", "production",
+};
+#define EXPORTS_DEPTH_MAX 16
+
 /* The target of an exports value for a bundler: first usable condition. */
 static const char *export_target(json_t *v, int depth)
 {
-	/* a bundler for the browser: "node" is not among them */
-	static const char *const conditions[] = {
-		"browser", "import", "module", "default", "require", "development", "production",
-	};
 	const char *key;
 	json_t *item;
 	size_t i;
 
-	if (depth > 16)
+	if (depth > EXPORTS_DEPTH_MAX)
 		return NULL;
 	if (json_is_string(v))
 		return json_string_value(v);
@@ -270,6 +273,45 @@ static const char *browser_field(json_t *root, const char *main)
 	       json_string_value(to) : NULL;
 }
 
+/*
+ * One member of a dependency field: name and, where it is a string, its
+ * value.  Another form (a number, an object) still names the package.
+ */
+static void add_dep(struct facts *f, const char *name, const char *value, size_t kind,
+		    struct arena *a)
+{
+	static const char *const local[] = { "workspace:", "link:", "file:", "portal:" };
+	const char *real = name;
+	bool linked = false;
+	size_t l;
+
+	for (l = 0; value && l < ARRAY_LEN(local); l++)
+		linked |= starts_with(value, local[l]);
+
+	/* "alias": "npm:real-name@1.2" depends on real-name */
+	if (value && starts_with(value, "npm:")) {
+		const char *spec = value + 4;
+		const char *at = *spec ? strrchr(spec + 1, '@') : NULL;
+
+		real = at ? arena_strndup(a, spec, (size_t)(at - spec)) : spec;
+	}
+	/* no package has such a name: nothing to link */
+	if (!*name || strlen(name) > 214)
+		return;
+	GROW(f->deps, f->ndeps + 1, f->capdeps);
+	f->deps[f->ndeps].name = real;
+	f->deps[f->ndeps].kind = (uint8_t)kind;
+	f->deps[f->ndeps].linked = linked;
+	f->deps[f->ndeps].spec = NULL;
+	if (value) {
+		char *spec = xasprintf("%s@%s", name, value);
+
+		f->deps[f->ndeps].spec = arena_strdup(a, spec);
+		free(spec);
+	}
+	f->ndeps++;
+}
+
 /* Parse a manifest's text into facts; strings point into root. */
 static int facts_parse(struct facts *f, struct jdoc *d, json_t *root, struct arena *a)
 {
@@ -293,38 +335,8 @@ static int facts_parse(struct facts *f, struct jdoc *d, json_t *root, struct are
 		/* another form (an array, a string) names no dependency npm would install */
 		if (!json_is_object(deps))
 			continue;
-		json_object_foreach(deps, name, v) {
-			static const char *const local[] = { "workspace:", "link:", "file:", "portal:" };
-			const char *real = name;
-			bool linked = false;
-			size_t l;
-
-			for (l = 0; json_is_string(v) && l < ARRAY_LEN(local); l++)
-				linked |= starts_with(json_string_value(v), local[l]);
-
-			/* "alias": "npm:real-name@1.2" depends on real-name */
-			if (json_is_string(v) && starts_with(json_string_value(v), "npm:")) {
-				const char *spec = json_string_value(v) + 4;
-				const char *at = *spec ? strrchr(spec + 1, '@') : NULL;
-
-				real = at ? arena_strndup(a, spec, (size_t)(at - spec)) : spec;
-			}
-			/* no package has such a name: nothing to link */
-			if (!*name || strlen(name) > 214)
-				continue;
-			GROW(f->deps, f->ndeps + 1, f->capdeps);
-			f->deps[f->ndeps].name = real;
-			f->deps[f->ndeps].kind = (uint8_t)k;
-			f->deps[f->ndeps].linked = linked;
-			f->deps[f->ndeps].spec = NULL;
-			if (json_is_string(v)) {
-				char *spec = xasprintf("%s@%s", name, json_string_value(v));
-
-				f->deps[f->ndeps].spec = arena_strdup(a, spec);
-				free(spec);
-			}
-			f->ndeps++;
-		}
+		json_object_foreach(deps, name, v)
+			add_dep(f, name, json_is_string(v) ? json_string_value(v) : NULL, k, a);
 	}
 	return d->errors ? -1 : 0;
 }
@@ -333,6 +345,207 @@ static void facts_release(struct facts *f)
 {
 	free(f->deps);
 	free(f->exports);
+}
+
+/*
+ * ---- the same facts by jsonscan, without building the document ----
+ *
+ * Each function returns 1 with the answer, or 0 where the text is not one
+ * jsonscan reads exactly as jansson does (a key with an escape, a key
+ * twice in an object whose order or value counts, a very large object):
+ * facts_parse() reads that manifest instead.
+ */
+#define SCAN_MEMBERS_MAX 512
+
+/* Whether an object's keys are all plain (no escape) and each there once. */
+static bool keys_plain_once(const struct jsval *obj)
+{
+	struct jsval keys[SCAN_MEMBERS_MAX], v;
+	struct jsiter it;
+	size_t n = 0, i;
+
+	js_iter(&it, obj);
+	while (js_next(&it, &keys[n], &v)) {
+		if (keys[n].escaped || n + 1 == SCAN_MEMBERS_MAX)
+			return false;
+		for (i = 0; i < n; i++)
+			if (js_same(&keys[i], &keys[n]))
+				return false;
+		n++;
+	}
+	return true;
+}
+
+/* A string's value, or NULL for any other type. */
+static const char *scan_string(const struct jsval *v, struct arena *a)
+{
+	return v->p && v->type == JS_STRING ? js_string(v, a) : NULL;
+}
+
+/* export_target()'s answer, into *out. */
+static int scan_export_target(const struct jsval *v, int depth, const char **out,
+			      struct arena *a)
+{
+	struct jsval key, item;
+	struct jsiter it;
+	size_t i;
+
+	*out = NULL;
+	if (depth > EXPORTS_DEPTH_MAX)
+		return 1;
+	if (v->type == JS_STRING) {
+		*out = js_string(v, a);
+		return 1;
+	}
+	if (v->type != JS_ARRAY && v->type != JS_OBJECT)
+		return 1;
+	if (v->type == JS_OBJECT && !keys_plain_once(v))
+		return 0;
+	js_iter(&it, v);
+	while (js_next(&it, &key, &item)) {
+		for (i = 0; v->type == JS_OBJECT && i < ARRAY_LEN(conditions); i++)
+			if (js_is(&key, conditions[i]))
+				break;
+		if (v->type == JS_OBJECT && i == ARRAY_LEN(conditions))
+			continue;
+		if (!scan_export_target(&item, depth + 1, out, a))
+			return 0;
+		if (*out)
+			return 1;
+	}
+	return 1;
+}
+
+/* collect_exports()'s. */
+static int scan_exports(struct facts *f, const struct jsval *exports, struct arena *a)
+{
+	struct jsval key, v;
+	struct jsiter it;
+	const char *target;
+	bool subpaths = false;
+
+	if (exports->type == JS_OBJECT) {
+		if (!keys_plain_once(exports))
+			return 0;
+		js_iter(&it, exports);
+		while (js_next(&it, &key, &v))
+			subpaths |= key.p[1] == '.';
+	}
+	if (!subpaths) {
+		if (!scan_export_target(exports, 0, &target, a))
+			return 0;
+		add_export(f, ".", target);
+		return 1;
+	}
+	js_iter(&it, exports);
+	while (js_next(&it, &key, &v)) {
+		if (key.p[1] != '.')
+			continue;
+		if (!scan_export_target(&v, 0, &target, a))
+			return 0;
+		add_export(f, js_string(&key, a), target);
+	}
+	return 1;
+}
+
+/* browser_field()'s, main being what it was given. */
+static int scan_browser(struct facts *f, const struct jsval *browser, const char *main,
+			struct arena *a)
+{
+	struct jsval key, v, to = {0};
+	struct jsiter it;
+	char *dotted = NULL;
+
+	if (browser->type != JS_OBJECT) {
+		f->browser = scan_string(browser, a);
+		return 1;
+	}
+	if (!keys_plain_once(browser))
+		return 0;
+	js_iter(&it, browser);
+	while (!to.p && js_next(&it, &key, &v))
+		if (js_is(&key, main))
+			to = v;
+	if (!to.p && !starts_with(main, "./")) {
+		dotted = xasprintf("./%s", main);
+		js_iter(&it, browser);
+		while (!to.p && js_next(&it, &key, &v))
+			if (js_is(&key, dotted))
+				to = v;
+		free(dotted);
+	}
+	f->browser = scan_string(&to, a);
+	return 1;
+}
+
+static int facts_scan(struct facts *f, const char *text, size_t len, struct arena *a)
+{
+	static const char *const fields[] = { "name", "main", "module", "browser", "exports" };
+	struct jsval root, key, v, found[ARRAY_LEN(fields) + ARRAY_LEN(dep_fields)] = {{0}};
+	const struct jsval *deps = found + ARRAY_LEN(fields);
+	struct jsiter it;
+	size_t i, k;
+
+	memset(f, 0, sizeof(*f));
+	if (!js_document(text, len, &root) || root.type != JS_OBJECT)
+		return 0;
+	/* the fields relgate reads, each there once */
+	js_iter(&it, &root);
+	while (js_next(&it, &key, &v)) {
+		if (key.escaped)
+			return 0;
+		for (i = 0; i < ARRAY_LEN(found); i++) {
+			if (!js_is(&key, i < ARRAY_LEN(fields) ? fields[i] : dep_fields[i - ARRAY_LEN(fields)]))
+				continue;
+			if (found[i].p)
+				return 0;
+			found[i] = v;
+		}
+	}
+	f->name = scan_string(&found[0], a);
+	f->main = scan_string(&found[1], a);
+	f->module = scan_string(&found[2], a);
+	if (found[3].p && !scan_browser(f, &found[3], f->main ? f->main : "index.js", a))
+		goto not_mine;
+	if (found[4].p && !scan_exports(f, &found[4], a))
+		goto not_mine;
+	for (k = 0; k < ARRAY_LEN(dep_fields); k++) {
+		if (!deps[k].p || deps[k].type != JS_OBJECT)
+			continue;
+		if (!keys_plain_once(&deps[k]))
+			goto not_mine;
+		js_iter(&it, &deps[k]);
+		while (js_next(&it, &key, &v))
+			add_dep(f, js_string(&key, a), scan_string(&v, a), k, a);
+	}
+	return 1;
+not_mine:
+	facts_release(f);
+	memset(f, 0, sizeof(*f));
+	return 0;
+}
+
+int workspace_manifest_facts(const char *text, size_t len, bool fast, struct buf *enc)
+{
+	struct arena a = ARENA_INIT;
+	struct jdoc d = {.name = "package.json", .text = text, .len = len, .quiet = true};
+	struct facts f = {0};
+	json_t *root = NULL;
+	int ret;
+
+	buf_reset(enc);
+	if (fast) {
+		ret = facts_scan(&f, text, len, &a);
+	} else {
+		root = json_loadb(text, len, 0, NULL);
+		ret = root && facts_parse(&f, &d, root, &a) == 0 ? 1 : -1;
+	}
+	if (ret == 1)
+		facts_encode(&f, enc);
+	facts_release(&f);
+	json_decref(root);
+	arena_free(&a);
+	return ret;
 }
 
 /* Read one manifest into pkg, through the cache. */
@@ -411,11 +624,18 @@ static void manifest_one(const struct filelist *t, struct manifest_job *job)
 	struct jdoc d = {0};
 	struct facts f;
 	json_t *root;
+	size_t bom;
 
 	if (filelist_read(t, job->tf, &text, MANIFEST_MAX_BYTES) < 0)
 		goto out;
-	root = json_loadb(text.data + jsonfile_bom(text.data, text.len),
-			  text.len - jsonfile_bom(text.data, text.len), 0, NULL);
+	bom = jsonfile_bom(text.data, text.len);
+	if (facts_scan(&f, text.data + bom, text.len - bom, &a)) {
+		facts_encode(&f, &enc);
+		job->enc = buf_detach(&enc, &job->len);
+		facts_release(&f);
+		goto out;
+	}
+	root = json_loadb(text.data + bom, text.len - bom, 0, NULL);
 	if (!root)
 		goto out;
 	d.name = job->tf->path;
@@ -444,8 +664,9 @@ static void *manifest_worker(void *arg)
 	return NULL;
 }
 
-static int load_manifests(struct workspace *ws, const struct filelist *t, struct cache *cache,
-			  struct arena *a)
+/* mtf[i]: package i's manifest in t, as the listing found it */
+static int load_manifests(struct workspace *ws, const struct filelist *t,
+			  const struct wsfile *const *mtf, struct cache *cache, struct arena *a)
 {
 	struct manifest_job *jobs = xcalloc(ws->npkgs + 1, sizeof(*jobs));
 	struct manifest_pool pool = {.t = t, .jobs = jobs};
@@ -454,7 +675,7 @@ static int load_manifests(struct workspace *ws, const struct filelist *t, struct
 
 	for (i = 1; i < ws->npkgs; i++) {
 		struct package *p = &ws->pkgs[i];
-		const struct wsfile *tf = filelist_find(t, p->manifest);
+		const struct wsfile *tf = mtf[i];
 		const void *cached;
 		size_t len;
 
@@ -713,6 +934,7 @@ int workspace_load(struct workspace *ws, const struct filelist *t, struct cache 
 	const struct wsfile *root_tf = filelist_find(t, "package.json");
 	const struct wsfile *pnpm_tf = filelist_find(t, "pnpm-workspace.yaml");
 	struct patterns ps = {0};
+	const struct wsfile **mtf = NULL;
 	size_t i, nmanifests = 0;
 	int errors = 0;
 
@@ -722,6 +944,7 @@ int workspace_load(struct workspace *ws, const struct filelist *t, struct cache 
 		if (!t->files[i].ghost && ends_with(t->files[i].path, "/package.json"))
 			nmanifests++;
 	ws->pkgs = xcalloc(nmanifests + 1, sizeof(*ws->pkgs));
+	mtf = xcalloc(nmanifests + 1, sizeof(*mtf));
 	strmap_init(&ws->by_name, nmanifests + 1);
 	strmap_init(&ws->by_dir, nmanifests + 1);
 
@@ -734,7 +957,7 @@ int workspace_load(struct workspace *ws, const struct filelist *t, struct cache 
 		struct buf text = BUF_INIT;
 
 		if (load_manifest(&ws->pkgs[0], t, root_tf, cache, a, &root) < 0)
-			return -1;
+			goto fail;
 		if (!*ws->pkgs[0].name)
 			ws->pkgs[0].name = "(root)";
 		if (filelist_read(t, root_tf, &text, MANIFEST_MAX_BYTES) == 0 &&
@@ -768,12 +991,14 @@ int workspace_load(struct workspace *ws, const struct filelist *t, struct cache 
 		if (tf->ghost || !ends_with(tf->path, "/package.json"))
 			continue;
 		dir = xstrndup(tf->path, strlen(tf->path) - strlen("/package.json"));
-		if (dir_listed(&ps, dir))
+		if (dir_listed(&ps, dir)) {
+			mtf[ws->npkgs] = tf;
 			add_package(ws, nmanifests + 1, dir, tf->path, a);
+		}
 		free(dir);
 	}
 	/* the manifests: read and parsed on every core, taken in order */
-	errors += load_manifests(ws, t, cache, a);
+	errors += load_manifests(ws, t, mtf, cache, a);
 	for (i = 0; i < ps.n; i++)
 		if (!ps.v[i].matched && !ps.v[i].negated) {
 			/* npm, pnpm and yarn skip a listed folder without a package.json */
@@ -814,9 +1039,11 @@ int workspace_load(struct workspace *ws, const struct filelist *t, struct cache 
 	}
 	if (errors)
 		goto fail;
+	free(mtf);
 	free(ps.v);
 	return 0;
 fail:
+	free(mtf);
 	free(ps.v);
 	return -1;
 }

@@ -93,6 +93,14 @@ int workspace_load(struct workspace *ws, const struct filelist *t, struct cache 
 struct package *workspace_package(const struct workspace *ws, const char *name, size_t len);
 
 /* The package whose folder holds path (the root package when none other does). */
+/*
+ * The facts relgate keeps of a package.json's text, encoded as the cache
+ * holds them, for tests and fuzzing: read by jsonscan when fast, else by
+ * jansson.  Returns 1 with *enc filled; 0 where jsonscan leaves the text
+ * to jansson; -1 where jansson finds it is no package.json.
+ */
+int workspace_manifest_facts(const char *text, size_t len, bool fast, struct buf *enc);
+
 struct package *workspace_owner(const struct workspace *ws, const char *path);
 
 /* A word for a dependency kind: "dependency", "devDependency", ... */
