@@ -281,22 +281,22 @@ int gitindex_parse(const unsigned char *text, size_t len, const unsigned char *t
 
 int gitindex_list(const char *path, const unsigned char *tree, gitindex_fn *fn, void *data)
 {
-	struct buf text = BUF_INIT;
+	struct mapped m;
 	struct stat st;
 	int ok;
 
 	/*
 	 * GIT_INDEX_FILE names another index: libgit2's walk reads what git
 	 * would.  The time is taken before the read: an index written anew in
-	 * between is only held to an earlier time, which trusts less.
+	 * between is only held to an earlier time, which trusts less.  (git
+	 * replaces its index by a rename: a mapped one stays whole.)
 	 */
-	if (getenv("GIT_INDEX_FILE") || stat(path, &st) < 0 ||
-	    read_file(path, &text, INDEX_MAX_BYTES) < 0) {
-		buf_release(&text);
+	if (getenv("GIT_INDEX_FILE") || map_file(path, &m, INDEX_MAX_BYTES, &st) < 0)
 		return 0;
-	}
-	ok = gitindex_parse((const unsigned char *)text.data, text.len, tree, st.st_mtim.tv_sec,
-			    (uint32_t)st.st_mtim.tv_nsec, fn, data);
-	buf_release(&text);
+	ok = gitindex_parse(m.data, m.len, tree, st.st_mtim.tv_sec, (uint32_t)st.st_mtim.tv_nsec,
+			    fn, data);
+	/* cut while it was read: what it said is not the index's */
+	if (!unmap_file(&m))
+		ok = 0;
 	return ok;
 }

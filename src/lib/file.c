@@ -10,15 +10,18 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "lib/diag.h"
 #include "lib/file.h"
 #include "lib/util.h"
 
@@ -87,6 +90,96 @@ fail:
 int read_file(const char *path, struct buf *b, size_t limit)
 {
 	return read_file_at(AT_FDCWD, path, b, limit);
+}
+
+/* ---- a mapped file that may be cut ---- */
+
+static _Atomic(const unsigned char *) mapped_at;   /* the one mapping the handler may mend */
+static atomic_size_t mapped_len;
+static size_t mapped_page;   /* sysconf is not for a signal handler */
+static atomic_bool mapped_cut;
+static struct sigaction sigbus_before;
+
+/* A fault past the end of a cut file: zeros from that page on, and a note. */
+static void on_sigbus(int sig, siginfo_t *si, void *context)
+{
+	const unsigned char *base = atomic_load(&mapped_at);
+	size_t len = atomic_load(&mapped_len), page = mapped_page;
+	const unsigned char *at = si->si_addr;
+
+	(void)context;
+	if (base && at >= base && at < base + len) {
+		uintptr_t from = (uintptr_t)at & ~(uintptr_t)(page - 1);
+		size_t n = (size_t)(base + len - (const unsigned char *)from);
+
+		if (mmap((void *)from, n, PROT_READ, MAP_FIXED | MAP_PRIVATE | MAP_ANONYMOUS, -1,
+			 0) != MAP_FAILED) {
+			atomic_store(&mapped_cut, true);
+			return;
+		}
+	}
+	/* not ours: what would have happened without this handler */
+	sigaction(sig, &sigbus_before, NULL);
+}
+
+int map_file(const char *path, struct mapped *m, size_t limit, struct stat *st)
+{
+	struct sigaction sa;
+	void *p;
+	int fd, saved;
+
+	if (atomic_load(&mapped_at))
+		BUG("two files mapped at once");
+	m->data = NULL;
+	m->len = 0;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, st) < 0)
+		goto fail;
+	if (!S_ISREG(st->st_mode) || st->st_size <= 0) {
+		errno = S_ISDIR(st->st_mode) ? EISDIR : EINVAL;
+		goto fail;
+	}
+	if ((limit && (uint64_t)st->st_size > limit) || (uint64_t)st->st_size > SIZE_MAX) {
+		errno = EFBIG;
+		goto fail;
+	}
+	p = mmap(NULL, (size_t)st->st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	if (p == MAP_FAILED)
+		goto fail;
+	close(fd);
+	m->data = p;
+	m->len = (size_t)st->st_size;
+	mapped_page = (size_t)sysconf(_SC_PAGESIZE);
+	atomic_store(&mapped_cut, false);
+	atomic_store(&mapped_len, m->len);
+	atomic_store(&mapped_at, m->data);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = on_sigbus;
+	sa.sa_flags = SA_SIGINFO;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGBUS, &sa, &sigbus_before);
+	return 0;
+fail:
+	saved = errno;
+	close(fd);
+	errno = saved;
+	return -1;
+}
+
+bool unmap_file(struct mapped *m)
+{
+	bool whole = !atomic_load(&mapped_cut);
+
+	if (!m->data)
+		return true;
+	sigaction(SIGBUS, &sigbus_before, NULL);
+	atomic_store(&mapped_at, NULL);
+	munmap((void *)m->data, m->len);
+	m->data = NULL;
+	m->len = 0;
+	return whole;
 }
 
 int make_parents(const char *path)

@@ -27,6 +27,24 @@ int read_file_at(int dirfd, const char *path, struct buf *b, size_t limit);
 /* The same, with what fstat(2) said of the file when it was opened. */
 int read_file_at_stat(int dirfd, const char *path, struct buf *b, size_t limit, struct stat *st);
 
+/*
+ * A whole file mapped read-only, for a large file read once (git's index):
+ * no copy, no fresh pages to fault in.  A file cut shorter while it is
+ * mapped (by a writer that truncates instead of replacing it, as git
+ * does) would end the process with SIGBUS: instead, the pages past the
+ * cut read as zeros and unmap_file() says the content is not to be
+ * trusted.  One file is mapped at a time.
+ */
+struct mapped {
+	const unsigned char *data;
+	size_t len;
+};
+
+/* Map path; st gets what fstat(2) said.  0, or -1 with errno (EFBIG over limit, 0: none). */
+int map_file(const char *path, struct mapped *m, size_t limit, struct stat *st);
+/* Unmap it; false when it was cut while mapped. */
+bool unmap_file(struct mapped *m);
+
 /* Make the folders of path (not its last component), or all of them. 0 or -1 with errno. */
 int make_parents(const char *path);
 int make_dirs(const char *path);

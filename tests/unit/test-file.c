@@ -731,6 +731,54 @@ static int write_mode(int argc, char **argv)
 	return 0;
 }
 
+/* A mapped file reads as written; cut while mapped, it reads zeros past the cut, and says so. */
+static void map_cut_while_mapped(void **state)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE), i;
+	char *path = at("mapped");
+	char *text = malloc(3 * page);
+	struct mapped m;
+	struct stat st;
+	int fd;
+
+	(void)state;
+	assert_non_null(text);
+	for (i = 0; i < 3 * page; i++)
+		text[i] = (char)('a' + i % 26);
+	assert_int_equal(write_file_atomic(path, text, 3 * page), 0);
+
+	assert_int_equal(map_file(path, &m, 0, &st), 0);
+	assert_int_equal(m.len, 3 * page);
+	assert_int_equal(st.st_size, 3 * page);
+	assert_memory_equal(m.data, text, 3 * page);
+	assert_true(unmap_file(&m));
+
+	assert_int_equal(map_file(path, &m, 0, &st), 0);
+	fd = open(path, O_WRONLY);
+	assert_true(fd >= 0);
+	assert_int_equal(ftruncate(fd, (off_t)page), 0);
+	close(fd);
+	assert_int_equal(m.data[10], text[10]);
+	assert_int_equal(m.data[2 * page + 5], 0);   /* no SIGBUS: a zero */
+	assert_int_equal(m.data[page + 1], 0);
+	assert_false(unmap_file(&m));
+
+	/* what cannot be mapped */
+	errno = 0;
+	assert_int_equal(map_file(path, &m, page - 1, &st), -1);
+	assert_int_equal(errno, EFBIG);
+	assert_int_equal(map_file(dir, &m, 0, &st), -1);
+	assert_int_equal(errno, EISDIR);
+	assert_int_equal(write_file_atomic(path, "", 0), 0);
+	assert_int_equal(map_file(path, &m, 0, &st), -1);
+	free(path);
+	path = at("missing");
+	assert_int_equal(map_file(path, &m, 0, &st), -1);
+	assert_int_equal(errno, ENOENT);
+	free(text);
+	free(path);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, scratch_setup, scratch_teardown)
 
 int main(int argc, char **argv)
@@ -749,6 +797,7 @@ int main(int argc, char **argv)
 		T(lock_dropped_when_holder_killed),
 		T(lock_close_on_exec),
 		T(lock_failures),
+		T(map_cut_while_mapped),
 	};
 
 	if (argc > 1 && (!strcmp(argv[1], "write-atomic") || !strcmp(argv[1], "write-durable")))
