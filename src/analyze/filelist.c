@@ -87,7 +87,20 @@ struct wsfile *filelist_find(const struct filelist *t_in, const char *path)
 
 	if (t->unmapped) {
 		if (++t->lookups <= UNMAPPED_LOOKUPS) {
-			for (i = 0; i < t->n; i++)
+			size_t lo = 0, hi = t->nsorted;
+
+			while (lo < hi) {
+				size_t mid = lo + (hi - lo) / 2;
+				int cmp = strcmp(t->files[mid].path, path);
+
+				if (!cmp)
+					return &t->files[mid];
+				if (cmp < 0)
+					lo = mid + 1;
+				else
+					hi = mid;
+			}
+			for (i = t->nsorted; i < t->n; i++)
 				if (!strcmp(t->files[i].path, path))
 					return &t->files[i];
 			return NULL;
@@ -444,6 +457,7 @@ int filelist_from_commit(struct filelist *t, git_repository *repo, const char *p
 		t->unmapped = true;
 		if (list_from_index(t, repo, commit, a)) {
 			t->from_index = true;
+			t->nsorted = t->n;   /* the index's order, the prefix taken off each path */
 			return 0;
 		}
 		t->unmapped = false;

@@ -54,6 +54,7 @@ struct filelist {
 	bool from_index;       /* FILES_COMMIT listed from git's index, which holds that tree */
 	bool unmapped;         /* by_path is not built yet: filelist_find scans, then builds it */
 	unsigned lookups;
+	size_t nsorted;        /* files[0..nsorted) are in git's order (by bytes): found by halves */
 };
 
 /*

@@ -935,14 +935,16 @@ int workspace_load(struct workspace *ws, const struct filelist *t, struct cache 
 	const struct wsfile *pnpm_tf = filelist_find(t, "pnpm-workspace.yaml");
 	struct patterns ps = {0};
 	const struct wsfile **mtf = NULL;
-	size_t i, nmanifests = 0;
+	size_t *midx, i, nmanifests = 0;
 	int errors = 0;
 
 	memset(ws, 0, sizeof(*ws));
 	ws->manager = "none";
+	/* a manifest the change deleted (a ghost): that package is gone at the head */
+	midx = xcalloc(t->n + 1, sizeof(*midx));
 	for (i = 0; i < t->n; i++)
 		if (!t->files[i].ghost && ends_with(t->files[i].path, "/package.json"))
-			nmanifests++;
+			midx[nmanifests++] = i;
 	ws->pkgs = xcalloc(nmanifests + 1, sizeof(*ws->pkgs));
 	mtf = xcalloc(nmanifests + 1, sizeof(*mtf));
 	strmap_init(&ws->by_name, nmanifests + 1);
@@ -983,14 +985,10 @@ int workspace_load(struct workspace *ws, const struct filelist *t, struct cache 
 	if (errors)
 		goto fail;
 
-	for (i = 0; i < t->n; i++) {
-		const struct wsfile *tf = &t->files[i];
-		char *dir;
+	for (i = 0; i < nmanifests; i++) {
+		const struct wsfile *tf = &t->files[midx[i]];
+		char *dir = xstrndup(tf->path, strlen(tf->path) - strlen("/package.json"));
 
-		/* a manifest the change deleted: that package is gone at the head */
-		if (tf->ghost || !ends_with(tf->path, "/package.json"))
-			continue;
-		dir = xstrndup(tf->path, strlen(tf->path) - strlen("/package.json"));
 		if (dir_listed(&ps, dir)) {
 			mtf[ws->npkgs] = tf;
 			add_package(ws, nmanifests + 1, dir, tf->path, a);
@@ -1039,10 +1037,12 @@ int workspace_load(struct workspace *ws, const struct filelist *t, struct cache 
 	}
 	if (errors)
 		goto fail;
+	free(midx);
 	free(mtf);
 	free(ps.v);
 	return 0;
 fail:
+	free(midx);
 	free(mtf);
 	free(ps.v);
 	return -1;
