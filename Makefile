@@ -37,11 +37,12 @@ endif
 
 # src/ by stage, in pipeline order: a folder includes only lib/ and the
 # stages before it (make check).
-LIB = diag dynlib util file loop record arena pool glob jsonfile jsonscan jsonw yamldoc term config httpd
+LIB = diag dynlib util file loop record arena pool glob jsonfile jsonscan jsonw artifact yamldoc term config httpd
 ANALYZE = setup changes gitindex filelist workspace scan resolve lockentry npmlock pnpmlock yarn1lock yarnlock bunlock lockdiff rangecache headgraph graph cache snapshot impact
 GATE = supervise gate devtools browser report
-CORE = $(LIB:%=lib/%) $(ANALYZE:%=analyze/%) $(GATE:%=gate/%)
-CMDS = common affected graph test boot
+RELEASE = history store
+CORE = $(LIB:%=lib/%) $(ANALYZE:%=analyze/%) $(GATE:%=gate/%) $(RELEASE:%=release/%)
+CMDS = common affected graph test boot store
 CORE_OBJ = $(CORE:%=$(O)/%.o)
 CMD_OBJ = $(CMDS:%=$(O)/cmd/%.o)
 OBJ = $(CORE_OBJ) $(CMD_OBJ) $(O)/main.o

@@ -14,7 +14,8 @@ _relgate()
 	done
 	case $prev in
 	-C) COMPREPLY=($(compgen -d -- "$cur")); return ;;
-	--config) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+	--config|--gate-report) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+	--from) COMPREPLY=($(compgen -d -- "$cur")); return ;;
 	--color) COMPREPLY=($(compgen -W "auto always never" -- "$cur")); return ;;
 	--base|--head)
 		COMPREPLY=($(compgen -W "$(git for-each-ref --format='%(refname:short)' 2>/dev/null) HEAD" -- "$cur"))
@@ -22,13 +23,17 @@ _relgate()
 	--format)
 		case $cmd in
 		graph) COMPREPLY=($(compgen -W "json dot mermaid" -- "$cur")) ;;
-		boot) COMPREPLY=($(compgen -W "text json" -- "$cur")) ;;
+		boot|release|rollback|history) COMPREPLY=($(compgen -W "text json" -- "$cur")) ;;
 		*) COMPREPLY=($(compgen -W "text json markdown" -- "$cur")) ;;
 		esac
 		return ;;
 	esac
 	case $cmd in
-	"") COMPREPLY=($(compgen -W "affected graph test boot -C --config --color -q -v --help --version" -- "$cur")) ;;
+	"") COMPREPLY=($(compgen -W "affected graph test boot release rollback status history fsck -C --config --color -q -v --help --version" -- "$cur")) ;;
+	release) COMPREPLY=($(compgen -W "--from --gate-report --no-activate --force --reason --format --help" -- "$cur")) ;;
+	rollback) COMPREPLY=($(compgen -W "--to --expect --reason --force --format --help" -- "$cur")) ;;
+	status) COMPREPLY=($(compgen -W "--format --help" -- "$cur")) ;;
+	history) COMPREPLY=($(compgen -W "--limit --format --help" -- "$cur")) ;;
 	test) COMPREPLY=($(compgen -W "--affected --base --head --uncommitted --files -j --junit --json --grace --logs --help" -- "$cur")) ;;
 	boot) COMPREPLY=($(compgen -W "--dir --check --page --ready --timeout --format --help" -- "$cur")) ;;
 	affected) COMPREPLY=($(compgen -W "--base --head --uncommitted --files --packages --format --no-imports --no-cache --help" -- "$cur")) ;;

@@ -40,6 +40,13 @@ static const struct command {
 	 "build and check products under a supervisor that never hangs"},
 	{"boot", cmd_boot, 0,
 	 "start a built product in a headless browser, fail on start-up errors"},
+	{"release", cmd_release, NEED_SETUP,
+	 "store a checked artifact as an immutable release and activate it"},
+	{"rollback", cmd_rollback, NEED_SETUP, "activate the last good release, in milliseconds"},
+	{"status", cmd_status, NEED_SETUP, "every product's active release, and its last good one"},
+	{"history", cmd_history, NEED_SETUP, "what was released and activated, by whom, when, why"},
+	{"fsck", cmd_fsck, NEED_SETUP,
+	 "check every release against its manifest; remove unfinished work"},
 };
 
 /* Is help asked for?  It needs no workspace, not even a readable relgate.json. */

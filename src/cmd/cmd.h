@@ -7,6 +7,8 @@
 #ifndef RELGATE_CMD_H
 #define RELGATE_CMD_H
 
+#include <stdbool.h>
+
 /* Options that come before the command. */
 struct global_opts {
 	const char *config;   /* --config FILE */
@@ -48,6 +50,17 @@ int cmd_affected(int argc, char **argv, struct setup *s);
 int cmd_graph(int argc, char **argv, struct setup *s);
 int cmd_test(int argc, char **argv, struct setup *s);
 int cmd_boot(int argc, char **argv, struct setup *s);
+int cmd_release(int argc, char **argv, struct setup *s);
+int cmd_rollback(int argc, char **argv, struct setup *s);
+int cmd_status(int argc, char **argv, struct setup *s);
+int cmd_history(int argc, char **argv, struct setup *s);
+int cmd_fsck(int argc, char **argv, struct setup *s);
+
+/* The store of this workspace (RELGATE_STORE, else relgate.json's "store": {"path"}), opened. */
+struct store;
+int open_store(const struct setup *s, struct store *st);
+/* The commit checked out at root (hex, "" outside git), and whether tracked files differ. */
+void workspace_commit(const char *root, char *hex, bool *dirty);
 
 /* The exit code for the failure just reported below cmd/ (fault_last()). */
 int exit_code_of_failure(void);

@@ -21,6 +21,7 @@
 #include "gate/report.h"
 #include "lib/loop.h"
 #include "lib/term.h"
+#include "release/store.h"
 
 static const char usage[] =
 	"usage: relgate test [PRODUCT...] [--affected (--base REF [--head REF] | --uncommitted |\n"
@@ -182,6 +183,58 @@ static void print_summary(const struct gate *g)
 		printf("\n%sall %zu products passed%s\n", term_green(), g->n, term_reset());
 }
 
+/*
+ * Each finished product's verdict, bound to the digest of its artifact as
+ * built and checked: into the reports, and into the store's history, where
+ * relgate release looks for it.  A store that cannot be opened (a CI runner
+ * that has none writable) leaves the reports to carry the verdict.
+ */
+static void bind_artifacts(struct gate *g, const struct setup *s)
+{
+	struct store st;
+	bool opened = false;
+	char commit[48];
+	bool dirty;
+	size_t i;
+
+	for (i = 0; i < g->n; i++) {
+		struct gate_product *gp = &g->products[i];
+		struct artifact a;
+		char *dir;
+
+		if (!gp->finished || g->stop_signal || !gp->p->artifact)
+			continue;
+		dir = path_join(s->root, gp->p->artifact);
+		fault_clear();
+		if (artifact_scan(dir, &a) == 0) {
+			artifact_hex(a.digest, gp->digest);
+			artifact_release(&a);
+		} else {
+			warn("%s: no digest of its artifact: relgate release will not find this run",
+			     term_safe(gp->p->name));
+		}
+		free(dir);
+		if (!*gp->digest)
+			continue;
+		if (!opened) {
+			if (open_store(s, &st) < 0) {
+				warn("the verdicts are in the reports only (--json) for relgate release "
+				     "--gate-report");
+				fault_clear();
+				return;
+			}
+			workspace_commit(s->root, commit, &dirty);
+			opened = true;
+		}
+		if (history_record_gate_run(st.h, gp->p->name, gp->digest,
+					    gp->passed ? "passed" : "failed", *commit ? commit : NULL,
+					    &st.who) < 0)
+			fault_clear();
+	}
+	if (opened)
+		store_close(&st);
+}
+
 int cmd_test(int argc, char **argv, struct setup *s)
 {
 	static const struct option longopts[] = {
@@ -298,6 +351,7 @@ int cmd_test(int argc, char **argv, struct setup *s)
 		"no writable cgroup v2: processes found by marker and session");
 	gate_run(&g);
 	clear_live(&d);
+	bind_artifacts(&g, s);
 	/* the reports come before anything that could still fail */
 	if (report_write_all(&g, junit, json) < 0)
 		ret = exit_code_of_failure();

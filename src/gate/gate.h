@@ -13,6 +13,7 @@
 
 #include "analyze/impact.h"
 #include "analyze/setup.h"
+#include "lib/artifact.h"
 #include "lib/config.h"
 #include "gate/supervise.h"
 
@@ -44,6 +45,8 @@ struct gate_product {
 	size_t n, next;              /* steps, and the one to run next */
 	bool started, finished, passed;
 	double start_ms, ms;
+	/* the artifact as built and checked, "sha256:..." ("" when there is none to read) */
+	char digest[ARTIFACT_DIGEST_HEX];
 };
 
 struct gate {

@@ -213,6 +213,14 @@ void report_json(const struct gate *g, struct buf *b)
 		jw_kstr(&w, "name", gp->p->name);
 		jw_kbool(&w, "passed", gp->passed);
 		jw_knum(&w, "ms", gp->ms, 0);
+		/* the verdict is the artifact's with this digest: relgate release checks it */
+		if (*gp->digest) {
+			jw_key(&w, "artifact");
+			jw_object(&w);
+			jw_kstr(&w, "path", gp->p->artifact);
+			jw_kstr(&w, "digest", gp->digest);
+			jw_end(&w);
+		}
 		jw_key(&w, "steps");
 		jw_array(&w);
 		for (k = 0; k < gp->n; k++) {

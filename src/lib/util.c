@@ -427,6 +427,25 @@ double now_ms(void)
 	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
+int64_t wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void iso_time(int64_t ms, char *out, size_t size)
+{
+	time_t s = (time_t)(ms / 1000);
+	struct tm tm;
+	char day[32];
+
+	if (!gmtime_r(&s, &tm) || !strftime(day, sizeof(day), "%Y-%m-%dT%H:%M:%S", &tm))
+		snprintf(day, sizeof(day), "1970-01-01T00:00:00");
+	snprintf(out, size, "%s.%03dZ", day, (int)(ms % 1000));
+}
+
 int parse_duration(const char *s, int64_t *ms)
 {
 	static const struct { const char *unit; double ms; } units[] = {

@@ -131,6 +131,10 @@ char *path_join(const char *a, const char *b);
 
 /* Milliseconds of a monotonic clock. */
 double now_ms(void);
+/* Milliseconds since the epoch, by the wall clock (for people: it may step). */
+int64_t wall_ms(void);
+/* ms since the epoch as ISO 8601 in UTC, "2026-12-01T16:20:05.123Z", into out. */
+void iso_time(int64_t ms, char *out, size_t size);
 
 /*
  * Parse a duration like "500ms", "20s", "5m", "1h" (also "1.5s") into

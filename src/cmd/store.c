@@ -1,0 +1,889 @@
+/*
+ * relgate release, rollback, status, history, fsck: the store's commands.
+ * Each takes the product's lock for what it changes; status and history
+ * only read.
+ */
+#define _GNU_SOURCE
+#include <getopt.h>
+#include <git2.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "analyze/changes.h"
+#include "analyze/setup.h"
+#include "cmd/cmd.h"
+#include "lib/artifact.h"
+#include "lib/diag.h"
+#include "lib/jsonfile.h"
+#include "lib/jsonw.h"
+#include "lib/term.h"
+#include "release/store.h"
+
+static char *store_path(const struct setup *s)
+{
+	const char *env = getenv("RELGATE_STORE");
+	const char *path = env && *env ? env : s->cfg.store_path;
+
+	return path[0] == '/' ? xstrdup(path) : path_join(s->root, path);
+}
+
+int open_store(const struct setup *s, struct store *st)
+{
+	char *path = store_path(s), *state = path_join(s->root, ".relgate/");
+	int ret;
+
+	/* the default store is in .relgate/, which git is told to ignore */
+	if (starts_with(path, state))
+		setup_state_dir(s->root);
+	free(state);
+	ret = store_open(st, path);
+
+	free(path);
+	return ret;
+}
+
+void workspace_commit(const char *root, char *hex, bool *dirty)
+{
+	git_repository *repo = NULL;
+	git_object *head = NULL;
+	git_status_list *list = NULL;
+	git_status_options o = GIT_STATUS_OPTIONS_INIT;
+
+	hex[0] = '\0';
+	*dirty = false;
+	git_start();
+	if (git_repository_open_ext(&repo, root, 0, NULL) < 0)
+		goto out;
+	if (git_revparse_single(&head, repo, "HEAD") == 0)
+		git_oid_tostr(hex, GIT_OID_HEXSZ + 1, git_object_id(head));
+	o.show = GIT_STATUS_SHOW_INDEX_AND_WORKDIR;
+	o.flags = GIT_STATUS_OPT_EXCLUDE_SUBMODULES;
+	if (git_status_list_new(&list, repo, &o) == 0)
+		*dirty = git_status_list_entrycount(list) > 0;
+out:
+	git_status_list_free(list);
+	git_object_free(head);
+	git_repository_free(repo);
+}
+
+/*
+ * Whether the relgate test --json report at path passed product's
+ * artifact with digest: 1 yes, 0 no (why, into *why), -1 unreadable.
+ */
+static int report_passes(const char *path, const char *product, const char *digest,
+			 const char **why)
+{
+	struct buf text = BUF_INIT;
+	json_t *root, *p, *v;
+	size_t i;
+	int ret = 0;
+
+	*why = "it has no entry for the product";
+	if (read_file(path, &text, (size_t)64 << 20) < 0) {
+		buf_release(&text);
+		return error_as(FAULT_INPUT, "cannot read %s:", path);
+	}
+	root = jsonfile_parse(path, text.data, text.len, 0);
+	buf_release(&text);
+	if (!root)
+		return fault(FAULT_INPUT);
+	json_array_foreach(json_object_get(root, "products"), i, p) {
+		if (!json_is_string(v = json_object_get(p, "name")) ||
+		    strcmp(json_string_value(v), product))
+			continue;
+		v = json_object_get(json_object_get(p, "artifact"), "digest");
+		if (!json_is_string(v)) {
+			*why = "its entry has no artifact digest";
+		} else if (strcmp(json_string_value(v), digest)) {
+			*why = "it checked another artifact (its digest differs)";
+		} else if (!json_is_true(json_object_get(p, "passed"))) {
+			*why = "the gate did not pass it";
+		} else {
+			ret = 1;
+			break;
+		}
+	}
+	json_decref(root);
+	return ret;
+}
+
+static void age(int64_t ms, char *out, size_t size)
+{
+	int64_t s = (wall_ms() - ms) / 1000;
+
+	if (s < 0)
+		s = 0;
+	if (s < 120)
+		snprintf(out, size, "%llds ago", (long long)s);
+	else if (s < 7200)
+		snprintf(out, size, "%lldm ago", (long long)(s / 60));
+	else if (s < 172800)
+		snprintf(out, size, "%lldh ago", (long long)(s / 3600));
+	else
+		snprintf(out, size, "%lldd ago", (long long)(s / 86400));
+}
+
+/* A bad release activated again on purpose: good again, so that rollbacks may come back to it. */
+static void mark_good(struct store *st, const char *id)
+{
+	if (history_begin(st->h) == 0) {
+		if (history_mark_good(st->h, id) == 0)
+			history_commit(st->h);
+		else
+			history_abort(st->h);
+	}
+}
+
+/* ---- release ---- */
+
+static const char release_usage[] =
+	"usage: relgate release PRODUCT [--from DIR] [--gate-report FILE] [--no-activate]\n"
+	"                       [--force] [--reason TEXT] [--format text|json]\n"
+	"\n"
+	"Stores the built artifact (relgate.json's \"artifact\", or DIR) as an immutable\n"
+	"release and activates it: current is swapped by rename(2), so a crash at any\n"
+	"instant leaves it on a complete release.  Only an artifact the gate passed is\n"
+	"released: relgate test records its verdict for the artifact's digest in the\n"
+	"history; on another machine, --gate-report names the relgate test --json report\n"
+	"of the run that checked it.  --force releases it anyway, recorded as forced.\n"
+	"An artifact identical to the active release is a no-op; identical to an earlier\n"
+	"release, it activates that one.  The store is relgate.json's \"store\": {\"path\"}\n"
+	"(default .relgate/store), or RELGATE_STORE.\n"
+	"\n"
+	"exit codes: 0 released (or nothing new), 1 refused (unchecked, or another\n"
+	"            activation came first), 2 usage or configuration error,\n"
+	"            3 environment error (the store, the disk)\n";
+
+int cmd_release(int argc, char **argv, struct setup *s)
+{
+	static const struct option longopts[] = {
+		{"from", required_argument, NULL, 'f'},
+		{"gate-report", required_argument, NULL, 'g'},
+		{"no-activate", no_argument, NULL, 'n'},
+		{"force", no_argument, NULL, 'F'},
+		{"reason", required_argument, NULL, 'r'},
+		{"format", required_argument, NULL, 'o'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	const char *from = NULL, *report = NULL, *reason = NULL, *product;
+	bool activate = true, force = false;
+	enum output_format format = FORMAT_TEXT;
+	struct release_req req = {0};
+	struct release_done done;
+	struct release_record same;
+	struct artifact art;
+	struct store st;
+	struct lock l = LOCK_INIT;
+	const struct cfg_product *cp;
+	char commit[GIT_OID_HEXSZ + 1], hex[ARTIFACT_DIGEST_HEX], active[RELEASE_ID_MAX];
+	char *dir = NULL;
+	int c, passed, ret = EXIT_OK;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'f': from = optarg; break;
+		case 'g': report = optarg; break;
+		case 'n': activate = false; break;
+		case 'F': force = true; break;
+		case 'r': reason = optarg; break;
+		case 'o': format = parse_format("release", optarg, FMT(FORMAT_TEXT) | FMT(FORMAT_JSON)); break;
+		case 'h': fputs(release_usage, stdout); return EXIT_OK;
+		default: fputs(release_usage, stderr); return EXIT_USAGE;
+		}
+	}
+	if (optind + 1 != argc) {
+		fputs(release_usage, stderr);
+		return EXIT_USAGE;
+	}
+	product = argv[optind];
+	if (setup_check(s) < 0 || store_check_name("product", product) < 0)
+		return EXIT_USAGE;
+	cp = config_product(&s->cfg, product);
+	if (!from && !(cp && cp->artifact)) {
+		error("%s: no artifact to release: give --from DIR, or \"artifact\" in relgate.json",
+		      term_safe(product));
+		return EXIT_USAGE;
+	}
+	dir = from ? xstrdup(from) : path_join(s->root, cp->artifact);
+	if (artifact_scan(dir, &art) < 0) {
+		free(dir);
+		return fault_last() == FAULT_ENV ? EXIT_ENV : EXIT_GATE;
+	}
+	artifact_hex(art.digest, hex);
+	if (open_store(s, &st) < 0) {
+		ret = EXIT_ENV;
+		goto out_art;
+	}
+	if (store_lock(&st, product, &l) < 0) {
+		ret = exit_code_of_failure();
+		goto out_store;
+	}
+	if (history_active(st.h, product, active) < 0) {
+		ret = EXIT_ENV;
+		goto out;
+	}
+	/* the same content again: nothing new, or a rollback to the release that has it */
+	switch (history_release_by_digest(st.h, product, hex, &same)) {
+	case -1:
+		ret = EXIT_ENV;
+		goto out;
+	case 1:
+		if (!strcmp(same.id, active)) {
+			printf("%s: the artifact is release %s, already active: nothing to release\n",
+			       term_safe(product), same.id);
+			goto out;
+		}
+		if (store_has_release(&st, product, same.id)) {
+			double ms;
+
+			if (same.bad && !force) {
+				error_as(FAULT_REFUSED, "%s: the artifact is release %s, marked bad (%s): "
+					 "--force to activate it again", term_safe(product), same.id,
+					 same.bad_reason ? same.bad_reason : "no reason given");
+				ret = EXIT_GATE;
+				goto out;
+			}
+			if (!activate) {
+				printf("%s: the artifact is release %s: nothing to store\n",
+				       term_safe(product), same.id);
+				goto out;
+			}
+			if (store_activate(&st, product, same.id, active, "rollback",
+					   reason ? reason : "released again: the same content", &ms) < 0) {
+				ret = exit_code_of_failure();
+				goto out;
+			}
+			if (same.bad)
+				mark_good(&st, same.id);
+			printf("%s: the artifact is release %s: activated it again (%s -> %s, switch "
+			       "%.2f ms)\n", term_safe(product), same.id, *active ? active : "none",
+			       same.id, ms);
+			goto out;
+		}
+		break;
+	}
+	/* only what the gate passed */
+	if (report) {
+		const char *why;
+
+		passed = report_passes(report, product, hex, &why);
+		if (passed < 0) {
+			ret = EXIT_USAGE;
+			goto out;
+		}
+		if (!passed && !force) {
+			error_as(FAULT_REFUSED, "%s: not released: the gate report %s does not pass this "
+				 "artifact (%s); %s", term_safe(product), report, why, hex);
+			ret = EXIT_GATE;
+			goto out;
+		}
+	} else {
+		passed = history_gate_passed(st.h, product, hex);
+		if (passed < 0) {
+			ret = EXIT_ENV;
+			goto out;
+		}
+		if (!passed && !force) {
+			error_as(FAULT_REFUSED, "%s: not released: no gate run passed this artifact (%s)\n"
+				 "  check it first:   relgate test %s\n"
+				 "  or, knowing why:  relgate release %s --force --reason TEXT",
+				 term_safe(product), hex, term_safe(product), term_safe(product));
+			ret = EXIT_GATE;
+			goto out;
+		}
+	}
+	if (!passed && !reason) {
+		error("%s: a forced release needs --reason TEXT: it is recorded with who and why",
+		      term_safe(product));
+		ret = EXIT_USAGE;
+		goto out;
+	}
+	workspace_commit(s->root, commit, &req.dirty);
+	req.product = product;
+	req.from = dir;
+	req.art = &art;
+	req.commit = *commit ? commit : NULL;
+	req.reason = reason;
+	req.gate = passed ? "passed" : "forced";
+	req.forced = !passed;
+	req.activate = activate;
+	req.keep = cp ? cp->keep : 20;
+	if (store_release(&st, &req, &done) < 0) {
+		ret = exit_code_of_failure();
+		goto out;
+	}
+	if (format == FORMAT_JSON) {
+		struct buf b = BUF_INIT;
+		struct jw w;
+
+		jw_init(&w, &b);
+		jw_object(&w);
+		jw_kstr(&w, "product", product);
+		jw_kstr(&w, "release", done.id);
+		jw_kstr(&w, "digest", hex);
+		jw_kstr(&w, "previous", *done.from ? done.from : NULL);
+		jw_kbool(&w, "activated", done.activated);
+		jw_kbool(&w, "forced", req.forced);
+		jw_kint(&w, "files", done.files);
+		jw_kint(&w, "linked", done.linked);
+		jw_kint(&w, "newBytes", done.new_bytes);
+		jw_knum(&w, "ms", done.ms, 1);
+		jw_knum(&w, "switchMs", done.switch_ms, 3);
+		jw_kint(&w, "pruned", done.pruned);
+		jw_end(&w);
+		buf_addc(&b, '\n');
+		fwrite(b.data, 1, b.len, stdout);
+		buf_release(&b);
+	} else {
+		printf("%s: release %s%s%s stored (%lld files, %lld linked to earlier releases, "
+		       "%lld bytes new) in %.0f ms\n", term_safe(product), term_bold(), done.id,
+		       term_reset(), (long long)done.files, (long long)done.linked,
+		       (long long)done.new_bytes, done.ms);
+		if (req.forced)
+			printf("  %sforced%s: the gate did not pass it (%s)\n", term_red(), term_reset(),
+			       term_safe(reason));
+		if (done.activated)
+			printf("  active: %s -> %s (switch %.2f ms)\n", *done.from ? done.from : "none",
+			       done.id, done.switch_ms);
+		else
+			printf("  not activated (--no-activate): relgate rollback %s --to %s\n",
+			       term_safe(product), done.id);
+		if (done.pruned)
+			printf("  pruned %d old release%s\n", done.pruned, done.pruned == 1 ? "" : "s");
+	}
+out:
+	lock_drop(&l);
+out_store:
+	store_close(&st);
+out_art:
+	artifact_release(&art);
+	free(dir);
+	return ret;
+}
+
+/* ---- rollback ---- */
+
+static const char rollback_usage[] =
+	"usage: relgate rollback PRODUCT [--to RELEASE] [--expect RELEASE] [--reason TEXT]\n"
+	"                        [--force] [--format text|json]\n"
+	"\n"
+	"Activates the newest good release before the active one, in the order they\n"
+	"were activated (or --to RELEASE), and marks the abandoned one bad, so that a\n"
+	"second rollback goes further back instead of toggling.  --expect RELEASE: only\n"
+	"if that is the active one (another activation that came first is not undone\n"
+	"twice).  --force: --to a release marked bad.\n"
+	"\n"
+	"exit codes: 0 rolled back, 1 refused (nothing to go back to, another activation\n"
+	"            came first, a bad release without --force), 2 usage error,\n"
+	"            3 environment error\n";
+
+int cmd_rollback(int argc, char **argv, struct setup *s)
+{
+	static const struct option longopts[] = {
+		{"to", required_argument, NULL, 't'},
+		{"expect", required_argument, NULL, 'e'},
+		{"reason", required_argument, NULL, 'r'},
+		{"force", no_argument, NULL, 'F'},
+		{"format", required_argument, NULL, 'o'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	const char *to = NULL, *expect = NULL, *reason = NULL, *product;
+	bool force = false;
+	enum output_format format = FORMAT_TEXT;
+	char active[RELEASE_ID_MAX], target[RELEASE_ID_MAX];
+	struct release_record r;
+	struct store st;
+	struct lock l = LOCK_INIT;
+	double t0 = now_ms(), ms = 0;
+	int c, ret = EXIT_OK;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 't': to = optarg; break;
+		case 'e': expect = optarg; break;
+		case 'r': reason = optarg; break;
+		case 'F': force = true; break;
+		case 'o': format = parse_format("rollback", optarg, FMT(FORMAT_TEXT) | FMT(FORMAT_JSON)); break;
+		case 'h': fputs(rollback_usage, stdout); return EXIT_OK;
+		default: fputs(rollback_usage, stderr); return EXIT_USAGE;
+		}
+	}
+	if (optind + 1 != argc) {
+		fputs(rollback_usage, stderr);
+		return EXIT_USAGE;
+	}
+	product = argv[optind];
+	if (store_check_name("product", product) < 0 || (to && store_check_name("release", to) < 0) ||
+	    (expect && store_check_name("release", expect) < 0))
+		return EXIT_USAGE;
+	if (open_store(s, &st) < 0)
+		return EXIT_ENV;
+	if (store_lock(&st, product, &l) < 0) {
+		ret = exit_code_of_failure();
+		goto out_store;
+	}
+	if (history_active(st.h, product, active) < 0 ||
+	    (!to && history_last_good(st.h, product, target) < 0)) {
+		ret = EXIT_ENV;
+		goto out;
+	}
+	if (to)
+		snprintf(target, sizeof(target), "%s", to);
+	if (!*target) {
+		error_as(FAULT_REFUSED, "%s: no good release to go back to (active: %s)",
+			 term_safe(product), *active ? active : "none");
+		ret = EXIT_GATE;
+		goto out;
+	}
+	if (!strcmp(target, active)) {
+		printf("%s: %s is already active\n", term_safe(product), target);
+		goto out;
+	}
+	if (history_release(st.h, target, &r) != 1 || strcmp(r.product, product) ||
+	    !store_has_release(&st, product, target)) {
+		error_as(FAULT_INPUT, "%s has no complete release %s", term_safe(product), target);
+		ret = EXIT_USAGE;
+		goto out;
+	}
+	if (r.bad && !force) {
+		error_as(FAULT_REFUSED, "%s: release %s is marked bad (%s): --force to go back to it",
+			 term_safe(product), target, r.bad_reason ? r.bad_reason : "no reason given");
+		ret = EXIT_GATE;
+		goto out;
+	}
+	if (store_activate(&st, product, target, expect ? expect : active, "rollback", reason,
+			   &ms) < 0) {
+		ret = exit_code_of_failure();
+		goto out;
+	}
+	if (r.bad)
+		mark_good(&st, target);
+	/* the abandoned release is not gone back to by the next rollback */
+	if (*active && history_begin(st.h) == 0) {
+		if (history_mark_bad(st.h, active, reason ? reason : "rolled back") == 0)
+			history_commit(st.h);
+		else
+			history_abort(st.h);
+	}
+	if (format == FORMAT_JSON) {
+		printf("{\"product\": \"%s\", \"from\": \"%s\", \"to\": \"%s\", \"switchMs\": %.3f, "
+		       "\"ms\": %.1f}\n", product, active, target, ms, now_ms() - t0);
+	} else {
+		printf("%s: rolled back %s -> %s%s%s (switch %.2f ms, %.1f ms in all)\n",
+		       term_safe(product), *active ? active : "none", term_bold(), target, term_reset(),
+		       ms, now_ms() - t0);
+		if (*active)
+			printf("  %s is marked bad: the next rollback goes further back\n", active);
+	}
+out:
+	lock_drop(&l);
+out_store:
+	store_close(&st);
+	return ret;
+}
+
+/* ---- status ---- */
+
+static const char status_usage[] =
+	"usage: relgate status [--format text|json|markdown]\n"
+	"\n"
+	"Every product of the store: its active release, its age and commit, the gate's\n"
+	"verdict, the last good release before it, and the releases marked bad.\n";
+
+struct status_row {
+	char product[128];
+	char active[RELEASE_ID_MAX], good[RELEASE_ID_MAX];
+	char commit[48], gate[16], created[32];
+	int64_t created_ms;
+	bool forced;
+	struct buf bad;
+	int nbad;
+};
+
+static int add_bad(const struct release_record *r, void *data)
+{
+	struct status_row *row = data;
+
+	if (r->bad) {
+		if (row->nbad++ < 10)
+			buf_addf(&row->bad, "%s%s", row->bad.len ? ", " : "", r->id);
+	}
+	return 0;
+}
+
+struct status_all {
+	struct store *st;
+	struct status_row *rows;
+	size_t n, cap;
+};
+
+static int add_product(const char *product, void *data)
+{
+	struct status_all *all = data;
+	struct status_row *row;
+
+	GROW(all->rows, all->n + 1, all->cap);
+	row = &all->rows[all->n++];
+	memset(row, 0, sizeof(*row));
+	snprintf(row->product, sizeof(row->product), "%s", product);
+	buf_init(&row->bad);
+	return 0;
+}
+
+static int fill_row(struct store *st, struct status_row *row)
+{
+	struct release_record r;
+
+	if (history_active(st->h, row->product, row->active) < 0 ||
+	    history_last_good(st->h, row->product, row->good) < 0)
+		return -1;
+	if (*row->active && history_release(st->h, row->active, &r) == 1) {
+		snprintf(row->commit, sizeof(row->commit), "%.12s", r.commit ? r.commit : "");
+		snprintf(row->gate, sizeof(row->gate), "%s", r.gate ? r.gate : "");
+		snprintf(row->created, sizeof(row->created), "%s", r.created ? r.created : "");
+		row->created_ms = r.created_ms;
+		row->forced = r.forced;
+	}
+	return history_releases(st->h, row->product, 0, add_bad, row);
+}
+
+int cmd_status(int argc, char **argv, struct setup *s)
+{
+	static const struct option longopts[] = {
+		{"format", required_argument, NULL, 'o'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	enum output_format format = FORMAT_TEXT;
+	struct status_all all = {0};
+	struct store st;
+	struct buf b = BUF_INIT;
+	size_t i;
+	int c, ret = EXIT_OK;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'o':
+			format = parse_format("status", optarg,
+					      FMT(FORMAT_TEXT) | FMT(FORMAT_JSON) | FMT(FORMAT_MARKDOWN));
+			break;
+		case 'h': fputs(status_usage, stdout); return EXIT_OK;
+		default: fputs(status_usage, stderr); return EXIT_USAGE;
+		}
+	}
+	if (optind != argc) {
+		fputs(status_usage, stderr);
+		return EXIT_USAGE;
+	}
+	if (open_store(s, &st) < 0)
+		return EXIT_ENV;
+	all.st = &st;
+	if (history_products(st.h, add_product, &all) < 0) {
+		ret = EXIT_ENV;
+		goto out;
+	}
+	for (i = 0; i < all.n; i++)
+		if (fill_row(&st, &all.rows[i]) < 0) {
+			ret = EXIT_ENV;
+			goto out;
+		}
+	buf_init(&b);
+	if (format == FORMAT_JSON) {
+		struct jw w;
+
+		jw_init(&w, &b);
+		jw_object(&w);
+		jw_key(&w, "products");
+		jw_array(&w);
+		for (i = 0; i < all.n; i++) {
+			struct status_row *row = &all.rows[i];
+
+			jw_break(&w, 1);
+			jw_object(&w);
+			jw_kstr(&w, "name", row->product);
+			jw_kstr(&w, "active", *row->active ? row->active : NULL);
+			jw_kstr(&w, "created", *row->created ? row->created : NULL);
+			jw_kstr(&w, "commit", *row->commit ? row->commit : NULL);
+			jw_kstr(&w, "gate", *row->gate ? row->gate : NULL);
+			jw_kstr(&w, "lastGood", *row->good ? row->good : NULL);
+			jw_kint(&w, "bad", row->nbad);
+			jw_end(&w);
+		}
+		jw_end(&w);
+		jw_end(&w);
+		buf_addc(&b, '\n');
+	} else {
+		bool md = format == FORMAT_MARKDOWN;
+
+		if (md)
+			buf_adds(&b, "| product | active | age | commit | gate | last good | bad |\n"
+				     "| --- | --- | --- | --- | --- | --- | --- |\n");
+		for (i = 0; i < all.n; i++) {
+			struct status_row *row = &all.rows[i];
+			char when[32] = "";
+
+			if (row->created_ms)
+				age(row->created_ms, when, sizeof(when));
+			if (md)
+				buf_addf(&b, "| %s | %s | %s | %s | %s | %s | %s |\n", row->product,
+					 *row->active ? row->active : "none", when, row->commit,
+					 row->gate, *row->good ? row->good : "none",
+					 row->nbad ? row->bad.data : "");
+			else
+				buf_addf(&b, "%-20s %-8s %-9s %-12s %-7s last good %-8s%s%s\n",
+					 term_safe(row->product), *row->active ? row->active : "none",
+					 when, *row->commit ? row->commit : "-",
+					 *row->gate ? row->gate : "-", *row->good ? row->good : "none",
+					 row->nbad ? "  bad: " : "", row->nbad ? row->bad.data : "");
+		}
+		if (!all.n && !md)
+			buf_adds(&b, "nothing released yet\n");
+	}
+	fwrite(b.data, 1, b.len, stdout);
+out:
+	for (i = 0; i < all.n; i++)
+		buf_release(&all.rows[i].bad);
+	free(all.rows);
+	buf_release(&b);
+	store_close(&st);
+	return ret;
+}
+
+/* ---- history ---- */
+
+static const char history_usage[] =
+	"usage: relgate history [PRODUCT] [--limit N] [--format text|json]\n"
+	"\n"
+	"What was activated, by release or rollback, newest first: by whom, when, why,\n"
+	"from which release to which and how long the switch took; then the releases.\n";
+
+struct hist_out {
+	struct jw *w;
+	struct buf *b;
+};
+
+static int print_activation(const struct activation_record *a, void *data)
+{
+	struct hist_out *o = data;
+
+	if (o->w) {
+		jw_break(o->w, 1);
+		jw_object(o->w);
+		jw_kstr(o->w, "product", a->product);
+		jw_kstr(o->w, "kind", a->kind);
+		jw_kstr(o->w, "from", a->from);
+		jw_kstr(o->w, "to", a->to);
+		jw_kstr(o->w, "at", a->at);
+		jw_kstr(o->w, "user", a->user);
+		jw_kstr(o->w, "host", a->host);
+		jw_kstr(o->w, "reason", a->reason);
+		jw_knum(o->w, "switchMs", (double)a->switch_us / 1000, 3);
+		jw_end(o->w);
+	} else {
+		buf_addf(o->b, "%s  %-12s %-8s %s -> %s  by %s@%s (switch %.2f ms)%s%s\n", a->at,
+			 term_safe(a->product), a->kind, a->from ? a->from : "none", a->to,
+			 term_safe(a->user ? a->user : "?"), term_safe(a->host ? a->host : "?"),
+			 (double)a->switch_us / 1000, a->reason ? ": " : "",
+			 a->reason ? term_safe(a->reason) : "");
+	}
+	return 0;
+}
+
+static int print_release(const struct release_record *r, void *data)
+{
+	struct hist_out *o = data;
+
+	if (o->w) {
+		jw_break(o->w, 1);
+		jw_object(o->w);
+		jw_kstr(o->w, "id", r->id);
+		jw_kstr(o->w, "product", r->product);
+		jw_kstr(o->w, "state", r->state);
+		jw_kstr(o->w, "digest", r->digest);
+		jw_kstr(o->w, "commit", r->commit);
+		jw_kbool(o->w, "dirty", r->dirty);
+		jw_kstr(o->w, "gate", r->gate);
+		jw_kbool(o->w, "forced", r->forced);
+		jw_kbool(o->w, "bad", r->bad);
+		jw_kstr(o->w, "created", r->created);
+		jw_kstr(o->w, "user", r->user);
+		jw_kstr(o->w, "reason", r->reason);
+		jw_kint(o->w, "files", r->files);
+		jw_kint(o->w, "bytes", r->bytes);
+		jw_end(o->w);
+	} else {
+		buf_addf(o->b, "%s  %-12s %-8s %-9s %s %.12s%s gate %s%s%s\n", r->created,
+			 term_safe(r->product), r->id, r->state, r->digest ? r->digest + 7 : "-",
+			 r->commit ? r->commit : "-", r->dirty ? "+dirty" : "", r->gate ? r->gate : "-",
+			 r->bad ? "  BAD" : "", r->reason ? "" : "");
+	}
+	return 0;
+}
+
+int cmd_history(int argc, char **argv, struct setup *s)
+{
+	static const struct option longopts[] = {
+		{"limit", required_argument, NULL, 'l'},
+		{"format", required_argument, NULL, 'o'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	enum output_format format = FORMAT_TEXT;
+	const char *product = NULL;
+	struct buf b = BUF_INIT;
+	struct jw w;
+	struct hist_out o = {NULL, &b};
+	struct store st;
+	long limit = 20;
+	char *end;
+	int c, ret = EXIT_OK;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'l':
+			limit = strtol(optarg, &end, 10);
+			if (*end || limit < 0 || end == optarg) {
+				error("history: --limit takes a number of entries, not \"%s\"",
+				      term_safe(optarg));
+				return EXIT_USAGE;
+			}
+			break;
+		case 'o': format = parse_format("history", optarg, FMT(FORMAT_TEXT) | FMT(FORMAT_JSON)); break;
+		case 'h': fputs(history_usage, stdout); return EXIT_OK;
+		default: fputs(history_usage, stderr); return EXIT_USAGE;
+		}
+	}
+	if (optind + 1 < argc) {
+		fputs(history_usage, stderr);
+		return EXIT_USAGE;
+	}
+	if (optind < argc) {
+		product = argv[optind];
+		if (store_check_name("product", product) < 0)
+			return EXIT_USAGE;
+	}
+	if (open_store(s, &st) < 0)
+		return EXIT_ENV;
+	buf_init(&b);
+	if (format == FORMAT_JSON) {
+		jw_init(&w, &b);
+		o.w = &w;
+		jw_object(&w);
+		jw_key(&w, "activations");
+		jw_array(&w);
+	} else {
+		buf_adds(&b, "activations, newest first:\n");
+	}
+	if (history_activations(st.h, product, (size_t)limit, print_activation, &o) < 0) {
+		ret = EXIT_ENV;
+		goto out;
+	}
+	if (o.w) {
+		jw_end(&w);
+		jw_key(&w, "releases");
+		jw_array(&w);
+	} else {
+		buf_adds(&b, "releases, newest first:\n");
+	}
+	if (history_releases(st.h, product, (size_t)limit, print_release, &o) < 0) {
+		ret = EXIT_ENV;
+		goto out;
+	}
+	if (o.w) {
+		jw_end(&w);
+		jw_end(&w);
+		buf_addc(&b, '\n');
+	}
+	fwrite(b.data, 1, b.len, stdout);
+out:
+	buf_release(&b);
+	store_close(&st);
+	return ret;
+}
+
+/* ---- fsck ---- */
+
+static const char fsck_usage[] =
+	"usage: relgate fsck [PRODUCT...]\n"
+	"\n"
+	"Checks every release against its manifest and current against the history;\n"
+	"removes unfinished staging; reports anything else (a changed file, a missing\n"
+	"release, a dangling current) without deleting it.\n"
+	"\n"
+	"exit codes: 0 the store is whole (after the repairs it made), 1 damage found\n"
+	"            and not repaired, 3 environment error\n";
+
+struct fsck_all {
+	char **names;
+	size_t n, cap;
+};
+
+static int add_name(const char *product, void *data)
+{
+	struct fsck_all *all = data;
+
+	GROW(all->names, all->n + 1, all->cap);
+	all->names[all->n++] = xstrdup(product);
+	return 0;
+}
+
+int cmd_fsck(int argc, char **argv, struct setup *s)
+{
+	struct fsck_all all = {0};
+	struct store st;
+	size_t i;
+	int damage = 0, repaired = 0, ret = EXIT_OK;
+
+	if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+		fputs(fsck_usage, stdout);
+		return EXIT_OK;
+	}
+	for (i = 1; i < (size_t)argc; i++)
+		if (argv[i][0] == '-' || store_check_name("product", argv[i]) < 0) {
+			fputs(fsck_usage, stderr);
+			return EXIT_USAGE;
+		}
+	if (open_store(s, &st) < 0)
+		return EXIT_ENV;
+	if (argc > 1) {
+		for (i = 1; i < (size_t)argc; i++)
+			add_name(argv[i], &all);
+	} else if (history_products(st.h, add_name, &all) < 0) {
+		ret = EXIT_ENV;
+		goto out;
+	}
+	for (i = 0; i < all.n; i++) {
+		struct lock l = LOCK_INIT;
+		int d;
+
+		if (store_lock(&st, all.names[i], &l) < 0) {
+			damage++;
+			continue;
+		}
+		d = store_fsck(&st, all.names[i], &repaired);
+		lock_drop(&l);
+		if (d < 0) {
+			ret = EXIT_ENV;
+			goto out;
+		}
+		damage += d;
+	}
+	printf("fsck: %zu product%s, %d repaired, %d damaged\n", all.n, all.n == 1 ? "" : "s",
+	       repaired, damage);
+	if (damage)
+		ret = EXIT_GATE;
+out:
+	for (i = 0; i < all.n; i++)
+		free(all.names[i]);
+	free(all.names);
+	store_close(&st);
+	return ret;
+}

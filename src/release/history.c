@@ -1,0 +1,567 @@
+/*
+ * history: SQLite, reached only from here.  Statements are prepared per
+ * call (the store's commands make a handful each); rows come back as
+ * records whose strings live until the handle's next query.
+ */
+#include <errno.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/diag.h"
+#include "lib/util.h"
+#include "release/history.h"
+
+#define BUSY_TIMEOUT_MS 10000
+#define SCHEMA_VERSION 1
+
+struct history {
+	sqlite3 *db;
+	char *path;
+	char *strings[32];    /* of the last record handed out */
+	size_t nstrings;
+};
+
+/* The migrations, in order: migrations[v - 1] takes a history from version v - 1 to v. */
+static const char *const migrations[] = {
+	"CREATE TABLE releases ("
+	"  seq INTEGER PRIMARY KEY,"
+	"  id TEXT NOT NULL UNIQUE,"
+	"  product TEXT NOT NULL,"
+	"  state TEXT NOT NULL,"
+	"  digest TEXT, stored_digest TEXT,"
+	"  files BIGINT NOT NULL DEFAULT 0, bytes BIGINT NOT NULL DEFAULT 0,"
+	"  new_bytes BIGINT NOT NULL DEFAULT 0,"
+	"  commit_id TEXT, dirty INTEGER NOT NULL DEFAULT 0,"
+	"  user_name TEXT, host TEXT, created TEXT NOT NULL, created_ms BIGINT NOT NULL,"
+	"  reason TEXT, forced INTEGER NOT NULL DEFAULT 0, gate TEXT,"
+	"  bad INTEGER NOT NULL DEFAULT 0, bad_reason TEXT);"
+	"CREATE INDEX releases_by_product ON releases (product, seq);"
+	"CREATE TABLE activations ("
+	"  seq INTEGER PRIMARY KEY,"
+	"  product TEXT NOT NULL,"
+	"  from_release TEXT REFERENCES releases (id),"
+	"  to_release TEXT NOT NULL REFERENCES releases (id),"
+	"  kind TEXT NOT NULL, reason TEXT,"
+	"  user_name TEXT, host TEXT, at TEXT NOT NULL, at_ms BIGINT NOT NULL,"
+	"  switch_us BIGINT NOT NULL DEFAULT 0);"
+	"CREATE INDEX activations_by_product ON activations (product, seq);"
+	"CREATE TABLE gate_runs ("
+	"  seq INTEGER PRIMARY KEY,"
+	"  product TEXT NOT NULL, digest TEXT NOT NULL, verdict TEXT NOT NULL,"
+	"  commit_id TEXT, user_name TEXT, host TEXT, at TEXT NOT NULL, at_ms BIGINT NOT NULL);"
+	"CREATE INDEX gate_runs_by_digest ON gate_runs (product, digest);",
+};
+
+static int db_error(struct history *h, const char *what)
+{
+	return error_as(FAULT_ENV, "%s: %s: %s", h->path, what, sqlite3_errmsg(h->db));
+}
+
+static void forget_strings(struct history *h)
+{
+	while (h->nstrings)
+		free(h->strings[--h->nstrings]);
+}
+
+/* A column's text, kept until the next query on h; NULL for NULL. */
+static const char *keep_text(struct history *h, sqlite3_stmt *st, int col)
+{
+	const unsigned char *t = sqlite3_column_text(st, col);
+
+	if (!t)
+		return NULL;
+	if (h->nstrings == ARRAY_LEN(h->strings))
+		BUG("history: too many strings in one record");
+	return h->strings[h->nstrings++] = xstrdup((const char *)t);
+}
+
+static sqlite3_stmt *prepare(struct history *h, const char *sql)
+{
+	sqlite3_stmt *st = NULL;
+
+	if (sqlite3_prepare_v2(h->db, sql, -1, &st, NULL) != SQLITE_OK) {
+		db_error(h, "cannot prepare a query");
+		return NULL;
+	}
+	return st;
+}
+
+/* Bind text or NULL to parameter i. */
+static void bind_text(sqlite3_stmt *st, int i, const char *s)
+{
+	if (s)
+		sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(st, i);
+}
+
+/* Step a statement that returns no rows, and finalize it. */
+static int run(struct history *h, sqlite3_stmt *st, const char *what)
+{
+	int rc;
+
+	if (!st)
+		return -1;
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+		return db_error(h, what);
+	return 0;
+}
+
+static int exec(struct history *h, const char *sql, const char *what)
+{
+	if (sqlite3_exec(h->db, sql, NULL, NULL, NULL) != SQLITE_OK)
+		return db_error(h, what);
+	return 0;
+}
+
+static int schema_version(struct history *h, int *version)
+{
+	sqlite3_stmt *st = prepare(h, "SELECT value FROM meta WHERE key = 'schema'");
+	int rc;
+
+	if (!st)
+		return -1;
+	rc = sqlite3_step(st);
+	*version = rc == SQLITE_ROW ? (int)strtol((const char *)sqlite3_column_text(st, 0), NULL, 10)
+				    : 0;
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : db_error(h, "cannot read the schema");
+}
+
+static int migrate(struct history *h)
+{
+	int version;
+
+	if (history_begin(h) < 0)
+		return -1;
+	if (exec(h, "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+		 "cannot make the meta table") < 0 ||
+	    schema_version(h, &version) < 0)
+		goto fail;
+	if (version > SCHEMA_VERSION) {
+		error_as(FAULT_ENV, "%s: the history is of schema %d, newer than this relgate's (%d): "
+			 "use a newer relgate", h->path, version, SCHEMA_VERSION);
+		goto fail;
+	}
+	for (; version < SCHEMA_VERSION; version++) {
+		char sql[96];
+
+		if (exec(h, migrations[version], "cannot migrate the history") < 0)
+			goto fail;
+		if (version)
+			snprintf(sql, sizeof(sql), "UPDATE meta SET value = '%d' WHERE key = 'schema'",
+				 version + 1);
+		else
+			snprintf(sql, sizeof(sql),
+				 "INSERT INTO meta (key, value) VALUES ('schema', '%d')", version + 1);
+		if (exec(h, sql, "cannot record the schema") < 0)
+			goto fail;
+	}
+	return history_commit(h);
+fail:
+	history_abort(h);
+	return -1;
+}
+
+int history_open(struct history **out, const char *path)
+{
+	struct history *h = xcalloc(1, sizeof(*h));
+
+	h->path = xstrdup(path);
+	*out = NULL;
+	if (sqlite3_open_v2(path, &h->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+			    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		if (h->db)
+			db_error(h, "cannot open the history");
+		else
+			error_as(FAULT_ENV, "%s: cannot open the history", path);
+		history_close(h);
+		return -1;
+	}
+	sqlite3_busy_timeout(h->db, BUSY_TIMEOUT_MS);
+	/* WAL: readers never wait for the writer; synchronous FULL: a commit survives a crash */
+	if (exec(h, "PRAGMA journal_mode = WAL", "cannot use a write-ahead log") < 0 ||
+	    exec(h, "PRAGMA synchronous = FULL", "cannot make commits durable") < 0 ||
+	    exec(h, "PRAGMA foreign_keys = ON", "cannot check references") < 0 ||
+	    migrate(h) < 0) {
+		history_close(h);
+		return -1;
+	}
+	*out = h;
+	return 0;
+}
+
+void history_close(struct history *h)
+{
+	if (!h)
+		return;
+	forget_strings(h);
+	if (h->db)
+		sqlite3_close_v2(h->db);
+	free(h->path);
+	free(h);
+}
+
+int history_begin(struct history *h)
+{
+	return exec(h, "BEGIN IMMEDIATE", "cannot start a change (another relgate holds it?)");
+}
+
+int history_commit(struct history *h)
+{
+	return exec(h, "COMMIT", "cannot commit");
+}
+
+void history_abort(struct history *h)
+{
+	sqlite3_exec(h->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+/* ---- releases ---- */
+
+#define RELEASE_COLUMNS                                                                     \
+	"seq, id, product, state, digest, stored_digest, files, bytes, new_bytes, commit_id, " \
+	"dirty, user_name, host, created, created_ms, reason, forced, gate, bad, bad_reason"
+
+static void read_release(struct history *h, sqlite3_stmt *st, struct release_record *r)
+{
+	const char *id;
+
+	forget_strings(h);
+	memset(r, 0, sizeof(*r));
+	r->seq = sqlite3_column_int64(st, 0);
+	id = (const char *)sqlite3_column_text(st, 1);
+	snprintf(r->id, sizeof(r->id), "%s", id ? id : "");
+	r->product = keep_text(h, st, 2);
+	r->state = keep_text(h, st, 3);
+	r->digest = keep_text(h, st, 4);
+	r->stored_digest = keep_text(h, st, 5);
+	r->files = sqlite3_column_int64(st, 6);
+	r->bytes = sqlite3_column_int64(st, 7);
+	r->new_bytes = sqlite3_column_int64(st, 8);
+	r->commit = keep_text(h, st, 9);
+	r->dirty = sqlite3_column_int64(st, 10) != 0;
+	r->user = keep_text(h, st, 11);
+	r->host = keep_text(h, st, 12);
+	r->created = keep_text(h, st, 13);
+	r->created_ms = sqlite3_column_int64(st, 14);
+	r->reason = keep_text(h, st, 15);
+	r->forced = sqlite3_column_int64(st, 16) != 0;
+	r->gate = keep_text(h, st, 17);
+	r->bad = sqlite3_column_int64(st, 18) != 0;
+	r->bad_reason = keep_text(h, st, 19);
+}
+
+int history_record_release_start(struct history *h, struct release_record *r)
+{
+	sqlite3_stmt *st;
+	int64_t seq = 1;
+
+	/* the next in the sequence: ids never come back, even for abandoned releases */
+	if (!(st = prepare(h, "SELECT MAX(seq) FROM releases")))
+		return -1;
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+		seq = sqlite3_column_int64(st, 0) + 1;
+	sqlite3_finalize(st);
+	r->seq = seq;
+	snprintf(r->id, sizeof(r->id), "r%06lld", (long long)seq);
+	st = prepare(h, "INSERT INTO releases (seq, id, product, state, digest, commit_id, dirty, "
+		     "user_name, host, created, created_ms, reason, forced, gate) "
+		     "VALUES (?, ?, ?, 'staging', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, seq);
+	bind_text(st, 2, r->id);
+	bind_text(st, 3, r->product);
+	bind_text(st, 4, r->digest);
+	bind_text(st, 5, r->commit);
+	sqlite3_bind_int64(st, 6, r->dirty);
+	bind_text(st, 7, r->user);
+	bind_text(st, 8, r->host);
+	bind_text(st, 9, r->created);
+	sqlite3_bind_int64(st, 10, r->created_ms);
+	bind_text(st, 11, r->reason);
+	sqlite3_bind_int64(st, 12, r->forced);
+	bind_text(st, 13, r->gate);
+	return run(h, st, "cannot record the release");
+}
+
+int history_record_release_complete(struct history *h, const struct release_record *r)
+{
+	sqlite3_stmt *st = prepare(h, "UPDATE releases SET state = 'complete', stored_digest = ?, "
+				   "files = ?, bytes = ?, new_bytes = ? WHERE id = ?");
+
+	if (!st)
+		return -1;
+	bind_text(st, 1, r->stored_digest);
+	sqlite3_bind_int64(st, 2, r->files);
+	sqlite3_bind_int64(st, 3, r->bytes);
+	sqlite3_bind_int64(st, 4, r->new_bytes);
+	bind_text(st, 5, r->id);
+	return run(h, st, "cannot record the release");
+}
+
+static int set_state(struct history *h, const char *id, const char *state)
+{
+	sqlite3_stmt *st = prepare(h, "UPDATE releases SET state = ? WHERE id = ?");
+
+	if (!st)
+		return -1;
+	bind_text(st, 1, state);
+	bind_text(st, 2, id);
+	return run(h, st, "cannot record the release");
+}
+
+int history_record_release_abandoned(struct history *h, const char *id)
+{
+	return set_state(h, id, "abandoned");
+}
+
+int history_record_release_pruned(struct history *h, const char *id)
+{
+	return set_state(h, id, "pruned");
+}
+
+int history_mark_bad(struct history *h, const char *id, const char *reason)
+{
+	sqlite3_stmt *st = prepare(h, "UPDATE releases SET bad = 1, bad_reason = ? WHERE id = ?");
+
+	if (!st)
+		return -1;
+	bind_text(st, 1, reason);
+	bind_text(st, 2, id);
+	return run(h, st, "cannot mark the release bad");
+}
+
+int history_mark_good(struct history *h, const char *id)
+{
+	sqlite3_stmt *st = prepare(h, "UPDATE releases SET bad = 0, bad_reason = NULL WHERE id = ?");
+
+	if (!st)
+		return -1;
+	bind_text(st, 1, id);
+	return run(h, st, "cannot mark the release good");
+}
+
+/* The first row's first column into id[RELEASE_ID_MAX] ("" for no row). */
+static int one_id(struct history *h, sqlite3_stmt *st, char *id, const char *what)
+{
+	int rc;
+
+	id[0] = '\0';
+	if (!st)
+		return -1;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW && sqlite3_column_text(st, 0))
+		snprintf(id, RELEASE_ID_MAX, "%s", (const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : db_error(h, what);
+}
+
+int history_active(struct history *h, const char *product, char *id)
+{
+	sqlite3_stmt *st = prepare(h, "SELECT to_release FROM activations WHERE product = ? "
+				   "ORDER BY seq DESC LIMIT 1");
+
+	if (st)
+		bind_text(st, 1, product);
+	return one_id(h, st, id, "cannot read the active release");
+}
+
+int history_last_good(struct history *h, const char *product, char *id)
+{
+	char active[RELEASE_ID_MAX];
+	sqlite3_stmt *st;
+
+	if (history_active(h, product, active) < 0)
+		return -1;
+	/* every other activation came before the active one's */
+	st = prepare(h, "SELECT a.to_release FROM activations a JOIN releases r ON r.id = a.to_release "
+		     "WHERE a.product = ? AND r.state = 'complete' AND r.bad = 0 AND r.id <> ? "
+		     "ORDER BY a.seq DESC LIMIT 1");
+	if (st) {
+		bind_text(st, 1, product);
+		bind_text(st, 2, active);
+	}
+	return one_id(h, st, id, "cannot read the releases");
+}
+
+int history_record_activation(struct history *h, const struct activation_record *a)
+{
+	sqlite3_stmt *st = prepare(h, "INSERT INTO activations (product, from_release, to_release, "
+				   "kind, reason, user_name, host, at, at_ms, switch_us) "
+				   "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+
+	if (!st)
+		return -1;
+	bind_text(st, 1, a->product);
+	bind_text(st, 2, a->from && *a->from ? a->from : NULL);
+	bind_text(st, 3, a->to);
+	bind_text(st, 4, a->kind);
+	bind_text(st, 5, a->reason);
+	bind_text(st, 6, a->user);
+	bind_text(st, 7, a->host);
+	bind_text(st, 8, a->at);
+	sqlite3_bind_int64(st, 9, a->at_ms);
+	sqlite3_bind_int64(st, 10, a->switch_us);
+	return run(h, st, "cannot record the activation");
+}
+
+/* One release row from st (bound), into r: 1, 0 or -1. */
+static int one_release(struct history *h, sqlite3_stmt *st, struct release_record *r)
+{
+	int rc;
+
+	if (!st)
+		return -1;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		read_release(h, st, r);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_error(h, "cannot read the releases");
+	return rc == SQLITE_ROW;
+}
+
+int history_release(struct history *h, const char *id, struct release_record *r)
+{
+	sqlite3_stmt *st = prepare(h, "SELECT " RELEASE_COLUMNS " FROM releases WHERE id = ?");
+
+	if (st)
+		bind_text(st, 1, id);
+	return one_release(h, st, r);
+}
+
+int history_release_by_digest(struct history *h, const char *product, const char *digest,
+			      struct release_record *r)
+{
+	sqlite3_stmt *st = prepare(h, "SELECT " RELEASE_COLUMNS " FROM releases WHERE product = ? "
+				   "AND digest = ? AND state = 'complete' ORDER BY seq DESC LIMIT 1");
+
+	if (st) {
+		bind_text(st, 1, product);
+		bind_text(st, 2, digest);
+	}
+	return one_release(h, st, r);
+}
+
+int history_releases(struct history *h, const char *product, size_t limit,
+		     history_release_fn *fn, void *data)
+{
+	sqlite3_stmt *st = prepare(h, "SELECT " RELEASE_COLUMNS " FROM releases "
+				   "WHERE (? IS NULL OR product = ?) ORDER BY seq DESC LIMIT ?");
+	struct release_record r;
+	int rc, ret = 0;
+
+	if (!st)
+		return -1;
+	bind_text(st, 1, product);
+	bind_text(st, 2, product);
+	sqlite3_bind_int64(st, 3, limit ? (sqlite3_int64)limit : -1);
+	while (ret == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		read_release(h, st, &r);
+		ret = fn(&r, data);
+	}
+	sqlite3_finalize(st);
+	if (ret == 0 && rc != SQLITE_DONE)
+		return db_error(h, "cannot read the releases");
+	return ret;
+}
+
+int history_activations(struct history *h, const char *product, size_t limit,
+			history_activation_fn *fn, void *data)
+{
+	sqlite3_stmt *st = prepare(h, "SELECT product, from_release, to_release, kind, reason, "
+				   "user_name, host, at, at_ms, switch_us FROM activations "
+				   "WHERE (? IS NULL OR product = ?) ORDER BY seq DESC LIMIT ?");
+	struct activation_record a;
+	int rc, ret = 0;
+
+	if (!st)
+		return -1;
+	bind_text(st, 1, product);
+	bind_text(st, 2, product);
+	sqlite3_bind_int64(st, 3, limit ? (sqlite3_int64)limit : -1);
+	while (ret == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		forget_strings(h);
+		a.product = keep_text(h, st, 0);
+		a.from = keep_text(h, st, 1);
+		a.to = keep_text(h, st, 2);
+		a.kind = keep_text(h, st, 3);
+		a.reason = keep_text(h, st, 4);
+		a.user = keep_text(h, st, 5);
+		a.host = keep_text(h, st, 6);
+		a.at = keep_text(h, st, 7);
+		a.at_ms = sqlite3_column_int64(st, 8);
+		a.switch_us = sqlite3_column_int64(st, 9);
+		ret = fn(&a, data);
+	}
+	sqlite3_finalize(st);
+	if (ret == 0 && rc != SQLITE_DONE)
+		return db_error(h, "cannot read the activations");
+	return ret;
+}
+
+int history_products(struct history *h, history_product_fn *fn, void *data)
+{
+	sqlite3_stmt *st = prepare(h, "SELECT DISTINCT product FROM releases ORDER BY product");
+	int rc, ret = 0;
+
+	if (!st)
+		return -1;
+	while (ret == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		forget_strings(h);
+		ret = fn(keep_text(h, st, 0), data);
+	}
+	sqlite3_finalize(st);
+	if (ret == 0 && rc != SQLITE_DONE)
+		return db_error(h, "cannot read the products");
+	return ret;
+}
+
+/* ---- gate runs ---- */
+
+int history_record_gate_run(struct history *h, const char *product, const char *digest,
+			    const char *verdict, const char *commit, const struct who *who)
+{
+	sqlite3_stmt *st = prepare(h, "INSERT INTO gate_runs (product, digest, verdict, commit_id, "
+				   "user_name, host, at, at_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+	char at[32];
+	int64_t ms = wall_ms();
+
+	if (!st)
+		return -1;
+	iso_time(ms, at, sizeof(at));
+	bind_text(st, 1, product);
+	bind_text(st, 2, digest);
+	bind_text(st, 3, verdict);
+	bind_text(st, 4, commit);
+	bind_text(st, 5, who->user);
+	bind_text(st, 6, who->host);
+	bind_text(st, 7, at);
+	sqlite3_bind_int64(st, 8, ms);
+	return run(h, st, "cannot record the gate's verdict");
+}
+
+int history_gate_passed(struct history *h, const char *product, const char *digest)
+{
+	sqlite3_stmt *st = prepare(h, "SELECT COUNT(*) FROM gate_runs WHERE product = ? "
+				   "AND digest = ? AND verdict = 'passed'");
+	int rc, n = 0;
+
+	if (!st)
+		return -1;
+	bind_text(st, 1, product);
+	bind_text(st, 2, digest);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		n = (int)sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW)
+		return db_error(h, "cannot read the gate's verdicts");
+	return n > 0;
+}

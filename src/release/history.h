@@ -1,0 +1,109 @@
+/*
+ * history: what the store did, in SQLite (<store>/relgate.db): releases,
+ * activations, bad marks, gate runs.  All of relgate's SQL is here, behind
+ * functions named for what they record or ask, and in the SQL PostgreSQL
+ * also accepts, so that another backend can take its place.
+ *
+ * The file is opened in WAL mode with foreign keys on and a busy timeout
+ * (another relgate writing waits, then a clear error); its schema version
+ * is kept in meta, and the migrations up to this binary's run on open.  A
+ * history newer than the binary is an environment error (exit 3).
+ *
+ * Release ids come from the history's sequence ("r000042"), so that they
+ * sort in the order releases were made whatever the clocks say; the time
+ * is kept beside them, for people.
+ */
+#ifndef RELGATE_HISTORY_H
+#define RELGATE_HISTORY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct history;
+
+/* The room a release id takes, its NUL included ("r" and the sequence, 6 digits or more). */
+#define RELEASE_ID_MAX 24
+
+/* Open (or make) the history at path.  0, or -1 after an error (FAULT_ENV). */
+int history_open(struct history **h, const char *path);
+void history_close(struct history *h);
+
+/* A write transaction (BEGIN IMMEDIATE: the writer's lock is taken at once). */
+int history_begin(struct history *h);
+int history_commit(struct history *h);
+void history_abort(struct history *h);
+
+/* Who did something, and from where: kept with every record. */
+struct who {
+	const char *user, *host;
+};
+
+struct release_record {
+	char id[RELEASE_ID_MAX];
+	int64_t seq;
+	const char *product;
+	const char *state;          /* "staging", "complete", "abandoned", "pruned" */
+	const char *digest;         /* of the artifact as built: its identity */
+	const char *stored_digest;  /* of what the store holds */
+	int64_t files, bytes, new_bytes;
+	const char *commit, *reason, *gate;   /* gate: "passed", "forced" */
+	bool dirty, forced, bad;
+	const char *bad_reason;
+	const char *user, *host, *created;   /* created: ISO 8601, UTC */
+	int64_t created_ms;
+};
+
+/* A new release of product, as "staging": fills r->seq and r->id. */
+int history_record_release_start(struct history *h, struct release_record *r);
+/* The release r->id is complete on disk (files, bytes, digests as in r). */
+int history_record_release_complete(struct history *h, const struct release_record *r);
+/* A release that will not be finished (its staging is gone). */
+int history_record_release_abandoned(struct history *h, const char *id);
+int history_record_release_pruned(struct history *h, const char *id);
+int history_mark_bad(struct history *h, const char *id, const char *reason);
+/* A bad release activated again on purpose (--force) is good again. */
+int history_mark_good(struct history *h, const char *id);
+
+/* The release id (into id[RELEASE_ID_MAX]) or "" when none; 0, or -1 after an error. */
+int history_active(struct history *h, const char *product, char *id);
+/*
+ * The newest good release before the active one, in the order of
+ * activations: complete, not marked bad, not the active one.  "" when none.
+ */
+int history_last_good(struct history *h, const char *product, char *id);
+
+struct activation_record {
+	const char *product, *from, *to;
+	const char *kind;          /* "release", "rollback", "repair" */
+	const char *reason;
+	const char *user, *host, *at;
+	int64_t at_ms, switch_us;
+};
+int history_record_activation(struct history *h, const struct activation_record *a);
+
+/* One release, by id: 1 found (strings valid until the next call), 0 not, -1 error. */
+int history_release(struct history *h, const char *id, struct release_record *r);
+/* The complete release of product whose digest is digest: 1 with r, 0 none, -1 error. */
+int history_release_by_digest(struct history *h, const char *product, const char *digest,
+			      struct release_record *r);
+
+/* Each release of product (NULL: every product), newest first, at most limit (0: all). */
+typedef int history_release_fn(const struct release_record *r, void *data);
+int history_releases(struct history *h, const char *product, size_t limit,
+		     history_release_fn *fn, void *data);
+typedef int history_activation_fn(const struct activation_record *a, void *data);
+int history_activations(struct history *h, const char *product, size_t limit,
+			history_activation_fn *fn, void *data);
+
+/* The products the history knows, in name order. */
+typedef int history_product_fn(const char *product, void *data);
+int history_products(struct history *h, history_product_fn *fn, void *data);
+
+/* A gate verdict for an artifact's digest ("passed" or "failed"). */
+int history_record_gate_run(struct history *h, const char *product, const char *digest,
+			    const char *verdict, const char *commit, const struct who *who);
+/* Whether a gate run passed the artifact digest of product: 1 yes, 0 no, -1 error. */
+int history_gate_passed(struct history *h, const char *product, const char *digest);
+
+#endif

@@ -1,0 +1,102 @@
+/*
+ * store: releases kept immutably, activated atomically.
+ *
+ *   <store>/<product>/releases/<id>/           read-only once complete
+ *   <store>/<product>/releases/<id>.manifest   lib/artifact's manifest of it
+ *   <store>/<product>/current -> releases/<id> swapped by rename(2) of a fresh link
+ *   <store>/<product>/.staging/                unfinished work; fsck removes it
+ *   <store>/<product>/.lock                    one writer per product (flock)
+ *   <store>/relgate.db                         the history (release/history.h)
+ *
+ * A release is complete when its manifest is in releases/: the folder is
+ * renamed in first, the manifest last, after everything of both reached
+ * the disk (syncfs of the store's file system).  Activation comes after
+ * that, so a crash at any instant leaves current on a complete release.
+ * The history is written after the disk: where a crash came between the
+ * two, the next command that takes the product's lock finds current and
+ * the history apart and records what the disk says ("repair").
+ */
+#ifndef RELGATE_STORE_H
+#define RELGATE_STORE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "lib/artifact.h"
+#include "lib/file.h"
+#include "release/history.h"
+
+struct store {
+	char *root;
+	struct history *h;
+	struct who who;
+	char user[64], host[256];
+};
+
+/* Open (making it) the store at path.  0, or -1 after an error (FAULT_ENV). */
+int store_open(struct store *s, const char *path);
+void store_close(struct store *s);
+
+/*
+ * Whether name may name a product or a release in the store: one path
+ * component of letters, digits and "._@+-", not starting with a dot, at
+ * most 100 bytes.  -1 after an error naming what (FAULT_INPUT).
+ */
+int store_check_name(const char *what, const char *name);
+
+/*
+ * Take product's lock (waiting for another writer), then bring the
+ * history in line with the disk (see above).  0, or -1 after an error.
+ */
+int store_lock(struct store *s, const char *product, struct lock *l);
+
+/* The release current names, into id[RELEASE_ID_MAX] ("" when none).  0, or -1 after an error. */
+int store_current(struct store *s, const char *product, char *id);
+
+struct release_req {
+	const char *product;
+	const char *from;          /* the artifact's folder */
+	const struct artifact *art;   /* scanned from it */
+	const char *commit;        /* hex, or NULL outside git */
+	bool dirty;
+	const char *reason;
+	const char *gate;          /* "passed" or "forced" */
+	bool forced;
+	bool activate;
+	int keep;                  /* releases kept, the active and last good ones besides */
+};
+
+struct release_done {
+	char id[RELEASE_ID_MAX];
+	char from[RELEASE_ID_MAX];             /* what was active before, "" for none */
+	bool activated;
+	int64_t files, linked, new_bytes;
+	double ms, switch_ms;
+	int pruned;
+};
+
+/* Store the artifact as a new release (under the lock), and activate it unless asked not to. */
+int store_release(struct store *s, const struct release_req *req, struct release_done *done);
+
+/*
+ * Point current at release id, when the active release is expect (NULL:
+ * whatever it is), and record it (kind: "release", "rollback").  Exit 1's
+ * fault (FAULT_REFUSED) when another activation came first.
+ */
+int store_activate(struct store *s, const char *product, const char *id, const char *expect,
+		   const char *kind, const char *reason, double *switch_ms);
+
+/* Whether release id of product is complete on disk (folder and manifest). */
+bool store_has_release(struct store *s, const char *product, const char *id);
+
+/* The manifest of release id, read into a.  0, or -1 after an error. */
+int store_manifest(struct store *s, const char *product, const char *id, struct artifact *a);
+
+/*
+ * Check every release of product against its manifest, remove unfinished
+ * work, and bring current and the history in line.  Returns the number of
+ * problems found and not repaired (each reported), or -1.
+ */
+int store_fsck(struct store *s, const char *product, int *repaired);
+
+#endif
