@@ -267,6 +267,15 @@ if [ "$HAVE_RELGATE" = 1 ]; then
 	supervisor=$(bash "$BENCH_DIR/supervise.sh") || die "bench/supervise.sh failed"
 fi
 
+# The store's section: measured now, unless only the peers are timed.
+store="## Store
+
+Not measured in this run (./relgate was not built)."
+if [ "$HAVE_RELGATE" = 1 ]; then
+	echo "bench: the store (bench/store.sh)" >&2
+	store=$(bash "$BENCH_DIR/store.sh") || die "bench/store.sh failed"
+fi
+
 # The real histories' section: measured now, unless BENCH_REAL=0.
 real="## Real histories
 
@@ -323,7 +332,8 @@ package, linked into the workspace's node_modules.
 EOF
 	cat "$REPORT"
 	printf '%s\n\n' "$real"
-	printf '%s\n' "$supervisor"
+	printf '%s\n\n' "$supervisor"
+	printf '%s\n' "$store"
 } >"$RESULTS.tmp"
 mv "$RESULTS.tmp" "$RESULTS"
 

@@ -125,17 +125,6 @@ static void age(int64_t ms, char *out, size_t size)
 		snprintf(out, size, "%lldd ago", (long long)(s / 86400));
 }
 
-/* A bad release activated again on purpose: good again, so that rollbacks may come back to it. */
-static void mark_good(struct store *st, const char *id)
-{
-	if (history_begin(st->h) == 0) {
-		if (history_mark_good(st->h, id) == 0)
-			history_commit(st->h);
-		else
-			history_abort(st->h);
-	}
-}
-
 /* ---- release ---- */
 
 static const char release_usage[] =
@@ -253,12 +242,11 @@ int cmd_release(int argc, char **argv, struct setup *s)
 				goto out;
 			}
 			if (store_activate(&st, product, same.id, active, "rollback",
-					   reason ? reason : "released again: the same content", &ms) < 0) {
+					   reason ? reason : "released again: the same content",
+					   same.bad ? ACTIVATE_REVIVE : 0, &ms) < 0) {
 				ret = exit_code_of_failure();
 				goto out;
 			}
-			if (same.bad)
-				mark_good(&st, same.id);
 			printf("%s: the artifact is release %s: activated it again (%s -> %s, switch "
 			       "%.2f ms)\n", term_safe(product), same.id, *active ? active : "none",
 			       same.id, ms);
@@ -457,19 +445,11 @@ int cmd_rollback(int argc, char **argv, struct setup *s)
 		ret = EXIT_GATE;
 		goto out;
 	}
+	/* the abandoned release is not gone back to by the next rollback */
 	if (store_activate(&st, product, target, expect ? expect : active, "rollback", reason,
-			   &ms) < 0) {
+			   ACTIVATE_ABANDON | (r.bad ? ACTIVATE_REVIVE : 0), &ms) < 0) {
 		ret = exit_code_of_failure();
 		goto out;
-	}
-	if (r.bad)
-		mark_good(&st, target);
-	/* the abandoned release is not gone back to by the next rollback */
-	if (*active && history_begin(st.h) == 0) {
-		if (history_mark_bad(st.h, active, reason ? reason : "rolled back") == 0)
-			history_commit(st.h);
-		else
-			history_abort(st.h);
 	}
 	if (format == FORMAT_JSON) {
 		printf("{\"product\": \"%s\", \"from\": \"%s\", \"to\": \"%s\", \"switchMs\": %.3f, "

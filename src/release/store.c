@@ -213,7 +213,7 @@ static int reconcile(struct store *s, const char *product, int *repaired)
 		     *disk ? disk : "missing", known);
 		if (repaired)
 			++*repaired;
-		return store_activate(s, product, known, NULL, NULL, NULL, &ms);
+		return store_activate(s, product, known, NULL, NULL, NULL, 0, &ms);
 	}
 	if (*disk)
 		return error_as(FAULT_ENV, "%s: current is %s, which the history does not know "
@@ -277,7 +277,7 @@ static int swap_current(struct store *s, const char *product, const char *id)
 }
 
 int store_activate(struct store *s, const char *product, const char *id, const char *expect,
-		   const char *kind, const char *reason, double *switch_ms)
+		   const char *kind, const char *reason, unsigned flags, double *switch_ms)
 {
 	struct activation_record a = {product, NULL, id, kind, reason, s->user, s->host, NULL, 0, 0};
 	char active[RELEASE_ID_MAX], at[32];
@@ -306,7 +306,12 @@ int store_activate(struct store *s, const char *product, const char *id, const c
 	now_iso(at, sizeof(at), &a.at_ms);
 	a.at = at;
 	a.switch_us = (int64_t)(*switch_ms * 1000);
-	if (history_record_activation(s->h, &a) < 0 || history_commit(s->h) < 0)
+	/* one commit, one write to the disk, for all of it */
+	if (history_record_activation(s->h, &a) < 0 ||
+	    (flags & ACTIVATE_ABANDON && *active &&
+	     history_mark_bad(s->h, active, reason ? reason : "rolled back") < 0) ||
+	    (flags & ACTIVATE_REVIVE && history_mark_good(s->h, id) < 0) ||
+	    history_commit(s->h) < 0)
 		goto fail;
 	return 0;
 fail:
@@ -672,7 +677,7 @@ int store_release(struct store *s, const struct release_req *req, struct release
 		goto out;   /* complete on the disk: the next lock records it */
 	}
 	if (req->activate) {
-		if (store_activate(s, req->product, r.id, done->from, "release", req->reason,
+		if (store_activate(s, req->product, r.id, done->from, "release", req->reason, 0,
 				   &done->switch_ms) < 0)
 			goto out;
 		done->activated = true;

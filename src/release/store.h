@@ -78,13 +78,20 @@ struct release_done {
 /* Store the artifact as a new release (under the lock), and activate it unless asked not to. */
 int store_release(struct store *s, const struct release_req *req, struct release_done *done);
 
+/* What an activation records besides itself, in the same transaction. */
+enum {
+	ACTIVATE_ABANDON = 1 << 0,   /* the release it replaces is marked bad (a rollback) */
+	ACTIVATE_REVIVE = 1 << 1,    /* the release it activates is good again (--force) */
+};
+
 /*
  * Point current at release id, when the active release is expect (NULL:
- * whatever it is), and record it (kind: "release", "rollback").  Exit 1's
- * fault (FAULT_REFUSED) when another activation came first.
+ * whatever it is), and record it (kind: "release", "rollback"; NULL: put
+ * back what the history says, nothing recorded).  Exit 1's fault
+ * (FAULT_REFUSED) when another activation came first.
  */
 int store_activate(struct store *s, const char *product, const char *id, const char *expect,
-		   const char *kind, const char *reason, double *switch_ms);
+		   const char *kind, const char *reason, unsigned flags, double *switch_ms);
 
 /* Whether release id of product is complete on disk (folder and manifest). */
 bool store_has_release(struct store *s, const char *product, const char *id);
