@@ -42,7 +42,7 @@ ANALYZE = setup changes gitindex filelist workspace scan resolve lockentry npmlo
 GATE = supervise gate devtools browser report
 RELEASE = history store
 CORE = $(LIB:%=lib/%) $(ANALYZE:%=analyze/%) $(GATE:%=gate/%) $(RELEASE:%=release/%)
-CMDS = common affected graph test boot store
+CMDS = common reasons affected graph plan test boot store runbook
 CORE_OBJ = $(CORE:%=$(O)/%.o)
 CMD_OBJ = $(CMDS:%=$(O)/cmd/%.o)
 OBJ = $(CORE_OBJ) $(CMD_OBJ) $(O)/main.o
@@ -62,6 +62,9 @@ $(O)/relgate: $(OBJ)
 	$(CC) $(LDFLAGS) -Wl,--export-dynamic-symbol=mbedtls_x509_crt_parse_file -o $@ $(OBJ) $(LIBS)
 
 $(O)/lib/dynlib.o: ALL_CFLAGS += $(DYNLIB_FLAGS)
+
+# doc/runbook.md is in the binary (.incbin): relgate runbook prints it filled in
+$(O)/cmd/runbook.o: doc/runbook.md
 
 $(O)/%.o: src/%.c | libs-present
 	@mkdir -p $(dir $@)

@@ -15,7 +15,18 @@ else
 	b= d= r=
 fi
 stage() { printf '\n%s== %s%s\n' "$b" "$*" "$r"; }
-run() { printf '%s$ %s%s\n' "$d" "$*" "$r"; "$@"; }
+# Print the command as one would type it (arguments with spaces quoted), then run it.
+run() {
+	printf '%s$' "$d"
+	for a in "$@"; do
+		case $a in
+		*' '*) printf " '%s'" "$a" ;;
+		*) printf ' %s' "$a" ;;
+		esac
+	done
+	printf '%s\n' "$r"
+	"$@"
+}
 
 rm -rf "$work"
 mkdir -p "$work"
@@ -39,7 +50,17 @@ stage "4. For machines (JSON), and the whole workspace at package level"
 run relgate affected --base before --head incident --format json
 run relgate affected --base before --head incident --packages
 
-stage "5. The gate: build and check what the change releases, in a real browser"
+stage "5. Before the change: the three products checked and released as v1"
+echo "${d}Only what a gate run passed is released: relgate test records each verdict for the"
+echo "digest of the artifact it checked, and relgate release looks it up.$r"
+run git checkout -q before
+run relgate -q test commander distributor portal
+for p in commander distributor portal; do
+	run relgate release "$p" --reason "v1"
+done
+run git checkout -q incident
+
+stage "6. The gate: build and check what the change releases, in a real browser"
 echo "${d}Each product builds, then runs its checks under a supervisor that ends every step on"
 echo "time; the boot check opens the built page in headless chromium.$r"
 set +e
@@ -51,5 +72,26 @@ echo "${d}relgate test ended with exit code $gate: the distributor's minified bu
 echo "during start-up, before its error reporting exists. The gate says no, with the error,"
 echo "the place in the bundle, and the code there. The portal was not built at all.$r"
 echo "${d}JUnit report for the CI: ${work#"$top"/}/junit.xml$r"
+
+stage "7. The release plan, for QA and the owners: what really changes"
+run relgate plan --base before --head incident --built
+
+stage "8. Release: what passed goes out, what failed is refused"
+run relgate release commander --reason "the handler lookup"
+set +e
+run relgate release distributor
+refused=$?
+set -e
+echo "${d}Exit code $refused: the distributor's incident build is not released. In the original"
+echo "incident it went out unchecked.$r"
+
+stage "9. Forced out anyway, then rolled back in milliseconds"
+run relgate release distributor --force --reason "the incident, replayed: shipped without the gate"
+run relgate rollback distributor --reason "TypeError at start-up"
+run relgate status
+run relgate history distributor --limit 4
+echo "${d}The rollback swapped one symlink and recorded it; the bad release is marked bad, so a"
+echo "second rollback would go further back. In the original incident a fix was built and"
+echo "shipped instead, and the product was down for almost two hours.$r"
 
 printf '\n%sThe demo copy stays in %s.%s\n' "$d" "${suite#"$top"/}" "$r"

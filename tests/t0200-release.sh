@@ -113,6 +113,23 @@ test_expect_success 'a changed artifact: unchanged files are hard links to the r
 	test "$(stat -c %i $s/r000001/assets/app.js)" != "$(stat -c %i $s/r000002/assets/app.js)"
 '
 
+test_expect_success 'diff: the built artifact against the active release' '
+	cd ws &&
+	"$RELGATE" diff web >out &&
+	test_grep "is release r000002: nothing new to release" out &&
+	echo "new" >apps/web/dist/extra.txt && echo "more" >>apps/web/dist/index.html &&
+	rm apps/web/dist/assets/logo.svg &&
+	"$RELGATE" diff web >out &&
+	test_grep "^  \+ extra.txt \(4 bytes\)" out &&
+	test_grep "^  - assets/logo.svg \(7 bytes\)" out &&
+	test_grep "^  ~ index.html \([0-9]+ -> [0-9]+ bytes\)" out &&
+	test_grep "1 added \(4 bytes\), 1 removed \(7 bytes\), 1 changed" out &&
+	"$RELGATE" diff web --format json >diff.json &&
+	test "$(jq -r "[.same, .added, .removed, .changed] | map(tostring) | join(\" \")" diff.json)" = \
+		"false 1 1 1" &&
+	rm apps/web/dist/extra.txt && sh build.sh
+'
+
 test_expect_success 'rollback: back to the last good release, the abandoned one marked bad' '
 	cd ws &&
 	"$RELGATE" rollback web --reason "TypeError at start-up" >out &&
@@ -298,6 +315,40 @@ test_expect_success 'the default store is not a change git sees' '
 	"$RELGATE" release site --force --reason first --from "$TRASH/site" >/dev/null &&
 	test -d .relgate/store/site/releases &&
 	test -z "$(git status --porcelain --untracked-files=all)"
+'
+
+test_expect_success 'an artifact of an older commit than the active release: refused without --force' '
+	mkdir late && cd late && make_workspace &&
+	mkdir "$TRASH/late-site" && echo v1 >"$TRASH/late-site/index.html" &&
+	echo 1 >f && git add f && git commit -qm one && old=$(git rev-parse HEAD) &&
+	echo 2 >f && git commit -qam two &&
+	echo v2 >"$TRASH/late-site/index.html" &&
+	"$RELGATE" release site --force --reason new --from "$TRASH/late-site" >/dev/null &&
+	git checkout -q "$old" &&
+	echo late >>"$TRASH/late-site/index.html" &&
+	digest=$("$RELGATE" diff site --from "$TRASH/late-site" --format json | jq -r .digest) &&
+	printf "{\"products\": [{\"name\": \"site\", \"passed\": true, \"artifact\": {\"digest\": \"%s\"}}]}" \
+		"$digest" >"$TRASH/late.json" &&
+	test_expect_code 1 "$RELGATE" release site --from "$TRASH/late-site" \
+		--gate-report "$TRASH/late.json" 2>err &&
+	test_grep "commit [0-9a-f]{12} is older than [0-9a-f]{12}, the active release r000001" err &&
+	test "$(current_of site)" = r000001 &&
+	"$RELGATE" release site --from "$TRASH/late-site" --gate-report "$TRASH/late.json" --force \
+		--reason "on purpose" >out &&
+	test "$(current_of site)" = r000002
+'
+
+test_expect_success 'runbook: the rollback first, with the real names and releases' '
+	cd ws &&
+	"$RELGATE" runbook web >out &&
+	active=$(current_of web) &&
+	good=$(sqlite3 .relgate/store/relgate.db "SELECT a.to_release FROM activations a JOIN releases r ON r.id = a.to_release WHERE a.product = '\''web'\'' AND r.bad = 0 AND r.state = '\''complete'\'' AND r.id <> '\''$active'\'' ORDER BY a.seq DESC LIMIT 1") &&
+	test_grep "^relgate rollback web --expect $active --reason" out &&
+	test_grep "This activates $good, the last good release before $active" out &&
+	test_grep "^## 1. Roll back now" out &&
+	test_grep_not "\{(product|active|good|root|store)\}" out &&
+	"$RELGATE" runbook >all &&
+	test_grep "^  web +$active +$good" all
 '
 
 test_expect_success 'a history newer than this relgate: exit 3, and nothing written' '

@@ -9,9 +9,9 @@
 #include <string.h>
 
 #include "cmd/cmd.h"
+#include "cmd/reasons.h"
 #include "lib/diag.h"
 #include "analyze/impact.h"
-#include "analyze/scan.h"
 #include "lib/jsonw.h"
 #include "lib/term.h"
 
@@ -38,60 +38,10 @@ struct row {
 	uint32_t node;
 };
 
-/* The words in parentheses after a link: how it changed and the edge's kind. */
-static void link_note(const struct chain_link *l, bool first, struct buf *b)
-{
-	const struct gedge *e = l->edge;
-
-	buf_reset(b);
-	if (first)
-		buf_adds(b, l->change);
-	if (!e || e->kind == EDGE_OWNS || e->kind == EDGE_PRODUCT)
-		return;
-	if (b->len)
-		buf_adds(b, ", ");
-	switch (e->kind) {
-	case EDGE_DEPENDENCY:
-		buf_adds(b, dep_kind_name((enum dep_kind)e->sub));
-		if (e->detail)
-			buf_addf(b, ": %s", e->detail);
-		break;
-	case EDGE_IMPORT:
-		buf_adds(b, import_kind_name((enum import_kind)e->sub));
-		break;
-	case EDGE_INPUT:
-		buf_adds(b, "input");
-		break;
-	case EDGE_GLOBAL_INPUT:
-		buf_adds(b, "globalInputs");
-		break;
-	case EDGE_LOCKFILE:
-		buf_addf(b, "lockfile: %s", e->detail);
-		break;
-	case EDGE_ROOT_DEPENDENCY:
-		buf_addf(b, "the root's %s: a build tool of every product",
-			 dep_kind_name((enum dep_kind)e->sub));
-		break;
-	default:
-		buf_adds(b, e->detail ? e->detail : edge_kind_name((enum edge_kind)e->kind));
-	}
-}
-
-static const char *link_label(const struct chain_link *l)
-{
-	return l->node->kind == NODE_FILE ? l->node->path : l->node->name;
-}
-
-/* Is link i the product's own package, shown by the product's name? */
-static bool collapsed(const struct chain *c, size_t i)
-{
-	return c->links[i].edge && c->links[i].edge->kind == EDGE_PRODUCT;
-}
-
 static void print_text(struct impact *im, struct row *rows, size_t n, bool packages)
 {
 	struct buf note = BUF_INIT;
-	size_t i, hit = 0, k;
+	size_t i, hit = 0;
 
 	for (i = 0; i < n; i++)
 		hit += walk_reached(&im->walk, rows[i].node);
@@ -115,16 +65,8 @@ static void print_text(struct impact *im, struct row *rows, size_t n, bool packa
 			continue;
 		}
 		impact_chain(im, rows[i].node, &c);
-		printf("%s%s%s", term_green(), term_safe(rows[i].name), term_reset());
-		for (k = c.n - 1; k-- > 0;) {
-			if (collapsed(&c, k))
-				continue;
-			link_note(&c.links[k], k == 0, &note);
-			printf(" <- %s", term_safe(link_label(&c.links[k])));
-			if (note.len)
-				printf(" %s(%s)%s", term_dim(), term_safe(note.data), term_reset());
-		}
-		printf("\n");
+		reason_text(&c, &note);
+		printf("%s%s%s%s\n", term_green(), term_safe(rows[i].name), term_reset(), note.data);
 		chain_release(&c);
 	}
 	if (diag_level >= 0 && hit < n) {
@@ -163,31 +105,6 @@ static void json_changed(struct impact *im, struct jw *w)
 	jw_end(w);
 }
 
-static void json_chain(const struct chain *c, struct jw *w, struct buf *note)
-{
-	static const char *const kinds[] = {"file", "package", "product"};
-	size_t k;
-
-	jw_array(w);
-	for (k = 0; k < c->n; k++) {
-		const struct chain_link *l = &c->links[k];
-
-		jw_object(w);
-		jw_kstr(w, "kind", kinds[l->node->kind]);
-		jw_kstr(w, "name", link_label(l));
-		if (k == 0)
-			jw_kstr(w, "change", l->change);
-		if (l->edge) {
-			jw_kstr(w, "edge", edge_kind_name((enum edge_kind)l->edge->kind));
-			link_note(l, false, note);
-			if (note->len)
-				jw_kstr(w, "why", note->data);
-		}
-		jw_end(w);
-	}
-	jw_end(w);
-}
-
 static void print_json(struct impact *im, struct row *rows, size_t n, bool packages)
 {
 	struct buf out = BUF_INIT, note = BUF_INIT;
@@ -222,7 +139,7 @@ static void print_json(struct impact *im, struct row *rows, size_t n, bool packa
 		jw_end(&w);
 		jw_break(&w, 3);
 		jw_key(&w, "chain");
-		json_chain(&c, &w, &note);
+		reason_json(&c, &w, &note);
 		jw_end(&w);
 		chain_release(&c);
 	}
@@ -247,27 +164,10 @@ static void print_json(struct impact *im, struct row *rows, size_t n, bool packa
 	buf_release(&note);
 }
 
-/* Markdown inline code that survives backticks and table pipes. */
-static void md_code(struct buf *b, const char *s)
-{
-	bool ticks = strchr(s, '`') != NULL;
-
-	buf_adds(b, ticks ? "`` " : "`");
-	for (; *s; s++) {
-		if (*s == '|')
-			buf_adds(b, "\\|");
-		else if (*s == '\n' || *s == '\r')
-			buf_addc(b, ' ');
-		else
-			buf_addc(b, *s);
-	}
-	buf_adds(b, ticks ? " ``" : "`");
-}
-
 static void print_markdown(struct impact *im, struct row *rows, size_t n, bool packages)
 {
 	struct buf out = BUF_INIT, note = BUF_INIT;
-	size_t i, k, hit = 0;
+	size_t i, hit = 0;
 	const char *what = packages ? "packages" : "products";
 
 	for (i = 0; i < n; i++)
@@ -291,22 +191,8 @@ static void print_markdown(struct impact *im, struct row *rows, size_t n, bool p
 			buf_adds(&out, "| **");
 			md_code(&out, rows[i].name);
 			buf_adds(&out, "** | ");
-			for (k = 0; k + 1 < c.n; k++) {
-				if (collapsed(&c, k))
-					continue;
-				md_code(&out, link_label(&c.links[k]));
-				link_note(&c.links[k], k == 0, &note);
-				if (note.len) {
-					buf_adds(&out, " (");
-					for (const char *p = note.data; *p; p++)
-						buf_adds(&out, *p == '|' ? "\\|" : (char[2]){*p, 0});
-					buf_adds(&out, ")");
-				}
-				buf_adds(&out, " → ");
-			}
-			buf_adds(&out, "**");
-			md_code(&out, rows[i].name);
-			buf_adds(&out, "** |\n");
+			reason_markdown(&c, rows[i].name, &out, &note);
+			buf_adds(&out, " |\n");
 			chain_release(&c);
 		}
 		buf_adds(&out, "\n");

@@ -55,10 +55,15 @@ int cmd_rollback(int argc, char **argv, struct setup *s);
 int cmd_status(int argc, char **argv, struct setup *s);
 int cmd_history(int argc, char **argv, struct setup *s);
 int cmd_fsck(int argc, char **argv, struct setup *s);
+int cmd_diff(int argc, char **argv, struct setup *s);
+int cmd_runbook(int argc, char **argv, struct setup *s);
+int cmd_plan(int argc, char **argv, struct setup *s);
 
 /* The store of this workspace (RELGATE_STORE, else relgate.json's "store": {"path"}), opened. */
 struct store;
 int open_store(const struct setup *s, struct store *st);
+/* The same for a store that exists already: 1 opened, 0 there is none, -1 after an error. */
+int open_store_if_any(const struct setup *s, struct store *st);
 /* The commit checked out at root (hex, "" outside git), and whether tracked files differ. */
 void workspace_commit(const char *root, char *hex, bool *dirty);
 

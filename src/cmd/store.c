@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "analyze/changes.h"
 #include "analyze/setup.h"
@@ -44,6 +45,18 @@ int open_store(const struct setup *s, struct store *st)
 	return ret;
 }
 
+int open_store_if_any(const struct setup *s, struct store *st)
+{
+	char *path = store_path(s), *db = xasprintf("%s/relgate.db", path);
+	bool there = access(db, F_OK) == 0;
+
+	free(db);
+	free(path);
+	if (!there)
+		return 0;
+	return open_store(s, st) < 0 ? -1 : 1;
+}
+
 void workspace_commit(const char *root, char *hex, bool *dirty)
 {
 	git_repository *repo = NULL;
@@ -66,6 +79,28 @@ out:
 	git_status_list_free(list);
 	git_object_free(head);
 	git_repository_free(repo);
+}
+
+/*
+ * Whether commit older (hex) is an ancestor of commit newer, other than
+ * it: a pipeline that started earlier and finished later would release
+ * an older build over a newer one.
+ */
+static bool is_older(const char *root, const char *older, const char *newer)
+{
+	git_repository *repo = NULL;
+	git_oid a, b, base;
+	bool ret = false;
+
+	if (!older || !newer || !strcmp(older, newer) || git_oid_fromstr(&a, older) < 0 ||
+	    git_oid_fromstr(&b, newer) < 0)
+		return false;
+	git_start();
+	if (git_repository_open_ext(&repo, root, 0, NULL) == 0 &&
+	    git_merge_base(&base, repo, &a, &b) == 0)
+		ret = git_oid_equal(&base, &a);
+	git_repository_free(repo);
+	return ret;
 }
 
 /*
@@ -291,6 +326,14 @@ int cmd_release(int argc, char **argv, struct setup *s)
 		goto out;
 	}
 	workspace_commit(s->root, commit, &req.dirty);
+	if (*active && history_release(st.h, active, &same) == 1 &&
+	    is_older(s->root, *commit ? commit : NULL, same.commit) && !force) {
+		error_as(FAULT_REFUSED, "%s: not released: commit %.12s is older than %.12s, the "
+			 "active release %s's (a pipeline that finished late?); --force --reason "
+			 "TEXT to release it anyway", term_safe(product), commit, same.commit, active);
+		ret = EXIT_GATE;
+		goto out;
+	}
 	req.product = product;
 	req.from = dir;
 	req.art = &art;
@@ -605,6 +648,9 @@ int cmd_status(int argc, char **argv, struct setup *s)
 		if (md)
 			buf_adds(&b, "| product | active | age | commit | gate | last good | bad |\n"
 				     "| --- | --- | --- | --- | --- | --- | --- |\n");
+		else if (all.n)
+			buf_addf(&b, "%-20s %-8s %-9s %-12s %-7s %s\n", "PRODUCT", "ACTIVE", "AGE",
+				 "COMMIT", "GATE", "LAST GOOD");
 		for (i = 0; i < all.n; i++) {
 			struct status_row *row = &all.rows[i];
 			char when[32] = "";
@@ -617,7 +663,7 @@ int cmd_status(int argc, char **argv, struct setup *s)
 					 row->gate, *row->good ? row->good : "none",
 					 row->nbad ? row->bad.data : "");
 			else
-				buf_addf(&b, "%-20s %-8s %-9s %-12s %-7s last good %-8s%s%s\n",
+				buf_addf(&b, "%-20s %-8s %-9s %-12s %-7s %-9s%s%s\n",
 					 term_safe(row->product), *row->active ? row->active : "none",
 					 when, *row->commit ? row->commit : "-",
 					 *row->gate ? row->gate : "-", *row->good ? row->good : "none",
@@ -699,10 +745,11 @@ static int print_release(const struct release_record *r, void *data)
 		jw_kint(o->w, "bytes", r->bytes);
 		jw_end(o->w);
 	} else {
-		buf_addf(o->b, "%s  %-12s %-8s %-9s %s %.12s%s gate %s%s%s\n", r->created,
-			 term_safe(r->product), r->id, r->state, r->digest ? r->digest + 7 : "-",
-			 r->commit ? r->commit : "-", r->dirty ? "+dirty" : "", r->gate ? r->gate : "-",
-			 r->bad ? "  BAD" : "", r->reason ? "" : "");
+		buf_addf(o->b, "%s  %-12s %-8s %-9s sha256:%.12s  commit %.12s%s  gate %s%s%s%s\n",
+			 r->created, term_safe(r->product), r->id, r->state,
+			 r->digest ? r->digest + 7 : "-", r->commit ? r->commit : "-",
+			 r->dirty ? "+dirty" : "", r->gate ? r->gate : "-", r->bad ? "  BAD" : "",
+			 r->reason ? ": " : "", r->reason ? term_safe(r->reason) : "");
 	}
 	return 0;
 }
@@ -785,6 +832,162 @@ int cmd_history(int argc, char **argv, struct setup *s)
 	fwrite(b.data, 1, b.len, stdout);
 out:
 	buf_release(&b);
+	store_close(&st);
+	return ret;
+}
+
+/* ---- diff ---- */
+
+static const char diff_usage[] =
+	"usage: relgate diff PRODUCT [--from DIR] [--format text|json]\n"
+	"\n"
+	"Which files of the built artifact (relgate.json's \"artifact\", or DIR) differ\n"
+	"from the product's active release: added, removed and changed, with their\n"
+	"bytes.  An artifact whose digest is the active release's releases nothing new.\n"
+	"\n"
+	"exit codes: 0 (whether or not it differs), 1 no artifact to read,\n"
+	"            2 usage error, 3 environment error\n";
+
+struct diff_out {
+	struct jw *w;
+	size_t added, removed, changed;
+	int64_t bytes_added, bytes_removed, bytes_changed;
+};
+
+static void diff_entry(const struct artifact_entry *old, const struct artifact_entry *now,
+		       void *data)
+{
+	struct diff_out *o = data;
+	const char *what = !old ? "added" : !now ? "removed" : "changed";
+	const struct artifact_entry *e = now ? now : old;
+
+	if (!old) {
+		o->added++;
+		o->bytes_added += (int64_t)now->size;
+	} else if (!now) {
+		o->removed++;
+		o->bytes_removed += (int64_t)old->size;
+	} else {
+		o->changed++;
+		o->bytes_changed += (int64_t)now->size - (int64_t)old->size;
+	}
+	if (o->w) {
+		jw_break(o->w, 1);
+		jw_object(o->w);
+		jw_kstr(o->w, "path", e->path);
+		jw_kstr(o->w, "change", what);
+		if (old)
+			jw_kint(o->w, "oldSize", (int64_t)old->size);
+		if (now)
+			jw_kint(o->w, "size", (int64_t)now->size);
+		jw_end(o->w);
+	} else {
+		if (old && now)
+			printf("  ~ %s (%llu -> %llu bytes)\n", term_safe(e->path),
+			       (unsigned long long)old->size, (unsigned long long)now->size);
+		else
+			printf("  %c %s (%llu bytes)\n", old ? '-' : '+', term_safe(e->path),
+			       (unsigned long long)e->size);
+	}
+}
+
+int cmd_diff(int argc, char **argv, struct setup *s)
+{
+	static const struct option longopts[] = {
+		{"from", required_argument, NULL, 'f'},
+		{"format", required_argument, NULL, 'o'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	enum output_format format = FORMAT_TEXT;
+	const char *from = NULL, *product;
+	const struct cfg_product *cp;
+	char active[RELEASE_ID_MAX], hex[ARTIFACT_DIGEST_HEX];
+	struct artifact built, rel = {0};
+	struct diff_out o = {0};
+	struct buf b = BUF_INIT;
+	struct jw w;
+	struct store st;
+	char *dir;
+	int c, ret = EXIT_OK;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'f': from = optarg; break;
+		case 'o': format = parse_format("diff", optarg, FMT(FORMAT_TEXT) | FMT(FORMAT_JSON)); break;
+		case 'h': fputs(diff_usage, stdout); return EXIT_OK;
+		default: fputs(diff_usage, stderr); return EXIT_USAGE;
+		}
+	}
+	if (optind + 1 != argc) {
+		fputs(diff_usage, stderr);
+		return EXIT_USAGE;
+	}
+	product = argv[optind];
+	if (setup_check(s) < 0 || store_check_name("product", product) < 0)
+		return EXIT_USAGE;
+	cp = config_product(&s->cfg, product);
+	if (!from && !(cp && cp->artifact)) {
+		error("%s: no artifact to compare: give --from DIR, or \"artifact\" in relgate.json",
+		      term_safe(product));
+		return EXIT_USAGE;
+	}
+	dir = from ? xstrdup(from) : path_join(s->root, cp->artifact);
+	if (artifact_scan(dir, &built) < 0) {
+		free(dir);
+		return fault_last() == FAULT_ENV ? EXIT_ENV : EXIT_GATE;
+	}
+	free(dir);
+	artifact_hex(built.digest, hex);
+	if (open_store(s, &st) < 0) {
+		artifact_release(&built);
+		return EXIT_ENV;
+	}
+	if (history_active(st.h, product, active) < 0 ||
+	    (*active && store_manifest(&st, product, active, &rel) < 0)) {
+		ret = EXIT_ENV;
+		goto out;
+	}
+	if (format == FORMAT_JSON) {
+		buf_init(&b);
+		jw_init(&w, &b);
+		o.w = &w;
+		jw_object(&w);
+		jw_kstr(&w, "product", product);
+		jw_kstr(&w, "active", *active ? active : NULL);
+		jw_kstr(&w, "digest", hex);
+		jw_kbool(&w, "same", *active && !memcmp(built.digest, rel.digest, ARTIFACT_SHA_SIZE));
+		jw_key(&w, "files");
+		jw_array(&w);
+	} else if (!*active) {
+		printf("%s: no active release: everything is new\n", term_safe(product));
+	} else if (!memcmp(built.digest, rel.digest, ARTIFACT_SHA_SIZE)) {
+		printf("%s: the artifact is release %s: nothing new to release\n", term_safe(product),
+		       active);
+		goto out;
+	} else {
+		printf("%s: the artifact against release %s:\n", term_safe(product), active);
+	}
+	artifact_diff(&rel, &built, diff_entry, &o);
+	if (o.w) {
+		jw_end(&w);
+		jw_kint(&w, "added", (int64_t)o.added);
+		jw_kint(&w, "removed", (int64_t)o.removed);
+		jw_kint(&w, "changed", (int64_t)o.changed);
+		jw_kint(&w, "bytesAdded", o.bytes_added);
+		jw_kint(&w, "bytesRemoved", o.bytes_removed);
+		jw_end(&w);
+		buf_addc(&b, '\n');
+		fwrite(b.data, 1, b.len, stdout);
+	} else {
+		printf("%zu added (%lld bytes), %zu removed (%lld bytes), %zu changed\n", o.added,
+		       (long long)o.bytes_added, o.removed, (long long)o.bytes_removed, o.changed);
+	}
+out:
+	buf_release(&b);
+	artifact_release(&rel);
+	artifact_release(&built);
 	store_close(&st);
 	return ret;
 }

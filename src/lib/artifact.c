@@ -236,17 +236,6 @@ int artifact_scan(const char *dir, struct artifact *a)
 	return 0;
 }
 
-static int unhex(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* A relative path of plain components: none empty, ".", or "..". */
 static bool path_is_plain(const char *path)
 {
@@ -276,7 +265,7 @@ static bool parse_line(struct artifact *a, const char *p, const char *end)
 	if (end - p < 2 * ARTIFACT_SHA_SIZE + 1)
 		return false;
 	for (i = 0; i < ARTIFACT_SHA_SIZE; i++) {
-		int hi = unhex(p[2 * i]), lo = unhex(p[2 * i + 1]);
+		int hi = hex_value(p[2 * i]), lo = hex_value(p[2 * i + 1]);
 
 		if (hi < 0 || lo < 0)
 			return false;
@@ -307,7 +296,7 @@ static bool parse_line(struct artifact *a, const char *p, const char *end)
 			buf_addc(&path, *p);
 			continue;
 		}
-		if (end - p < 3 || (hi = unhex(p[1])) < 0 || (lo = unhex(p[2])) < 0 || !(hi | lo))
+		if (end - p < 3 || (hi = hex_value(p[1])) < 0 || (lo = hex_value(p[2])) < 0 || !(hi | lo))
 			break;
 		buf_addc(&path, (char)(hi << 4 | lo));
 		p += 2;
@@ -366,6 +355,27 @@ const struct artifact_entry *artifact_find(const struct artifact *a, const char 
 			hi = mid;
 	}
 	return NULL;
+}
+
+size_t artifact_diff(const struct artifact *from, const struct artifact *to, artifact_diff_fn *fn,
+		     void *data)
+{
+	size_t i = 0, j = 0, n = 0;
+
+	while (i < from->n || j < to->n) {
+		int cmp = i == from->n ? 1 : j == to->n ? -1 : strcmp(from->v[i].path, to->v[j].path);
+		const struct artifact_entry *a = cmp <= 0 ? &from->v[i] : NULL;
+		const struct artifact_entry *b = cmp >= 0 ? &to->v[j] : NULL;
+
+		i += cmp <= 0;
+		j += cmp >= 0;
+		if (a && b && a->mode == b->mode && a->size == b->size &&
+		    !memcmp(a->sha, b->sha, ARTIFACT_SHA_SIZE))
+			continue;
+		fn(a, b, data);
+		n++;
+	}
+	return n;
 }
 
 void artifact_hex(const unsigned char *sha, char out[ARTIFACT_DIGEST_HEX])

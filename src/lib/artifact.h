@@ -62,6 +62,16 @@ int artifact_parse(const char *text, size_t len, struct artifact *a);
 /* The entry for path, or NULL (the entries are sorted). */
 const struct artifact_entry *artifact_find(const struct artifact *a, const char *path);
 
+/*
+ * Walk two artifacts' entries side by side (both sorted): fn for each path
+ * only in from (to NULL), only in to (from NULL), or in both with another
+ * mode, size or content.  Returns how many differ.
+ */
+typedef void artifact_diff_fn(const struct artifact_entry *from, const struct artifact_entry *to,
+			      void *data);
+size_t artifact_diff(const struct artifact *from, const struct artifact *to, artifact_diff_fn *fn,
+		     void *data);
+
 /* "sha256:<hex>" of a digest (or of a file's sha). */
 void artifact_hex(const unsigned char *sha, char out[ARTIFACT_DIGEST_HEX]);
 

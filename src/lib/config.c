@@ -325,6 +325,11 @@ static void load_store(struct jdoc *d, json_t *v, struct config *c)
 	}
 }
 
+static void load_notify(struct jdoc *d, json_t *v, struct config *c)
+{
+	get_strlist(d, v, "plan", &c->notify_plan, false);
+}
+
 static void load_server(struct jdoc *d, json_t *v, struct config *c)
 {
 	char *s;
@@ -376,6 +381,22 @@ static void check_references(struct jdoc *d, struct config *c)
 {
 	size_t i, j, k;
 
+	for (j = 0; j < c->notify_plan.n; j++) {
+		for (k = 0; k < c->nchannels; k++)
+			if (!strcmp(c->channels[k].name, c->notify_plan.v[j]))
+				break;
+		if (k == c->nchannels) {
+			jdoc_push_key(d, "notify");
+			jdoc_push_key(d, "plan");
+			jdoc_push_index(d, j);
+			jdoc_error(d, false, "\"%s\" is not a channel in \"channels\"",
+				   c->notify_plan.v[j]);
+			jdoc_pop(d);
+			jdoc_pop(d);
+			jdoc_pop(d);
+		}
+	}
+
 	for (i = 0; i < c->nproducts; i++) {
 		struct cfg_product *p = &c->products[i];
 		const char *bad = !p->name[0] ? "is empty" :
@@ -409,8 +430,9 @@ int config_load(struct config *c, const char *path)
 {
 	static const char *const top_keys[] = {"$schema", "globalInputs", "ignoreRootDependencies",
 						"products", "channels", "store", "server", "watch",
-						NULL};
+						"notify", NULL};
 	static const char *const store_keys[] = {"path", NULL};
+	static const char *const notify_keys[] = {"plan", NULL};
 	static const char *const server_keys[] = {"listen", "tokenEnv", NULL};
 	static const char *const watch_keys[] = {"bake", "interval", "autoRollback", "fatal", NULL};
 	struct buf text = BUF_INIT;
@@ -480,6 +502,7 @@ int config_load(struct config *c, const char *path)
 		load_section(&d, root, "store", store_keys, load_store, c);
 		load_section(&d, root, "server", server_keys, load_server, c);
 		load_section(&d, root, "watch", watch_keys, load_watch, c);
+		load_section(&d, root, "notify", notify_keys, load_notify, c);
 		check_references(&d, c);
 	}
 	json_decref(root);
@@ -569,6 +592,7 @@ void config_release(struct config *c)
 	free(c->channels);
 	strlist_free(&c->global_inputs);
 	strlist_free(&c->ignore_root_deps);
+	strlist_free(&c->notify_plan);
 	free(c->store_path);
 	free(c->listen);
 	free(c->token_env);

@@ -80,6 +80,7 @@ struct config {
 	int64_t bake_ms, interval_ms;
 	bool auto_rollback;
 	int fatal_events, fatal_clients;
+	struct strlist notify_plan;   /* the channels every release plan goes to (QA) */
 };
 
 /*

@@ -33,6 +33,7 @@
 #include <string.h>
 
 #include "lib/diag.h"
+#include "lib/util.h"
 
 struct dynlib {
 	const char *soname;
@@ -252,17 +253,6 @@ int git_oid_equal(const git_oid *a, const git_oid *b)
 	return memcmp(a->id, b->id, GIT_OID_RAWSZ) == 0;
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* The first length hex digits of str, the rest of the id zero. */
 int git_oid_fromstrn(git_oid *out, const char *str, size_t length)
 {
@@ -270,7 +260,7 @@ int git_oid_fromstrn(git_oid *out, const char *str, size_t length)
 		return -1;
 	memset(out->id, 0, GIT_OID_RAWSZ);
 	for (size_t i = 0; i < length; i++) {
-		int v = hexval(str[i]);
+		int v = hex_value(str[i]);
 
 		if (v < 0)
 			return -1;

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "lib/jsonscan.h"
+#include "lib/util.h"
 
 /* How many digits a number may have and still be one jansson reads without overflow. */
 #define INT_DIGITS_MAX 18
@@ -22,22 +23,17 @@ static const char *skip_ws(const char *p, const char *end)
 	return p;
 }
 
+/* Four hex digits at p as a number, or -1. */
 static int hex4(const char *p)
 {
 	int v = 0, i;
 
 	for (i = 0; i < 4; i++) {
-		char c = p[i];
+		int d = hex_value(p[i]);
 
-		v <<= 4;
-		if (c >= '0' && c <= '9')
-			v |= c - '0';
-		else if (c >= 'a' && c <= 'f')
-			v |= c - 'a' + 10;
-		else if (c >= 'A' && c <= 'F')
-			v |= c - 'A' + 10;
-		else
+		if (d < 0)
 			return -1;
+		v = v << 4 | d;
 	}
 	return v;
 }

@@ -129,6 +129,9 @@ char *path_dirname(const char *path);
 /* Join a and b with one '/', as a new string; "" acts as identity. */
 char *path_join(const char *a, const char *b);
 
+/* The value of a hexadecimal digit (either case), or -1. */
+int hex_value(char c);
+
 /* Milliseconds of a monotonic clock. */
 double now_ms(void);
 /* Milliseconds since the epoch, by the wall clock (for people: it may step). */

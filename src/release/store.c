@@ -135,6 +135,18 @@ int store_manifest(struct store *s, const char *product, const char *id, struct 
 
 /* ---- the history in line with the disk ---- */
 
+/* One change to the history in a transaction of its own; a failure is said, not fatal. */
+static int note(struct store *s, int (*record)(struct history *, const char *), const char *id)
+{
+	if (history_begin(s->h) < 0)
+		return -1;
+	if (record(s->h, id) < 0) {
+		history_abort(s->h);
+		return -1;
+	}
+	return history_commit(s->h);
+}
+
 static void now_iso(char *out, size_t size, int64_t *ms)
 {
 	*ms = wall_ms();
@@ -576,11 +588,7 @@ static int prune(struct store *s, const char *product, int keep)
 		/* the manifest first: a half-removed release is no longer complete */
 		if (unlink(man) == 0 || errno == ENOENT) {
 			remove_tree(dir);
-			if (history_begin(s->h) == 0 &&
-			    history_record_release_pruned(s->h, p.ids[i]) == 0)
-				history_commit(s->h);
-			else
-				history_abort(s->h);
+			note(s, history_record_release_pruned, p.ids[i]);
 			p.pruned++;
 		}
 		free(dir);
@@ -698,12 +706,8 @@ out:
 
 		remove_tree(dir);
 		unlink(man);
-		if (!store_has_release(s, req->product, r.id) && history_begin(s->h) == 0) {
-			if (history_record_release_abandoned(s->h, r.id) == 0)
-				history_commit(s->h);
-			else
-				history_abort(s->h);
-		}
+		if (!store_has_release(s, req->product, r.id))
+			note(s, history_record_release_abandoned, r.id);
 		fault((enum fault)saved);
 	}
 out_nohist:
@@ -720,47 +724,38 @@ out_nohist:
 
 /* ---- fsck ---- */
 
+struct verify {
+	const char *dir, *id;
+};
+
+static void say_difference(const struct artifact_entry *want, const struct artifact_entry *have,
+			   void *data)
+{
+	const struct verify *v = data;
+
+	if (!have)
+		error("%s/%s: missing from release %s", v->dir, want->path, v->id);
+	else if (!want)
+		error("%s/%s: not in release %s's manifest", v->dir, have->path, v->id);
+	else
+		error("%s/%s: changed since release %s was made", v->dir, want->path, v->id);
+}
+
 /* Check release id against its manifest: the number of differences (each reported). */
 static int verify_release(struct store *s, const char *product, const char *id)
 {
 	char *dir = xasprintf("%s/%s/releases/%s", s->root, product, id);
+	struct verify v = {dir, id};
 	struct artifact want, have;
-	int bad = 0;
-	size_t i, j;
+	int bad = 1;
 
-	if (store_manifest(s, product, id, &want) < 0) {
-		free(dir);
-		return 1;
-	}
-	if (artifact_scan(dir, &have) < 0) {
-		artifact_release(&want);
-		free(dir);
-		return 1;
-	}
-	for (i = j = 0; i < want.n || j < have.n;) {
-		int cmp = i == want.n ? 1 : j == have.n ? -1 : strcmp(want.v[i].path, have.v[j].path);
-
-		if (cmp < 0) {
-			error("%s/%s: missing from release %s of %s", dir, want.v[i].path, id, product);
-			i++;
-			bad++;
-		} else if (cmp > 0) {
-			error("%s/%s: not in release %s's manifest", dir, have.v[j].path, id);
-			j++;
-			bad++;
-		} else {
-			if (want.v[i].mode != have.v[j].mode || want.v[i].size != have.v[j].size ||
-			    memcmp(want.v[i].sha, have.v[j].sha, ARTIFACT_SHA_SIZE)) {
-				error("%s/%s: changed since release %s was made", dir, want.v[i].path,
-				      id);
-				bad++;
-			}
-			i++;
-			j++;
+	if (store_manifest(s, product, id, &want) == 0) {
+		if (artifact_scan(dir, &have) == 0) {
+			bad = (int)artifact_diff(&want, &have, say_difference, &v);
+			artifact_release(&have);
 		}
+		artifact_release(&want);
 	}
-	artifact_release(&want);
-	artifact_release(&have);
 	free(dir);
 	return bad;
 }
@@ -803,12 +798,8 @@ int store_fsck(struct store *s, const char *product, int *repaired)
 			free(path);
 			snprintf(id, sizeof(id), "%.*s", (int)strcspn(de->d_name, "."), de->d_name);
 			if (history_release(s->h, id, &r) == 1 && !strcmp(r.state, "staging") &&
-			    !store_has_release(s, product, id) && history_begin(s->h) == 0) {
-				if (history_record_release_abandoned(s->h, id) == 0)
-					history_commit(s->h);
-				else
-					history_abort(s->h);
-			}
+			    !store_has_release(s, product, id))
+				note(s, history_record_release_abandoned, id);
 			++*repaired;
 		}
 		closedir(d);
@@ -861,11 +852,8 @@ int store_fsck(struct store *s, const char *product, int *repaired)
 			for (i = 0; i < st.n; i++) {
 				if (store_has_release(s, product, st.ids[i]))
 					record_found_complete(s, product, st.ids[i]);
-				else if (history_begin(s->h) == 0 &&
-					 history_record_release_abandoned(s->h, st.ids[i]) == 0)
-					history_commit(s->h);
 				else
-					history_abort(s->h);
+					note(s, history_record_release_abandoned, st.ids[i]);
 				++*repaired;
 			}
 		free(st.ids);

@@ -1,0 +1,390 @@
+/*
+ * relgate plan: what a change releases, for the people who must know
+ * before it ships: every affected product with its chain of reasons, its
+ * owners and their channels, its active release, and (--built) whether the
+ * artifact now built differs from it at all.
+ */
+#define _GNU_SOURCE
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "analyze/impact.h"
+#include "analyze/setup.h"
+#include "cmd/cmd.h"
+#include "cmd/reasons.h"
+#include "lib/artifact.h"
+#include "lib/diag.h"
+#include "lib/jsonw.h"
+#include "lib/term.h"
+#include "release/store.h"
+
+static const char usage[] =
+	"usage: relgate plan (--base REF [--head REF] | --uncommitted | --files PATH...|-)\n"
+	"                    [--built] [--format text|json|markdown] [--no-imports] [--no-cache]\n"
+	"\n"
+	"The release plan of a change: every product it releases, with the chain of\n"
+	"reasons, its owners and their channels (and relgate.json's \"notify\": {\"plan\"},\n"
+	"QA's), and its active release.  --built compares each product's artifact as\n"
+	"built now with its active release: a product whose output did not change\n"
+	"releases nothing new.  Reads the store's history; never writes it.\n"
+	"\n"
+	"exit codes: 0 done, 2 usage or configuration error, 3 environment error\n";
+
+/* What plan knows of one affected product. */
+struct planned {
+	const struct impact_product *ip;
+	const struct cfg_product *cp;
+	struct chain chain;
+	char active[RELEASE_ID_MAX], commit[48], created[32], gate[16];
+	int64_t created_ms;
+	/* --built */
+	bool built, same;
+	char digest[ARTIFACT_DIGEST_HEX];
+	size_t added, removed, changed;
+	int64_t bytes;
+	const char *not_built;   /* why there is no artifact to compare */
+};
+
+static void count_change(const struct artifact_entry *old, const struct artifact_entry *now,
+			 void *data)
+{
+	struct planned *p = data;
+
+	if (!old)
+		p->added++;
+	else if (!now)
+		p->removed++;
+	else
+		p->changed++;
+	p->bytes += (now ? (int64_t)now->size : 0) - (old ? (int64_t)old->size : 0);
+}
+
+static void compare_built(const struct setup *s, struct store *st, struct planned *p)
+{
+	struct artifact built, rel;
+	char *dir;
+
+	p->built = true;
+	if (!p->cp || !p->cp->artifact) {
+		p->not_built = "no \"artifact\" in relgate.json";
+		return;
+	}
+	dir = path_join(s->root, p->cp->artifact);
+	if (access(dir, F_OK) < 0) {
+		p->not_built = "not built yet";
+		free(dir);
+		return;
+	}
+	if (artifact_scan(dir, &built) < 0) {
+		fault_clear();
+		p->not_built = "not readable (said above)";
+		free(dir);
+		return;
+	}
+	free(dir);
+	artifact_hex(built.digest, p->digest);
+	if (!st || !*p->active || store_manifest(st, p->ip->name, p->active, &rel) < 0) {
+		fault_clear();
+		p->added = built.n;
+		for (size_t i = 0; i < built.n; i++)
+			p->bytes += (int64_t)built.v[i].size;
+		artifact_release(&built);
+		return;
+	}
+	p->same = !memcmp(built.digest, rel.digest, ARTIFACT_SHA_SIZE);
+	artifact_diff(&rel, &built, count_change, p);
+	artifact_release(&rel);
+	artifact_release(&built);
+}
+
+static const char *channel_type(const struct setup *s, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < s->cfg.nchannels; i++)
+		if (!strcmp(s->cfg.channels[i].name, name))
+			return s->cfg.channels[i].type;
+	return "?";
+}
+
+static void built_words(const struct planned *p, struct buf *b)
+{
+	buf_reset(b);
+	if (p->not_built)
+		buf_adds(b, p->not_built);
+	else if (p->same)
+		buf_adds(b, "the same as the active release: nothing new to release");
+	else if (!*p->active)
+		buf_addf(b, "%zu files, %lld bytes, all new", p->added, (long long)p->bytes);
+	else
+		buf_addf(b, "%zu changed, %zu added, %zu removed (%+lld bytes)", p->changed,
+			 p->added, p->removed, (long long)p->bytes);
+}
+
+static void print_text(const struct setup *s, struct impact *im, struct planned *v, size_t n,
+		       size_t total)
+{
+	struct buf b = BUF_INIT;
+	size_t i, k;
+
+	printf("%sRelease plan: %zu of %zu products%s", term_bold(), n, total, term_reset());
+	if (*im->changes.head_hex)
+		printf(" (%.10s...%.10s)", im->changes.base_hex, im->changes.head_hex);
+	printf("\n");
+	for (i = 0; i < n; i++) {
+		struct planned *p = &v[i];
+
+		reason_text(&p->chain, &b);
+		printf("%s%s%s\n  why:     %s%s\n", term_green(), term_safe(p->ip->name), term_reset(),
+		       term_safe(p->ip->name), b.data);
+		printf("  owners:  ");
+		for (k = 0; p->cp && k < p->cp->owners.n; k++)
+			printf("%s%s (%s)", k ? ", " : "", term_safe(p->cp->owners.v[k]),
+			       term_safe(channel_type(s, p->cp->owners.v[k])));
+		printf("%s\n", p->cp && p->cp->owners.n ? "" : "none named in relgate.json");
+		if (*p->active)
+			printf("  active:  %s (commit %.12s, gate %s, released %s)\n", p->active,
+			       *p->commit ? p->commit : "-", *p->gate ? p->gate : "-", p->created);
+		else
+			printf("  active:  none: its first release\n");
+		if (p->built) {
+			built_words(p, &b);
+			printf("  built:   %s\n", b.data);
+		}
+	}
+	if (s->cfg.notify_plan.n) {
+		printf("QA and everyone in notify.plan: ");
+		for (k = 0; k < s->cfg.notify_plan.n; k++)
+			printf("%s%s (%s)", k ? ", " : "", term_safe(s->cfg.notify_plan.v[k]),
+			       term_safe(channel_type(s, s->cfg.notify_plan.v[k])));
+		printf("\n");
+	}
+	buf_release(&b);
+}
+
+static void print_json(const struct setup *s, struct impact *im, struct planned *v, size_t n)
+{
+	struct buf out = BUF_INIT, note = BUF_INIT;
+	struct jw w;
+	size_t i, k;
+
+	jw_init(&w, &out);
+	jw_object(&w);
+	jw_kstr(&w, "base", *im->changes.base_hex ? im->changes.base_hex : NULL);
+	jw_kstr(&w, "head", *im->changes.head_hex ? im->changes.head_hex : NULL);
+	jw_key(&w, "notify");
+	jw_array(&w);
+	for (k = 0; k < s->cfg.notify_plan.n; k++)
+		jw_str(&w, s->cfg.notify_plan.v[k]);
+	jw_end(&w);
+	jw_break(&w, 1);
+	jw_key(&w, "products");
+	jw_array(&w);
+	for (i = 0; i < n; i++) {
+		struct planned *p = &v[i];
+
+		jw_break(&w, 2);
+		jw_object(&w);
+		jw_kstr(&w, "name", p->ip->name);
+		jw_key(&w, "because");
+		jw_array(&w);
+		for (k = 0; k + 1 < p->chain.n; k++)
+			jw_str(&w, p->chain.links[k].node->path);
+		jw_end(&w);
+		jw_key(&w, "chain");
+		reason_json(&p->chain, &w, &note);
+		jw_key(&w, "owners");
+		jw_array(&w);
+		for (k = 0; p->cp && k < p->cp->owners.n; k++) {
+			jw_object(&w);
+			jw_kstr(&w, "channel", p->cp->owners.v[k]);
+			jw_kstr(&w, "type", channel_type(s, p->cp->owners.v[k]));
+			jw_end(&w);
+		}
+		jw_end(&w);
+		jw_key(&w, "active");
+		if (*p->active) {
+			jw_object(&w);
+			jw_kstr(&w, "id", p->active);
+			jw_kstr(&w, "commit", *p->commit ? p->commit : NULL);
+			jw_kstr(&w, "gate", *p->gate ? p->gate : NULL);
+			jw_kstr(&w, "created", p->created);
+			jw_end(&w);
+		} else {
+			jw_null(&w);
+		}
+		if (p->built) {
+			jw_key(&w, "built");
+			jw_object(&w);
+			jw_kstr(&w, "digest", p->not_built ? NULL : p->digest);
+			jw_kstr(&w, "missing", p->not_built);
+			jw_kbool(&w, "same", p->same);
+			jw_kint(&w, "added", (int64_t)p->added);
+			jw_kint(&w, "removed", (int64_t)p->removed);
+			jw_kint(&w, "changed", (int64_t)p->changed);
+			jw_kint(&w, "bytes", p->bytes);
+			jw_end(&w);
+		}
+		jw_end(&w);
+	}
+	jw_end(&w);
+	jw_end(&w);
+	buf_addc(&out, '\n');
+	fwrite(out.data, 1, out.len, stdout);
+	buf_release(&out);
+	buf_release(&note);
+}
+
+static void print_markdown(const struct setup *s, struct impact *im, struct planned *v, size_t n,
+			   size_t total, bool built)
+{
+	struct buf out = BUF_INIT, note = BUF_INIT, words = BUF_INIT;
+	size_t i, k;
+
+	buf_addf(&out, "### relgate: release plan, %zu of %zu products\n\n", n, total);
+	if (*im->changes.head_hex)
+		buf_addf(&out, "Change: `%.10s...%.10s`, %zu changed file%s.\n\n",
+			 im->changes.base_hex, im->changes.head_hex, im->changes.n,
+			 im->changes.n == 1 ? "" : "s");
+	if (n) {
+		buf_addf(&out, "| product | why | owners | active |%s\n| --- | --- | --- | --- |%s\n",
+			 built ? " built |" : "", built ? " --- |" : "");
+		for (i = 0; i < n; i++) {
+			struct planned *p = &v[i];
+
+			buf_adds(&out, "| **");
+			md_code(&out, p->ip->name);
+			buf_adds(&out, "** | ");
+			reason_markdown(&p->chain, p->ip->name, &out, &note);
+			buf_adds(&out, " | ");
+			for (k = 0; p->cp && k < p->cp->owners.n; k++) {
+				buf_adds(&out, k ? ", " : "");
+				md_code(&out, p->cp->owners.v[k]);
+			}
+			buf_adds(&out, " | ");
+			if (*p->active)
+				buf_addf(&out, "%s (`%.12s`)", p->active, p->commit);
+			else
+				buf_adds(&out, "none");
+			if (built) {
+				built_words(p, &words);
+				buf_addf(&out, " | %s", words.data);
+			}
+			buf_adds(&out, " |\n");
+		}
+		buf_adds(&out, "\n");
+	} else {
+		buf_adds(&out, "Nothing to release.\n\n");
+	}
+	if (s->cfg.notify_plan.n) {
+		buf_adds(&out, "For the owners above and ");
+		for (k = 0; k < s->cfg.notify_plan.n; k++) {
+			buf_adds(&out, k ? ", " : "");
+			md_code(&out, s->cfg.notify_plan.v[k]);
+		}
+		buf_adds(&out, " (`notify.plan`).\n");
+	}
+	fwrite(out.data, 1, out.len, stdout);
+	buf_release(&out);
+	buf_release(&note);
+	buf_release(&words);
+}
+
+static int by_name(const void *a, const void *b)
+{
+	return strcmp(((const struct planned *)a)->ip->name, ((const struct planned *)b)->ip->name);
+}
+
+int cmd_plan(int argc, char **argv, struct setup *s)
+{
+	static const struct option longopts[] = {
+		CHANGE_LONG_OPTIONS,
+		{"built", no_argument, NULL, 'b'},
+		{"format", required_argument, NULL, 'f'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	struct impact_opts o = {0};
+	enum output_format format = FORMAT_TEXT;
+	struct planned *v;
+	struct store st;
+	bool built = false, have_store;
+	struct impact im;
+	size_t n = 0, i;
+	int c, files = 0;
+
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		if (change_option(c, optarg, &o, &files))
+			continue;
+		switch (c) {
+		case 'b': built = true; break;
+		case 'f':
+			format = parse_format("plan", optarg,
+					      FMT(FORMAT_TEXT) | FMT(FORMAT_JSON) | FMT(FORMAT_MARKDOWN));
+			break;
+		case 'h': fputs(usage, stdout); return 0;
+		default: fputs(usage, stderr); return EXIT_USAGE;
+		}
+	}
+	change_options_done("plan", &o, files, argc, argv);
+	if (setup_check(s) < 0)
+		return EXIT_USAGE;
+	if (impact_run(&im, s, &o) < 0) {
+		impact_release(&im);
+		return exit_code_of_failure();
+	}
+	/* the history as it is (none yet: no active releases); a plan never makes a store */
+	switch (open_store_if_any(s, &st)) {
+	case 1:
+		have_store = true;
+		break;
+	case 0:
+		have_store = false;
+		break;
+	default:
+		warn("the plan shows no active releases");
+		fault_clear();
+		have_store = false;
+	}
+	v = xcalloc(im.head.nproducts + 1, sizeof(*v));
+	for (i = 0; i < im.head.nproducts; i++) {
+		const struct impact_product *ip = &im.head.products[i];
+		struct planned *p;
+		struct release_record r;
+
+		if (!walk_reached(&im.walk, ip->node))
+			continue;
+		p = &v[n++];
+		p->ip = ip;
+		p->cp = config_product(&s->cfg, ip->name);
+		impact_chain(&im, ip->node, &p->chain);
+		if (have_store && store_check_name("product", ip->name) == 0 &&
+		    history_active(st.h, ip->name, p->active) == 0 && *p->active &&
+		    history_release(st.h, p->active, &r) == 1) {
+			snprintf(p->commit, sizeof(p->commit), "%s", r.commit ? r.commit : "");
+			snprintf(p->gate, sizeof(p->gate), "%s", r.gate ? r.gate : "");
+			snprintf(p->created, sizeof(p->created), "%s", r.created ? r.created : "");
+			p->created_ms = r.created_ms;
+		}
+		fault_clear();
+		if (built)
+			compare_built(s, have_store ? &st : NULL, p);
+	}
+	qsort(v, n, sizeof(*v), by_name);
+	if (format == FORMAT_JSON)
+		print_json(s, &im, v, n);
+	else if (format == FORMAT_MARKDOWN)
+		print_markdown(s, &im, v, n, im.head.nproducts, built);
+	else
+		print_text(s, &im, v, n, im.head.nproducts);
+	for (i = 0; i < n; i++)
+		chain_release(&v[i].chain);
+	free(v);
+	if (have_store)
+		store_close(&st);
+	impact_release(&im);
+	return 0;
+}
