@@ -351,6 +351,32 @@ test_expect_success 'runbook: the rollback first, with the real names and releas
 	test_grep "^  web +$active +$good" all
 '
 
+test_expect_success 'a history another process holds: relgate waits for it, then says so' '
+	cd ws &&
+	hold() {
+		python3 -c "import sqlite3, sys, time
+c = sqlite3.connect(sys.argv[1], isolation_level=None)
+c.execute(\"BEGIN IMMEDIATE\")
+open(sys.argv[3], \"w\").close()
+time.sleep(float(sys.argv[2]))" .relgate/store/relgate.db "$1" "$TRASH/held" &
+	} &&
+	before=$(current_of web) &&
+	other=$(sqlite3 -readonly .relgate/store/relgate.db \
+		"SELECT id FROM releases WHERE state = '\''complete'\'' AND bad = 0 AND id <> '\''$before'\'' ORDER BY seq DESC LIMIT 1") &&
+	test -n "$other" &&
+	rm -f "$TRASH/held" && hold 2 && pid=$! &&
+	while test ! -e "$TRASH/held"; do sleep 0.05; done &&
+	"$RELGATE" rollback web --to "$other" >out &&
+	wait $pid &&
+	test "$(current_of web)" = "$other" &&
+	rm -f "$TRASH/held" && hold 13 && pid=$! &&
+	while test ! -e "$TRASH/held"; do sleep 0.05; done &&
+	test_expect_code 3 "$RELGATE" rollback web --to "$before" --force 2>err &&
+	test_grep "relgate.db: .*database is locked" err &&
+	test "$(current_of web)" = "$other" &&
+	wait $pid
+'
+
 test_expect_success 'a history newer than this relgate: exit 3, and nothing written' '
 	cd ws &&
 	sqlite3 .relgate/store/relgate.db "UPDATE meta SET value = '\''99'\'' WHERE key = '\''schema'\''" &&

@@ -160,6 +160,37 @@ static void age(int64_t ms, char *out, size_t size)
 		snprintf(out, size, "%lldd ago", (long long)(s / 86400));
 }
 
+/*
+ * The artifact of product (DIR, else relgate.json's "artifact"), scanned
+ * into a; its folder into *dir when dir is not NULL.  EXIT_OK, or the exit
+ * code after the error was said (verb: what it was wanted for).
+ */
+static int product_artifact(const struct setup *s, const char *product, const char *from,
+			    const char *verb, struct artifact *a, char **dir)
+{
+	const struct cfg_product *cp;
+	char *path;
+
+	if (setup_check(s) < 0 || store_check_name("product", product) < 0)
+		return EXIT_USAGE;
+	cp = config_product(&s->cfg, product);
+	if (!from && !(cp && cp->artifact)) {
+		error("%s: no artifact to %s: give --from DIR, or \"artifact\" in relgate.json",
+		      term_safe(product), verb);
+		return EXIT_USAGE;
+	}
+	path = from ? xstrdup(from) : path_join(s->root, cp->artifact);
+	if (artifact_scan(path, a) < 0) {
+		free(path);
+		return fault_last() == FAULT_ENV ? EXIT_ENV : EXIT_GATE;
+	}
+	if (dir)
+		*dir = path;
+	else
+		free(path);
+	return EXIT_OK;
+}
+
 /* ---- release ---- */
 
 static const char release_usage[] =
@@ -224,19 +255,9 @@ int cmd_release(int argc, char **argv, struct setup *s)
 		return EXIT_USAGE;
 	}
 	product = argv[optind];
-	if (setup_check(s) < 0 || store_check_name("product", product) < 0)
-		return EXIT_USAGE;
+	if ((ret = product_artifact(s, product, from, "release", &art, &dir)) != EXIT_OK)
+		return ret;
 	cp = config_product(&s->cfg, product);
-	if (!from && !(cp && cp->artifact)) {
-		error("%s: no artifact to release: give --from DIR, or \"artifact\" in relgate.json",
-		      term_safe(product));
-		return EXIT_USAGE;
-	}
-	dir = from ? xstrdup(from) : path_join(s->root, cp->artifact);
-	if (artifact_scan(dir, &art) < 0) {
-		free(dir);
-		return fault_last() == FAULT_ENV ? EXIT_ENV : EXIT_GATE;
-	}
 	artifact_hex(art.digest, hex);
 	if (open_store(s, &st) < 0) {
 		ret = EXIT_ENV;
@@ -901,14 +922,12 @@ int cmd_diff(int argc, char **argv, struct setup *s)
 	};
 	enum output_format format = FORMAT_TEXT;
 	const char *from = NULL, *product;
-	const struct cfg_product *cp;
 	char active[RELEASE_ID_MAX], hex[ARTIFACT_DIGEST_HEX];
 	struct artifact built, rel = {0};
 	struct diff_out o = {0};
 	struct buf b = BUF_INIT;
 	struct jw w;
 	struct store st;
-	char *dir;
 	int c, ret = EXIT_OK;
 
 	optind = 1;
@@ -925,20 +944,8 @@ int cmd_diff(int argc, char **argv, struct setup *s)
 		return EXIT_USAGE;
 	}
 	product = argv[optind];
-	if (setup_check(s) < 0 || store_check_name("product", product) < 0)
-		return EXIT_USAGE;
-	cp = config_product(&s->cfg, product);
-	if (!from && !(cp && cp->artifact)) {
-		error("%s: no artifact to compare: give --from DIR, or \"artifact\" in relgate.json",
-		      term_safe(product));
-		return EXIT_USAGE;
-	}
-	dir = from ? xstrdup(from) : path_join(s->root, cp->artifact);
-	if (artifact_scan(dir, &built) < 0) {
-		free(dir);
-		return fault_last() == FAULT_ENV ? EXIT_ENV : EXIT_GATE;
-	}
-	free(dir);
+	if ((ret = product_artifact(s, product, from, "compare", &built, NULL)) != EXIT_OK)
+		return ret;
 	artifact_hex(built.digest, hex);
 	if (open_store(s, &st) < 0) {
 		artifact_release(&built);
