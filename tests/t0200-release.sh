@@ -333,8 +333,12 @@ test_expect_success 'an artifact of an older commit than the active release: ref
 		--gate-report "$TRASH/late.json" 2>err &&
 	test_grep "commit [0-9a-f]{12} is older than [0-9a-f]{12}, the active release r000001" err &&
 	test "$(current_of site)" = r000001 &&
+	test_expect_code 2 "$RELGATE" release site --from "$TRASH/late-site" \
+		--gate-report "$TRASH/late.json" --force 2>err &&
+	test_grep "releasing an older commit needs --reason" err &&
 	"$RELGATE" release site --from "$TRASH/late-site" --gate-report "$TRASH/late.json" --force \
 		--reason "on purpose" >out &&
+	test_grep "forced: an older commit than the active release.s \(on purpose\)" out &&
 	test "$(current_of site)" = r000002
 '
 

@@ -224,7 +224,7 @@ int cmd_release(int argc, char **argv, struct setup *s)
 		{NULL, 0, NULL, 0},
 	};
 	const char *from = NULL, *report = NULL, *reason = NULL, *product;
-	bool activate = true, force = false;
+	bool activate = true, force = false, older;
 	enum output_format format = FORMAT_TEXT;
 	struct release_req req = {0};
 	struct release_done done;
@@ -347,12 +347,19 @@ int cmd_release(int argc, char **argv, struct setup *s)
 		goto out;
 	}
 	workspace_commit(s->root, commit, &req.dirty);
-	if (*active && history_release(st.h, active, &same) == 1 &&
-	    is_older(s->root, *commit ? commit : NULL, same.commit) && !force) {
+	older = *active && history_release(st.h, active, &same) == 1 &&
+		is_older(s->root, *commit ? commit : NULL, same.commit);
+	if (older && !force) {
 		error_as(FAULT_REFUSED, "%s: not released: commit %.12s is older than %.12s, the "
 			 "active release %s's (a pipeline that finished late?); --force --reason "
 			 "TEXT to release it anyway", term_safe(product), commit, same.commit, active);
 		ret = EXIT_GATE;
+		goto out;
+	}
+	if (older && !reason) {
+		error("%s: releasing an older commit needs --reason TEXT: it is recorded with who "
+		      "and why", term_safe(product));
+		ret = EXIT_USAGE;
 		goto out;
 	}
 	req.product = product;
@@ -361,7 +368,7 @@ int cmd_release(int argc, char **argv, struct setup *s)
 	req.commit = *commit ? commit : NULL;
 	req.reason = reason;
 	req.gate = passed ? "passed" : "forced";
-	req.forced = !passed;
+	req.forced = !passed || older;
 	req.activate = activate;
 	req.keep = cp ? cp->keep : 20;
 	if (store_release(&st, &req, &done) < 0) {
@@ -396,8 +403,9 @@ int cmd_release(int argc, char **argv, struct setup *s)
 		       term_reset(), (long long)done.files, (long long)done.linked,
 		       (long long)done.new_bytes, done.ms);
 		if (req.forced)
-			printf("  %sforced%s: the gate did not pass it (%s)\n", term_red(), term_reset(),
-			       term_safe(reason));
+			printf("  %sforced%s: %s (%s)\n", term_red(), term_reset(),
+			       passed ? "an older commit than the active release's"
+				      : "the gate did not pass it", term_safe(reason));
 		if (done.activated)
 			printf("  active: %s -> %s (switch %.2f ms)\n", *done.from ? done.from : "none",
 			       done.id, done.switch_ms);
