@@ -13,6 +13,7 @@
 #              plus sync -f
 #   again      the same artifact with one file changed, released on top:
 #              how much the store grew
+#   status     relgate status and relgate history over 100,000 releases
 #
 #   STORE_RUNS  rounds (default 15)
 
@@ -85,6 +86,30 @@ for i in $(seq "$RUNS"); do
 done
 rb=$(median <"$WORK/rb")
 lnm=$(median <"$WORK/ln")
+# status and history over 100,000 releases of 20 products (rows made by SQL, one in 97 bad)
+sqlite3 .relgate/store/relgate.db <<'EOF'
+WITH RECURSIVE n(i) AS (SELECT 1000 UNION ALL SELECT i + 1 FROM n WHERE i < 100999)
+INSERT INTO releases (seq, id, product, state, digest, files, bytes, commit_id, user_name, host,
+                      created, created_ms, reason, gate, bad)
+SELECT i, printf('r%06d', i), 'p' || (i % 20), 'complete', 'sha256:00', 1, 1, 'abc', 'u', 'h',
+       '2026-01-01T00:00:00.000Z', 1767225600000 + i, 'bulk', 'passed', (i % 97 = 0) FROM n;
+WITH RECURSIVE n(i) AS (SELECT 1000 UNION ALL SELECT i + 1 FROM n WHERE i < 100999)
+INSERT INTO activations (product, from_release, to_release, kind, user_name, host, at, at_ms)
+SELECT 'p' || (i % 20), NULL, printf('r%06d', i), 'release', 'u', 'h',
+       '2026-01-01T00:00:00.000Z', 1767225600000 + i FROM n;
+EOF
+: >"$WORK/st" && : >"$WORK/hi"
+for i in $(seq "$RUNS"); do
+	t0=$(us)
+	"$RELGATE" status >/dev/null
+	t1=$(us)
+	"$RELGATE" history --limit 20 >/dev/null
+	t2=$(us)
+	echo $((t1 - t0)) >>"$WORK/st"
+	echo $((t2 - t1)) >>"$WORK/hi"
+done
+st=$(median <"$WORK/st")
+hi=$(median <"$WORK/hi")
 files=$(find "$WORK/art" -type f | wc -l)
 mb=$(du -sm --apparent-size "$WORK/art" | cut -f1)
 
@@ -98,6 +123,8 @@ command beside its plain counterpart in the same loop.
 | --- | ---: | ---: | ---: | --- |
 | rollback, whole process, history durable, vs \`ln -sfn\` + \`mv -T\` + \`sync -f\` | $rb ms | $lnm ms | $(awk -v a="$rb" -v b="$lnm" 'BEGIN { printf "%.1fx", a / b }') | under 10 ms |
 | release of $files files, $mb MB (hash, copy, hash again, syncfs, rename), vs \`cp -a\` + \`sync -f\` | $rel ms | $cpa ms | $(awk -v a="$rel" -v b="$cpa" 'BEGIN { printf "%.2fx", a / b }') | within 2x |
+| \`relgate status\`, 100,000 releases of 21 products in the history | $st ms | | | under 50 ms |
+| \`relgate history --limit 20\`, the same history | $hi ms | | | under 50 ms |
 
 Released again with one file and index.html changed: $linked of $files files hard-linked to the
 release before, $newbytes bytes new; the store grew by $grown KiB (du).

@@ -381,12 +381,22 @@ time.sleep(float(sys.argv[2]))" .relgate/store/relgate.db "$1" "$TRASH/held" &
 	wait $pid
 '
 
+test_expect_success 'a history of schema 1 is migrated on open, its releases kept' '
+	mkdir old && cd old && make_workspace &&
+	mkdir -p .relgate/store && sqlite3 .relgate/store/relgate.db <"$SRCDIR/tests/data/history-v1.sql" &&
+	"$RELGATE" status >out &&
+	test_grep "^web +r000001 " out &&
+	test "$(sqlite3 .relgate/store/relgate.db "SELECT value FROM meta WHERE key = '\''schema'\''")" -ge 2 &&
+	sqlite3 .relgate/store/relgate.db ".indexes releases" | grep -q releases_bad
+'
+
 test_expect_success 'a history newer than this relgate: exit 3, and nothing written' '
 	cd ws &&
+	was=$(sqlite3 .relgate/store/relgate.db "SELECT value FROM meta WHERE key = '\''schema'\''") &&
 	sqlite3 .relgate/store/relgate.db "UPDATE meta SET value = '\''99'\'' WHERE key = '\''schema'\''" &&
 	test_expect_code 3 "$RELGATE" status 2>err &&
 	test_grep "the history is of schema 99, newer than this relgate" err &&
-	sqlite3 .relgate/store/relgate.db "UPDATE meta SET value = '\''1'\'' WHERE key = '\''schema'\''" &&
+	sqlite3 .relgate/store/relgate.db "UPDATE meta SET value = '\''$was'\'' WHERE key = '\''schema'\''" &&
 	"$RELGATE" status >/dev/null
 '
 

@@ -555,17 +555,14 @@ struct status_row {
 	int64_t created_ms;
 	bool forced;
 	struct buf bad;
-	int nbad;
+	int64_t nbad;
 };
 
 static int add_bad(const struct release_record *r, void *data)
 {
 	struct status_row *row = data;
 
-	if (r->bad) {
-		if (row->nbad++ < 10)
-			buf_addf(&row->bad, "%s%s", row->bad.len ? ", " : "", r->id);
-	}
+	buf_addf(&row->bad, "%s%s", row->bad.len ? ", " : "", r->id);
 	return 0;
 }
 
@@ -602,7 +599,11 @@ static int fill_row(struct store *st, struct status_row *row)
 		row->created_ms = r.created_ms;
 		row->forced = r.forced;
 	}
-	return history_releases(st->h, row->product, 0, add_bad, row);
+	if (history_bad_releases(st->h, row->product, 10, add_bad, row, &row->nbad) < 0)
+		return -1;
+	if (row->nbad > 10)
+		buf_addf(&row->bad, " and %lld more", (long long)(row->nbad - 10));
+	return 0;
 }
 
 int cmd_status(int argc, char **argv, struct setup *s)

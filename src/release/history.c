@@ -14,7 +14,7 @@
 #include "release/history.h"
 
 #define BUSY_TIMEOUT_MS 10000
-#define SCHEMA_VERSION 1
+#define SCHEMA_VERSION 2
 
 struct history {
 	sqlite3 *db;
@@ -52,7 +52,11 @@ static const char *const migrations[] = {
 	"  product TEXT NOT NULL, digest TEXT NOT NULL, verdict TEXT NOT NULL,"
 	"  commit_id TEXT, user_name TEXT, host TEXT, at TEXT NOT NULL, at_ms BIGINT NOT NULL);"
 	"CREATE INDEX gate_runs_by_digest ON gate_runs (product, digest);",
+	/* 2: status asks for the bad releases of each product, a few among thousands */
+	"CREATE INDEX releases_bad ON releases (product, seq) WHERE bad = 1;",
 };
+
+_Static_assert(ARRAY_LEN(migrations) == SCHEMA_VERSION, "a migration for each schema version");
 
 static int db_error(struct history *h, const char *what)
 {
@@ -118,35 +122,63 @@ static int exec(struct history *h, const char *sql, const char *what)
 	return 0;
 }
 
+/* The schema's version, 0 for a new file (no meta table yet). */
 static int schema_version(struct history *h, int *version)
 {
-	sqlite3_stmt *st = prepare(h, "SELECT value FROM meta WHERE key = 'schema'");
+	sqlite3_stmt *st = prepare(h, "SELECT COUNT(*) FROM sqlite_master "
+				   "WHERE type = 'table' AND name = 'meta'");
 	int rc;
 
+	*version = 0;
 	if (!st)
 		return -1;
 	rc = sqlite3_step(st);
-	*version = rc == SQLITE_ROW ? (int)strtol((const char *)sqlite3_column_text(st, 0), NULL, 10)
-				    : 0;
+	if (rc != SQLITE_ROW || !sqlite3_column_int64(st, 0)) {
+		sqlite3_finalize(st);
+		return rc == SQLITE_ROW ? 0 : db_error(h, "cannot read the schema");
+	}
+	sqlite3_finalize(st);
+	if (!(st = prepare(h, "SELECT value FROM meta WHERE key = 'schema'")))
+		return -1;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*version = (int)strtol((const char *)sqlite3_column_text(st, 0), NULL, 10);
 	sqlite3_finalize(st);
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : db_error(h, "cannot read the schema");
 }
 
+static int newer(struct history *h, int version)
+{
+	return error_as(FAULT_ENV, "%s: the history is of schema %d, newer than this relgate's (%d): "
+			"use a newer relgate", h->path, version, SCHEMA_VERSION);
+}
+
+/*
+ * Bring the schema up to this binary's.  Reading it takes no lock, so that
+ * opening a history another relgate is writing does not wait; only a
+ * migration takes the writer's lock, and reads the version again under it.
+ */
 static int migrate(struct history *h)
 {
 	int version;
 
+	if (schema_version(h, &version) < 0)
+		return -1;
+	if (version == SCHEMA_VERSION)
+		return 0;
+	if (version > SCHEMA_VERSION)
+		return newer(h, version);
 	if (history_begin(h) < 0)
 		return -1;
-	if (exec(h, "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
-		 "cannot make the meta table") < 0 ||
-	    schema_version(h, &version) < 0)
+	if (schema_version(h, &version) < 0)
 		goto fail;
 	if (version > SCHEMA_VERSION) {
-		error_as(FAULT_ENV, "%s: the history is of schema %d, newer than this relgate's (%d): "
-			 "use a newer relgate", h->path, version, SCHEMA_VERSION);
+		newer(h, version);
 		goto fail;
 	}
+	if (!version && exec(h, "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+			     "cannot make the meta table") < 0)
+		goto fail;
 	for (; version < SCHEMA_VERSION; version++) {
 		char sql[96];
 
@@ -462,6 +494,37 @@ int history_releases(struct history *h, const char *product, size_t limit,
 	bind_text(st, 1, product);
 	bind_text(st, 2, product);
 	sqlite3_bind_int64(st, 3, limit ? (sqlite3_int64)limit : -1);
+	while (ret == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		read_release(h, st, &r);
+		ret = fn(&r, data);
+	}
+	sqlite3_finalize(st);
+	if (ret == 0 && rc != SQLITE_DONE)
+		return db_error(h, "cannot read the releases");
+	return ret;
+}
+
+int history_bad_releases(struct history *h, const char *product, size_t limit,
+			 history_release_fn *fn, void *data, int64_t *count)
+{
+	sqlite3_stmt *st = prepare(h, "SELECT COUNT(*) FROM releases WHERE product = ? AND bad = 1");
+	struct release_record r;
+	int rc, ret = 0;
+
+	if (!st)
+		return -1;
+	bind_text(st, 1, product);
+	rc = sqlite3_step(st);
+	*count = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW)
+		return db_error(h, "cannot read the releases");
+	st = prepare(h, "SELECT " RELEASE_COLUMNS " FROM releases WHERE product = ? AND bad = 1 "
+		     "ORDER BY seq DESC LIMIT ?");
+	if (!st)
+		return -1;
+	bind_text(st, 1, product);
+	sqlite3_bind_int64(st, 2, limit ? (sqlite3_int64)limit : -1);
 	while (ret == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		read_release(h, st, &r);
 		ret = fn(&r, data);

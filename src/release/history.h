@@ -92,6 +92,9 @@ int history_release_by_digest(struct history *h, const char *product, const char
 typedef int history_release_fn(const struct release_record *r, void *data);
 int history_releases(struct history *h, const char *product, size_t limit,
 		     history_release_fn *fn, void *data);
+/* Product's releases marked bad, newest first, at most limit; how many there are into *count. */
+int history_bad_releases(struct history *h, const char *product, size_t limit,
+			 history_release_fn *fn, void *data, int64_t *count);
 typedef int history_activation_fn(const struct activation_record *a, void *data);
 int history_activations(struct history *h, const char *product, size_t limit,
 			history_activation_fn *fn, void *data);
