@@ -35,13 +35,13 @@ static const struct command {
 	const char *help;
 } commands[] = {
 	{"affected", cmd_affected, NEED_SETUP, "the products a change reaches, and why"},
-	{"graph", cmd_graph, NEED_SETUP, "the dependency graph, as DOT or JSON"},
+	{"graph", cmd_graph, NEED_SETUP, "the dependency graph, as JSON, DOT or Mermaid"},
+	{"plan", cmd_plan, NEED_SETUP,
+	 "what a change releases: products, why, owners, active releases, what is new"},
 	{"test", cmd_test, NEED_SETUP,
 	 "build and check products under a supervisor that never hangs"},
 	{"boot", cmd_boot, 0,
 	 "start a built product in a headless browser, fail on start-up errors"},
-	{"plan", cmd_plan, NEED_SETUP,
-	 "what a change releases: products, why, owners, active releases, what is new"},
 	{"release", cmd_release, NEED_SETUP,
 	 "store a checked artifact as an immutable release and activate it"},
 	{"rollback", cmd_rollback, NEED_SETUP, "activate the last good release, in milliseconds"},
