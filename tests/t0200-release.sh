@@ -195,6 +195,22 @@ test_expect_success 'status and history, in text and JSON' '
 	test_grep "rollback r000001 -> r000003" history.txt
 '
 
+test_expect_success 'a release made with --no-activate, activated later: the one it replaces stays good' '
+	cd ws &&
+	echo "export const v = 9;" >>apps/web/src/index.js &&
+	"$RELGATE" test web >/dev/null &&
+	was=$(current_of web) &&
+	"$RELGATE" release web --no-activate >out &&
+	test_grep "not activated \(--no-activate\): relgate rollback web --to r" out &&
+	test "$(current_of web)" = "$was" &&
+	new=$(sed -n "s/.*release \(r[0-9]*\) stored.*/\1/p" out) &&
+	"$RELGATE" rollback web --to "$new" >out &&
+	test "$(current_of web)" = "$new" &&
+	test_grep_not "marked bad" out &&
+	test "$(sqlite3 .relgate/store/relgate.db "SELECT bad FROM releases WHERE id = '\''$was'\''")" = 0 &&
+	"$RELGATE" rollback web --to "$was" >/dev/null
+'
+
 test_expect_success 'a forced release needs a reason, and is recorded as forced' '
 	cd ws &&
 	echo "export const v = 4;" >>apps/web/src/index.js && sh build.sh &&
@@ -276,21 +292,28 @@ test_expect_success 'fsck: a clean store, then a changed file found, unfinished 
 	"$RELGATE" fsck >out &&
 	test_grep "0 damaged" out &&
 	mkdir -p .relgate/store/web/.staging/r000999/x &&
+	: >.relgate/store/web/.staging/.relgate-tmp.1.1 &&
+	: >.relgate/store/web/releases/r000998.manifest &&
 	rel=.relgate/store/web/releases/$(current_of web) &&
 	chmod u+w "$rel/index.html" && echo changed >>"$rel/index.html" &&
 	test_expect_code 1 "$RELGATE" fsck 2>err >out &&
 	test_grep "index.html: changed since release" err &&
-	test ! -e .relgate/store/web/.staging/r000999
+	test_grep "3 repaired, [1-9][0-9]* damaged" out &&
+	test ! -e .relgate/store/web/.staging/r000999 &&
+	test ! -e .relgate/store/web/.staging/.relgate-tmp.1.1 &&
+	test ! -e .relgate/store/web/releases/r000998.manifest
 '
 
 test_expect_success 'current and the history apart (an interrupted activation): the disk wins' '
 	cd ws &&
 	had=$(current_of web) &&
 	other=$(sqlite3 .relgate/store/relgate.db \
-		"SELECT id FROM releases WHERE state = '\''complete'\'' AND id <> '\''$had'\'' ORDER BY seq DESC LIMIT 1") &&
+		"SELECT id FROM releases WHERE state = '\''complete'\'' AND id < '\''$had'\'' ORDER BY seq DESC LIMIT 1") &&
+	test -n "$other" &&
 	ln -sfn "releases/$other" .relgate/store/web/.x && mv -T .relgate/store/web/.x .relgate/store/web/current &&
 	"$RELGATE" fsck web >out 2>err || true &&
-	test_grep "current is $other, the history said $had: recorded as found" err &&
+	test_grep "current is $other, the history said $had: recorded as found, and the release it left as bad" err &&
+	test "$(sqlite3 .relgate/store/relgate.db "SELECT bad FROM releases WHERE id = '\''$had'\''")" = 1 &&
 	test "$(history_active web)" = "$other"
 '
 

@@ -180,6 +180,7 @@ static int product_artifact(const struct setup *s, const char *product, const ch
 		return EXIT_USAGE;
 	}
 	path = from ? xstrdup(from) : path_join(s->root, cp->artifact);
+	fault_clear();
 	if (artifact_scan(path, a) < 0) {
 		free(path);
 		return fault_last() == FAULT_ENV ? EXIT_ENV : EXIT_GATE;
@@ -460,6 +461,8 @@ int cmd_rollback(int argc, char **argv, struct setup *s)
 	struct store st;
 	struct lock l = LOCK_INIT;
 	double t0 = now_ms(), ms = 0;
+	int64_t active_seq = 0;
+	bool back;
 	int c, ret = EXIT_OK;
 
 	optind = 1;
@@ -505,6 +508,8 @@ int cmd_rollback(int argc, char **argv, struct setup *s)
 		printf("%s: %s is already active\n", term_safe(product), target);
 		goto out;
 	}
+	if (*active && history_release(st.h, active, &r) == 1)
+		active_seq = r.seq;
 	if (history_release(st.h, target, &r) != 1 || strcmp(r.product, product) ||
 	    !store_has_release(&st, product, target)) {
 		error_as(FAULT_INPUT, "%s has no complete release %s", term_safe(product), target);
@@ -517,9 +522,14 @@ int cmd_rollback(int argc, char **argv, struct setup *s)
 		ret = EXIT_GATE;
 		goto out;
 	}
-	/* the abandoned release is not gone back to by the next rollback */
+	/*
+	 * Going back, the abandoned release is not gone back to by the next
+	 * rollback; going forward (--to a release made with --no-activate),
+	 * the one it replaces is not bad for it.
+	 */
+	back = r.seq < active_seq;
 	if (store_activate(&st, product, target, expect ? expect : active, "rollback", reason,
-			   ACTIVATE_ABANDON | (r.bad ? ACTIVATE_REVIVE : 0), &ms) < 0) {
+			   (back ? ACTIVATE_ABANDON : 0) | (r.bad ? ACTIVATE_REVIVE : 0), &ms) < 0) {
 		ret = exit_code_of_failure();
 		goto out;
 	}
@@ -530,7 +540,7 @@ int cmd_rollback(int argc, char **argv, struct setup *s)
 		printf("%s: rolled back %s -> %s%s%s (switch %.2f ms, %.1f ms in all)\n",
 		       term_safe(product), *active ? active : "none", term_bold(), target, term_reset(),
 		       ms, now_ms() - t0);
-		if (*active)
+		if (*active && back)
 			printf("  %s is marked bad: the next rollback goes further back\n", active);
 	}
 out:

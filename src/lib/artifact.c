@@ -95,12 +95,12 @@ static int walk(struct artifact *a, const char *top, int fd, struct buf *path, i
 
 	if (!d) {
 		close(fd);
-		return error("cannot read %s/%s:", top, path->data);
+		return error_as(FAULT_ENV, "cannot read %s/%s:", top, path->data);
 	}
 	if (depth > ARTIFACT_DEPTH_MAX) {
 		closedir(d);
-		return error("%s/%s: folders nested deeper than %d", top, path->data,
-			     ARTIFACT_DEPTH_MAX);
+		return error_as(FAULT_REFUSED, "%s/%s: folders nested deeper than %d", top,
+				path->data, ARTIFACT_DEPTH_MAX);
 	}
 	while (ret == 0 && (errno = 0, de = readdir(d))) {
 		size_t at = path->len;
@@ -109,19 +109,19 @@ static int walk(struct artifact *a, const char *top, int fd, struct buf *path, i
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
 			continue;
 		if (a->n >= ARTIFACT_FILES_MAX) {
-			ret = error("%s: more than %d files", top, ARTIFACT_FILES_MAX);
+			ret = error_as(FAULT_REFUSED, "%s: more than %d files", top, ARTIFACT_FILES_MAX);
 			break;
 		}
 		if (at)
 			buf_addc(path, '/');
 		buf_adds(path, de->d_name);
 		if (fstatat(at_fd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
-			ret = error("cannot read %s/%s:", top, path->data);
+			ret = error_as(FAULT_ENV, "cannot read %s/%s:", top, path->data);
 		} else if (S_ISDIR(st.st_mode)) {
 			int sub = openat(at_fd, de->d_name,
 					 O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 
-			ret = sub < 0 ? error("cannot open %s/%s:", top, path->data)
+			ret = sub < 0 ? error_as(FAULT_ENV, "cannot open %s/%s:", top, path->data)
 				      : walk(a, top, sub, path, depth + 1);
 		} else if (S_ISREG(st.st_mode)) {
 			int file = openat(at_fd, de->d_name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
@@ -129,7 +129,7 @@ static int walk(struct artifact *a, const char *top, int fd, struct buf *path, i
 							     ARTIFACT_MODE_EXEC : ARTIFACT_MODE_FILE);
 
 			if (file < 0 || artifact_hash_fd(file, e->sha, &e->size) < 0)
-				ret = error("cannot read %s/%s:", top, path->data);
+				ret = error_as(FAULT_ENV, "cannot read %s/%s:", top, path->data);
 			if (file >= 0)
 				close(file);
 			a->bytes += e->size;
@@ -140,14 +140,14 @@ static int walk(struct artifact *a, const char *top, int fd, struct buf *path, i
 			struct sha256_ctx ctx;
 
 			if (n < 0) {
-				ret = error("cannot read the link %s/%s:", top, path->data);
+				ret = error_as(FAULT_ENV, "cannot read the link %s/%s:", top, path->data);
 				break;
 			}
 			target[n] = '\0';
 			if (!link_stays_inside(path->data, target)) {
-				ret = error("%s/%s: a link to \"%s\", outside the artifact: not released "
-					    "(copy what it points to into the artifact instead)",
-					    top, path->data, target);
+				ret = error_as(FAULT_REFUSED, "%s/%s: a link to \"%s\", outside the "
+					       "artifact: not released (copy what it points to into the "
+					       "artifact instead)", top, path->data, target);
 				break;
 			}
 			e = add_entry(a, path->data, ARTIFACT_MODE_LINK);
@@ -157,14 +157,14 @@ static int walk(struct artifact *a, const char *top, int fd, struct buf *path, i
 			e->size = (uint64_t)n;
 			a->bytes += e->size;
 		} else {
-			ret = error("%s/%s: neither a file, a folder nor a link: not released", top,
-				    path->data);
+			ret = error_as(FAULT_REFUSED, "%s/%s: neither a file, a folder nor a link: "
+				       "not released", top, path->data);
 		}
 		path->len = at;
 		path->data[at] = '\0';
 	}
 	if (ret == 0 && errno)
-		ret = error("cannot read %s/%s:", top, path->data);
+		ret = error_as(FAULT_ENV, "cannot read %s/%s:", top, path->data);
 	closedir(d);
 	return ret;
 }
@@ -218,19 +218,21 @@ int artifact_scan(const char *dir, struct artifact *a)
 	buf_init(&a->manifest);
 	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
-		return errno == ENOENT ? error("%s: no such folder (was the product built?)", dir)
-				       : error("cannot open %s:", dir);
+		return errno == ENOENT
+		       ? error_as(FAULT_REFUSED, "%s: no such folder (was the product built?)", dir)
+		       : error_as(FAULT_ENV, "cannot open %s:", dir);
 	if (fstat(fd, &st) < 0) {
 		close(fd);
-		return error("cannot read %s:", dir);
+		return error_as(FAULT_ENV, "cannot read %s:", dir);
 	}
 	buf_init(&path);
 	ret = walk(a, dir, fd, &path, 0);
 	buf_release(&path);
-	if (ret < 0)
-		return -1;
-	if (!a->n)
-		return error("%s: the artifact is empty", dir);
+	if (ret < 0 || !a->n) {
+		/* what the walk took before it stopped */
+		artifact_release(a);
+		return ret < 0 ? -1 : error_as(FAULT_REFUSED, "%s: the artifact is empty", dir);
+	}
 	qsort(a->v, a->n, sizeof(*a->v), by_path);
 	make_manifest(a);
 	return 0;

@@ -52,7 +52,9 @@ struct artifact {
 
 /*
  * Read the folder dir (every file hashed) into a.  Returns 0, or -1 after
- * an error that names the file (what refuses it, or why it cannot be read).
+ * an error that names the file: FAULT_REFUSED for what is not released (a
+ * link out, a special file, no or an empty folder), FAULT_ENV when it
+ * cannot be read; a holds nothing then.
  */
 int artifact_scan(const char *dir, struct artifact *a);
 

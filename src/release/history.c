@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <sqlite3.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -485,7 +486,8 @@ int history_releases(struct history *h, const char *product, size_t limit,
 		     history_release_fn *fn, void *data)
 {
 	sqlite3_stmt *st = prepare(h, "SELECT " RELEASE_COLUMNS " FROM releases "
-				   "WHERE (? IS NULL OR product = ?) ORDER BY seq DESC LIMIT ?");
+				   "WHERE (CAST(? AS TEXT) IS NULL OR product = ?) "
+				   "ORDER BY seq DESC LIMIT ?");
 	struct release_record r;
 	int rc, ret = 0;
 
@@ -493,7 +495,7 @@ int history_releases(struct history *h, const char *product, size_t limit,
 		return -1;
 	bind_text(st, 1, product);
 	bind_text(st, 2, product);
-	sqlite3_bind_int64(st, 3, limit ? (sqlite3_int64)limit : -1);
+	sqlite3_bind_int64(st, 3, limit ? (sqlite3_int64)limit : INT64_MAX);
 	while (ret == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		read_release(h, st, &r);
 		ret = fn(&r, data);
@@ -524,7 +526,7 @@ int history_bad_releases(struct history *h, const char *product, size_t limit,
 	if (!st)
 		return -1;
 	bind_text(st, 1, product);
-	sqlite3_bind_int64(st, 2, limit ? (sqlite3_int64)limit : -1);
+	sqlite3_bind_int64(st, 2, limit ? (sqlite3_int64)limit : INT64_MAX);
 	while (ret == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		read_release(h, st, &r);
 		ret = fn(&r, data);
@@ -540,7 +542,8 @@ int history_activations(struct history *h, const char *product, size_t limit,
 {
 	sqlite3_stmt *st = prepare(h, "SELECT product, from_release, to_release, kind, reason, "
 				   "user_name, host, at, at_ms, switch_us FROM activations "
-				   "WHERE (? IS NULL OR product = ?) ORDER BY seq DESC LIMIT ?");
+				   "WHERE (CAST(? AS TEXT) IS NULL OR product = ?) "
+				   "ORDER BY seq DESC LIMIT ?");
 	struct activation_record a;
 	int rc, ret = 0;
 
@@ -548,7 +551,7 @@ int history_activations(struct history *h, const char *product, size_t limit,
 		return -1;
 	bind_text(st, 1, product);
 	bind_text(st, 2, product);
-	sqlite3_bind_int64(st, 3, limit ? (sqlite3_int64)limit : -1);
+	sqlite3_bind_int64(st, 3, limit ? (sqlite3_int64)limit : INT64_MAX);
 	while (ret == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		forget_strings(h);
 		a.product = keep_text(h, st, 0);

@@ -154,7 +154,13 @@ static void now_iso(char *out, size_t size, int64_t *ms)
 }
 
 /* Record that current is id, as the disk says, after an interrupted activation. */
-static int record_repair(struct store *s, const char *product, const char *from, const char *id)
+/*
+ * Record that current is id, as the disk says, after an interrupted
+ * activation; abandon: it went back to an older release (a rollback), so
+ * the one it left is marked bad, as the rollback would have.
+ */
+static int record_repair(struct store *s, const char *product, const char *from, const char *id,
+			 bool abandon)
 {
 	struct activation_record a = {product, from, id, "repair",
 				      "current found on the disk after an interrupted activation",
@@ -165,7 +171,8 @@ static int record_repair(struct store *s, const char *product, const char *from,
 	a.at = at;
 	if (history_begin(s->h) < 0)
 		return -1;
-	if (history_record_activation(s->h, &a) < 0) {
+	if (history_record_activation(s->h, &a) < 0 ||
+	    (abandon && history_mark_bad(s->h, from, "left by an interrupted rollback") < 0)) {
 		history_abort(s->h);
 		return -1;
 	}
@@ -201,21 +208,26 @@ static int reconcile(struct store *s, const char *product, int *repaired)
 {
 	char disk[RELEASE_ID_MAX], known[RELEASE_ID_MAX];
 	struct release_record r;
+	int64_t known_seq = 0;
 
 	if (store_current(s, product, disk) < 0 || history_active(s->h, product, known) < 0)
 		return -1;
 	if (!strcmp(disk, known))
 		return 0;
+	if (*known && history_release(s->h, known, &r) == 1)
+		known_seq = r.seq;
 	/* the disk is what is served: the history follows it, when it names a release it knows */
 	if (*disk && store_has_release(s, product, disk) &&
 	    history_release(s->h, disk, &r) == 1 && !strcmp(r.product, product)) {
+		bool back = known_seq && r.seq < known_seq;
+
 		if (!strcmp(r.state, "staging") && record_found_complete(s, product, disk) < 0)
 			return -1;
-		warn("%s: current is %s, the history said %s: recorded as found", product, disk,
-		     *known ? known : "nothing");
+		warn("%s: current is %s, the history said %s: recorded as found%s", product, disk,
+		     *known ? known : "nothing", back ? ", and the release it left as bad" : "");
 		if (repaired)
 			++*repaired;
-		return record_repair(s, product, known, disk);
+		return record_repair(s, product, known, disk, back);
 	}
 	/* a current that names no complete release: put back the history's */
 	if (*known && store_has_release(s, product, known)) {
@@ -520,19 +532,32 @@ static int stage(struct store *s, const struct release_req *req, const char *dir
 			ret = error_as(FAULT_ENV, "cannot make the folders of %s:", dst);
 		} else if (e->mode == ARTIFACT_MODE_LINK) {
 			char target[4096];
+			unsigned char sha[ARTIFACT_SHA_SIZE];
+			artifact_hasher hs;
 			ssize_t n = readlink(src, target, sizeof(target) - 1);
 
-			if (n < 0 || (target[n] = '\0', symlink(target, dst) < 0))
+			if (n >= 0) {
+				artifact_hasher_init(&hs);
+				artifact_hasher_add(&hs, target, (size_t)n);
+				artifact_hasher_done(&hs, sha);
+			}
+			/* the target the scan checked, not one a build wrote since */
+			if (n >= 0 && ((uint64_t)n != e->size || memcmp(sha, e->sha, sizeof(sha))))
+				ret = error_as(FAULT_INPUT, "%s changed while it was being released (is a "
+					       "build still writing the artifact?)", src);
+			else if (n < 0 || (target[n] = '\0', symlink(target, dst) < 0))
 				ret = error_as(FAULT_ENV, "cannot copy the link %s:", src);
 		} else if ((same = earlier_find(prev, e))) {
 			char *from = xasprintf("%s/%s/releases/%s/%s", s->root, req->product, prev->id,
 					       same->path);
 
 			/* the same bytes: one more name for them, unless the file system says no */
-			if (link(from, dst) == 0)
+			if (link(from, dst) == 0) {
 				done->linked++;
-			else
+			} else {
 				ret = copy_file(src, dst, e);
+				done->new_bytes += (int64_t)e->size;
+			}
 			free(from);
 		} else {
 			ret = copy_file(src, dst, e);
@@ -667,14 +692,27 @@ int store_release(struct store *s, const struct release_req *req, struct release
 		goto out;
 	}
 	close(fd);
-	/* the folder, then the manifest that makes it complete, then the folder's entries */
-	if (rename(dir, final) < 0 || rename(man, final_man) < 0 || fsync_path(releases) < 0) {
+	/*
+	 * The folder, read-only now that it is in place, then the manifest that
+	 * makes it complete, then the folder's entries to the disk.
+	 */
+	if (rename(dir, final) < 0) {
 		error_as(FAULT_ENV, "cannot move %s into %s:", dir, releases);
-		rename(final, dir);
 		goto out;
 	}
 	if (chmod(final, 0555) < 0 || fsync_path(final) < 0)
 		warn("cannot make %s read-only: %s", final, strerror(errno));
+	if (rename(man, final_man) < 0) {
+		error_as(FAULT_ENV, "cannot move %s into %s:", man, releases);
+		chmod(final, 0755);
+		rename(final, dir);
+		goto out;
+	}
+	if (fsync_path(releases) < 0) {
+		/* complete, but maybe not on the disk: not activated; fsck records it */
+		error_as(FAULT_ENV, "cannot write %s to the disk:", releases);
+		goto out;
+	}
 	r.stored_digest = hex;
 	r.files = done->files;
 	r.bytes = (int64_t)req->art->bytes;
@@ -682,7 +720,7 @@ int store_release(struct store *s, const struct release_req *req, struct release
 	if (history_begin(s->h) < 0 || history_record_release_complete(s->h, &r) < 0 ||
 	    history_commit(s->h) < 0) {
 		history_abort(s->h);
-		goto out;   /* complete on the disk: the next lock records it */
+		goto out;   /* complete on the disk, "staging" in the history: fsck records it */
 	}
 	if (req->activate) {
 		if (store_activate(s, req->product, r.id, done->from, "release", req->reason, 0,
@@ -791,8 +829,9 @@ int store_fsck(struct store *s, const char *product, int *repaired)
 			char *path, id[RELEASE_ID_MAX];
 			struct release_record r;
 
-			if (de->d_name[0] == '.')
+			if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
 				continue;
+			/* a release's folder or manifest, or a write_file_atomic() cut short */
 			path = xasprintf("%s/%s", staging, de->d_name);
 			remove_tree(path);
 			free(path);
@@ -820,9 +859,16 @@ int store_fsck(struct store *s, const char *product, int *repaired)
 
 				snprintf(id, sizeof(id), "%.*s", (int)(n - 9), de->d_name);
 				if (!store_has_release(s, product, id)) {
-					error("%s/%s: a manifest without its release", releases,
-					      de->d_name);
-					damage++;
+					char *path = xasprintf("%s/%s", releases, de->d_name);
+
+					/* what an interrupted release or prune left: not served */
+					if (strcmp(id, current) && unlink(path) == 0) {
+						++*repaired;
+					} else {
+						error("%s: a manifest without its release", path);
+						damage++;
+					}
+					free(path);
 				}
 				continue;
 			}
