@@ -124,9 +124,15 @@ struct scan {
 	const char *p, *end;
 };
 
+/*
+ * Blanks between tokens.  A NUL byte counts: jansson takes one right after
+ * a number ("[1\0, 2]" reads as [1, 2]), and the locator must find what
+ * jansson found.
+ */
 static void skip_ws(struct scan *s)
 {
-	while (s->p < s->end && (*s->p == ' ' || *s->p == '\t' || *s->p == '\n' || *s->p == '\r'))
+	while (s->p < s->end && (*s->p == ' ' || *s->p == '\t' || *s->p == '\n' || *s->p == '\r' ||
+				 *s->p == '\0'))
 		s->p++;
 }
 

@@ -167,6 +167,16 @@ static void locate_tricky_text(void **state)
 	p[0] = (struct jseg){"a/b\n", 0};
 	assert_int_equal(locate1("{\"a\\/b\\n\": 7}", p, 1, false, &col), 1);
 	assert_int_equal(col, 12);
+	/* a NUL byte after a number, which jansson reads as a blank: [1\0, 2] is [1, 2] */
+	{
+		static const char nul[] = "[1\0, 2]";
+		int line;
+
+		p[0] = (struct jseg){NULL, 1};
+		assert_int_equal(jsonfile_locate(nul, sizeof(nul) - 1, p, 1, false, &line, &col), 0);
+		assert_int_equal(line, 1);
+		assert_int_equal(col, 6);
+	}
 	/* CRLF lines */
 	p[0] = (struct jseg){"y", 0};
 	assert_int_equal(locate1("{\r\n\"x\": 1,\r\n  \"y\": 2\r\n}", p, 1, false, &col), 3);
