@@ -208,7 +208,8 @@ test_expect_success 'a release made with --no-activate, activated later: the one
 	test "$(current_of web)" = "$new" &&
 	test_grep_not "marked bad" out &&
 	test "$(sqlite3 .relgate/store/relgate.db "SELECT bad FROM releases WHERE id = '\''$was'\''")" = 0 &&
-	"$RELGATE" rollback web --to "$was" >/dev/null
+	"$RELGATE" rollback web --to "$was" --format json >rb.json &&
+	test "$(jq -r "[.product, .from, .to] | join(\" \")" rb.json)" = "web $new $was"
 '
 
 test_expect_success 'a forced release needs a reason, and is recorded as forced' '

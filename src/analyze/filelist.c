@@ -79,6 +79,12 @@ struct wsfile *filelist_add(struct filelist *t, const char *path, struct arena *
  */
 #define UNMAPPED_LOOKUPS 16
 
+/* bsearch(3)'s comparison: a path against a file of the list. */
+static int path_vs_file(const void *path, const void *file)
+{
+	return strcmp(path, ((const struct wsfile *)file)->path);
+}
+
 struct wsfile *filelist_find(const struct filelist *t_in, const char *path)
 {
 	struct filelist *t = (struct filelist *)t_in;   /* the map is a cache of the list */
@@ -87,19 +93,12 @@ struct wsfile *filelist_find(const struct filelist *t_in, const char *path)
 
 	if (t->unmapped) {
 		if (++t->lookups <= UNMAPPED_LOOKUPS) {
-			size_t lo = 0, hi = t->nsorted;
+			struct wsfile *f = t->nsorted ? bsearch(path, t->files, t->nsorted,
+								 sizeof(*t->files), path_vs_file)
+						      : NULL;
 
-			while (lo < hi) {
-				size_t mid = lo + (hi - lo) / 2;
-				int cmp = strcmp(t->files[mid].path, path);
-
-				if (!cmp)
-					return &t->files[mid];
-				if (cmp < 0)
-					lo = mid + 1;
-				else
-					hi = mid;
-			}
+			if (f)
+				return f;
 			for (i = t->nsorted; i < t->n; i++)
 				if (!strcmp(t->files[i].path, path))
 					return &t->files[i];

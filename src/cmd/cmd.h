@@ -64,7 +64,10 @@ struct store;
 int open_store(const struct setup *s, struct store *st);
 /* The same for a store that exists already: 1 opened, 0 there is none, -1 after an error. */
 int open_store_if_any(const struct setup *s, struct store *st);
-/* The commit checked out at root (hex, "" outside git), and whether tracked files differ. */
+/*
+ * The commit checked out at root (hex, "" outside git), and, when dirty is
+ * not NULL, whether tracked files differ from it.
+ */
 void workspace_commit(const char *root, char *hex, bool *dirty);
 
 /* The exit code for the failure just reported below cmd/ (fault_last()). */

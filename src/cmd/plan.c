@@ -39,28 +39,12 @@ struct planned {
 	const struct cfg_product *cp;
 	struct chain chain;
 	char active[RELEASE_ID_MAX], commit[48], created[32], gate[16];
-	int64_t created_ms;
 	/* --built */
 	bool built, same;
 	char digest[ARTIFACT_DIGEST_HEX];
-	size_t added, removed, changed;
-	int64_t bytes;
+	struct artifact_delta delta;
 	const char *not_built;   /* why there is no artifact to compare */
 };
-
-static void count_change(const struct artifact_entry *old, const struct artifact_entry *now,
-			 void *data)
-{
-	struct planned *p = data;
-
-	if (!old)
-		p->added++;
-	else if (!now)
-		p->removed++;
-	else
-		p->changed++;
-	p->bytes += (now ? (int64_t)now->size : 0) - (old ? (int64_t)old->size : 0);
-}
 
 static void compare_built(const struct setup *s, struct store *st, struct planned *p)
 {
@@ -86,16 +70,13 @@ static void compare_built(const struct setup *s, struct store *st, struct planne
 	}
 	free(dir);
 	artifact_hex(built.digest, p->digest);
+	/* no active release to compare with: against nothing, every file is new */
 	if (!st || !*p->active || store_manifest(st, p->ip->name, p->active, &rel) < 0) {
 		fault_clear();
-		p->added = built.n;
-		for (size_t i = 0; i < built.n; i++)
-			p->bytes += (int64_t)built.v[i].size;
-		artifact_release(&built);
-		return;
+		memset(&rel, 0, sizeof(rel));
 	}
-	p->same = !memcmp(built.digest, rel.digest, ARTIFACT_SHA_SIZE);
-	artifact_diff(&rel, &built, count_change, p);
+	p->same = rel.n && !memcmp(built.digest, rel.digest, ARTIFACT_SHA_SIZE);
+	artifact_diff(&rel, &built, NULL, NULL, &p->delta);
 	artifact_release(&rel);
 	artifact_release(&built);
 }
@@ -118,10 +99,11 @@ static void built_words(const struct planned *p, struct buf *b)
 	else if (p->same)
 		buf_adds(b, "the same as the active release: nothing new to release");
 	else if (!*p->active)
-		buf_addf(b, "%zu files, %lld bytes, all new", p->added, (long long)p->bytes);
+		buf_addf(b, "%zu files, %lld bytes, all new", p->delta.added,
+			 (long long)p->delta.bytes);
 	else
-		buf_addf(b, "%zu changed, %zu added, %zu removed (%+lld bytes)", p->changed,
-			 p->added, p->removed, (long long)p->bytes);
+		buf_addf(b, "%zu changed, %zu added, %zu removed (%+lld bytes)", p->delta.changed,
+			 p->delta.added, p->delta.removed, (long long)p->delta.bytes);
 }
 
 static void print_text(const struct setup *s, struct impact *im, struct planned *v, size_t n,
@@ -222,10 +204,10 @@ static void print_json(const struct setup *s, struct impact *im, struct planned 
 			jw_kstr(&w, "digest", p->not_built ? NULL : p->digest);
 			jw_kstr(&w, "missing", p->not_built);
 			jw_kbool(&w, "same", p->same);
-			jw_kint(&w, "added", (int64_t)p->added);
-			jw_kint(&w, "removed", (int64_t)p->removed);
-			jw_kint(&w, "changed", (int64_t)p->changed);
-			jw_kint(&w, "bytes", p->bytes);
+			jw_kint(&w, "added", (int64_t)p->delta.added);
+			jw_kint(&w, "removed", (int64_t)p->delta.removed);
+			jw_kint(&w, "changed", (int64_t)p->delta.changed);
+			jw_kint(&w, "bytes", p->delta.bytes);
 			jw_end(&w);
 		}
 		jw_end(&w);
@@ -367,7 +349,6 @@ int cmd_plan(int argc, char **argv, struct setup *s)
 			snprintf(p->commit, sizeof(p->commit), "%s", r.commit ? r.commit : "");
 			snprintf(p->gate, sizeof(p->gate), "%s", r.gate ? r.gate : "");
 			snprintf(p->created, sizeof(p->created), "%s", r.created ? r.created : "");
-			p->created_ms = r.created_ms;
 		}
 		fault_clear();
 		if (built)

@@ -65,15 +65,17 @@ void workspace_commit(const char *root, char *hex, bool *dirty)
 	git_status_options o = GIT_STATUS_OPTIONS_INIT;
 
 	hex[0] = '\0';
-	*dirty = false;
+	if (dirty)
+		*dirty = false;
 	git_start();
 	if (git_repository_open_ext(&repo, root, 0, NULL) < 0)
 		goto out;
 	if (git_revparse_single(&head, repo, "HEAD") == 0)
 		git_oid_tostr(hex, GIT_OID_HEXSZ + 1, git_object_id(head));
+	/* a status walk reads every file's stat: only for who asks (a release, not the gate) */
 	o.show = GIT_STATUS_SHOW_INDEX_AND_WORKDIR;
 	o.flags = GIT_STATUS_OPT_EXCLUDE_SUBMODULES;
-	if (git_status_list_new(&list, repo, &o) == 0)
+	if (dirty && git_status_list_new(&list, repo, &o) == 0)
 		*dirty = git_status_list_entrycount(list) > 0;
 out:
 	git_status_list_free(list);
@@ -534,8 +536,20 @@ int cmd_rollback(int argc, char **argv, struct setup *s)
 		goto out;
 	}
 	if (format == FORMAT_JSON) {
-		printf("{\"product\": \"%s\", \"from\": \"%s\", \"to\": \"%s\", \"switchMs\": %.3f, "
-		       "\"ms\": %.1f}\n", product, active, target, ms, now_ms() - t0);
+		struct buf b = BUF_INIT;
+		struct jw w;
+
+		jw_init(&w, &b);
+		jw_object(&w);
+		jw_kstr(&w, "product", product);
+		jw_kstr(&w, "from", *active ? active : NULL);
+		jw_kstr(&w, "to", target);
+		jw_knum(&w, "switchMs", ms, 3);
+		jw_knum(&w, "ms", now_ms() - t0, 1);
+		jw_end(&w);
+		buf_addc(&b, '\n');
+		fwrite(b.data, 1, b.len, stdout);
+		buf_release(&b);
 	} else {
 		printf("%s: rolled back %s -> %s%s%s (switch %.2f ms, %.1f ms in all)\n",
 		       term_safe(product), *active ? active : "none", term_bold(), target, term_reset(),
@@ -563,7 +577,6 @@ struct status_row {
 	char active[RELEASE_ID_MAX], good[RELEASE_ID_MAX];
 	char commit[48], gate[16], created[32];
 	int64_t created_ms;
-	bool forced;
 	struct buf bad;
 	int64_t nbad;
 };
@@ -607,7 +620,6 @@ static int fill_row(struct store *st, struct status_row *row)
 		snprintf(row->gate, sizeof(row->gate), "%s", r.gate ? r.gate : "");
 		snprintf(row->created, sizeof(row->created), "%s", r.created ? r.created : "");
 		row->created_ms = r.created_ms;
-		row->forced = r.forced;
 	}
 	if (history_bad_releases(st->h, row->product, 10, add_bad, row, &row->nbad) < 0)
 		return -1;
@@ -890,8 +902,6 @@ static const char diff_usage[] =
 
 struct diff_out {
 	struct jw *w;
-	size_t added, removed, changed;
-	int64_t bytes_added, bytes_removed, bytes_changed;
 };
 
 static void diff_entry(const struct artifact_entry *old, const struct artifact_entry *now,
@@ -901,16 +911,6 @@ static void diff_entry(const struct artifact_entry *old, const struct artifact_e
 	const char *what = !old ? "added" : !now ? "removed" : "changed";
 	const struct artifact_entry *e = now ? now : old;
 
-	if (!old) {
-		o->added++;
-		o->bytes_added += (int64_t)now->size;
-	} else if (!now) {
-		o->removed++;
-		o->bytes_removed += (int64_t)old->size;
-	} else {
-		o->changed++;
-		o->bytes_changed += (int64_t)now->size - (int64_t)old->size;
-	}
 	if (o->w) {
 		jw_break(o->w, 1);
 		jw_object(o->w);
@@ -944,6 +944,7 @@ int cmd_diff(int argc, char **argv, struct setup *s)
 	char active[RELEASE_ID_MAX], hex[ARTIFACT_DIGEST_HEX];
 	struct artifact built, rel = {0};
 	struct diff_out o = {0};
+	struct artifact_delta d;
 	struct buf b = BUF_INIT;
 	struct jw w;
 	struct store st;
@@ -995,20 +996,20 @@ int cmd_diff(int argc, char **argv, struct setup *s)
 	} else {
 		printf("%s: the artifact against release %s:\n", term_safe(product), active);
 	}
-	artifact_diff(&rel, &built, diff_entry, &o);
+	artifact_diff(&rel, &built, diff_entry, &o, &d);
 	if (o.w) {
 		jw_end(&w);
-		jw_kint(&w, "added", (int64_t)o.added);
-		jw_kint(&w, "removed", (int64_t)o.removed);
-		jw_kint(&w, "changed", (int64_t)o.changed);
-		jw_kint(&w, "bytesAdded", o.bytes_added);
-		jw_kint(&w, "bytesRemoved", o.bytes_removed);
+		jw_kint(&w, "added", (int64_t)d.added);
+		jw_kint(&w, "removed", (int64_t)d.removed);
+		jw_kint(&w, "changed", (int64_t)d.changed);
+		jw_kint(&w, "bytesAdded", d.bytes_added);
+		jw_kint(&w, "bytesRemoved", d.bytes_removed);
 		jw_end(&w);
 		buf_addc(&b, '\n');
 		fwrite(b.data, 1, b.len, stdout);
 	} else {
-		printf("%zu added (%lld bytes), %zu removed (%lld bytes), %zu changed\n", o.added,
-		       (long long)o.bytes_added, o.removed, (long long)o.bytes_removed, o.changed);
+		printf("%zu added (%lld bytes), %zu removed (%lld bytes), %zu changed\n", d.added,
+		       (long long)d.bytes_added, d.removed, (long long)d.bytes_removed, d.changed);
 	}
 out:
 	buf_release(&b);

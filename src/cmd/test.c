@@ -194,7 +194,6 @@ static void bind_artifacts(struct gate *g, const struct setup *s)
 	struct store st;
 	bool opened = false;
 	char commit[48];
-	bool dirty;
 	size_t i;
 
 	for (i = 0; i < g->n; i++) {
@@ -223,7 +222,7 @@ static void bind_artifacts(struct gate *g, const struct setup *s)
 				fault_clear();
 				return;
 			}
-			workspace_commit(s->root, commit, &dirty);
+			workspace_commit(s->root, commit, NULL);
 			opened = true;
 		}
 		if (history_record_gate_run(st.h, gp->p->name, gp->digest,

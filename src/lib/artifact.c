@@ -341,27 +341,21 @@ int artifact_parse(const char *text, size_t len, struct artifact *a)
 	return 0;
 }
 
+/* bsearch(3)'s comparison: a path against an entry. */
+static int path_vs_entry(const void *path, const void *entry)
+{
+	return strcmp(path, ((const struct artifact_entry *)entry)->path);
+}
+
 const struct artifact_entry *artifact_find(const struct artifact *a, const char *path)
 {
-	size_t lo = 0, hi = a->n;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		int cmp = strcmp(a->v[mid].path, path);
-
-		if (!cmp)
-			return &a->v[mid];
-		if (cmp < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return NULL;
+	return a->n ? bsearch(path, a->v, a->n, sizeof(*a->v), path_vs_entry) : NULL;
 }
 
 size_t artifact_diff(const struct artifact *from, const struct artifact *to, artifact_diff_fn *fn,
-		     void *data)
+		     void *data, struct artifact_delta *delta)
 {
+	struct artifact_delta d = {0};
 	size_t i = 0, j = 0, n = 0;
 
 	while (i < from->n || j < to->n) {
@@ -374,9 +368,22 @@ size_t artifact_diff(const struct artifact *from, const struct artifact *to, art
 		if (a && b && a->mode == b->mode && a->size == b->size &&
 		    !memcmp(a->sha, b->sha, ARTIFACT_SHA_SIZE))
 			continue;
-		fn(a, b, data);
+		if (!a) {
+			d.added++;
+			d.bytes_added += (int64_t)b->size;
+		} else if (!b) {
+			d.removed++;
+			d.bytes_removed += (int64_t)a->size;
+		} else {
+			d.changed++;
+		}
+		d.bytes += (b ? (int64_t)b->size : 0) - (a ? (int64_t)a->size : 0);
+		if (fn)
+			fn(a, b, data);
 		n++;
 	}
+	if (delta)
+		*delta = d;
 	return n;
 }
 

@@ -64,15 +64,23 @@ int artifact_parse(const char *text, size_t len, struct artifact *a);
 /* The entry for path, or NULL (the entries are sorted). */
 const struct artifact_entry *artifact_find(const struct artifact *a, const char *path);
 
+/* What differs between two artifacts, counted. */
+struct artifact_delta {
+	size_t added, removed, changed;
+	int64_t bytes_added, bytes_removed;
+	int64_t bytes;   /* how much larger to is than from */
+};
+
 /*
- * Walk two artifacts' entries side by side (both sorted): fn for each path
- * only in from (to NULL), only in to (from NULL), or in both with another
- * mode, size or content.  Returns how many differ.
+ * Walk two artifacts' entries side by side (both sorted): fn (when not
+ * NULL) for each path only in from (to NULL), only in to (from NULL), or in
+ * both with another mode, size or content; the counts into *delta (when not
+ * NULL).  Returns how many differ.
  */
 typedef void artifact_diff_fn(const struct artifact_entry *from, const struct artifact_entry *to,
 			      void *data);
 size_t artifact_diff(const struct artifact *from, const struct artifact *to, artifact_diff_fn *fn,
-		     void *data);
+		     void *data, struct artifact_delta *delta);
 
 /* "sha256:<hex>" of a digest (or of a file's sha). */
 void artifact_hex(const unsigned char *sha, char out[ARTIFACT_DIGEST_HEX]);

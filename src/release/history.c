@@ -482,20 +482,12 @@ int history_release_by_digest(struct history *h, const char *product, const char
 	return one_release(h, st, r);
 }
 
-int history_releases(struct history *h, const char *product, size_t limit,
-		     history_release_fn *fn, void *data)
+/* Each release row of st (bound) to fn, until fn returns non-zero; st is finalized. */
+static int each_release(struct history *h, sqlite3_stmt *st, history_release_fn *fn, void *data)
 {
-	sqlite3_stmt *st = prepare(h, "SELECT " RELEASE_COLUMNS " FROM releases "
-				   "WHERE (CAST(? AS TEXT) IS NULL OR product = ?) "
-				   "ORDER BY seq DESC LIMIT ?");
 	struct release_record r;
 	int rc, ret = 0;
 
-	if (!st)
-		return -1;
-	bind_text(st, 1, product);
-	bind_text(st, 2, product);
-	sqlite3_bind_int64(st, 3, limit ? (sqlite3_int64)limit : INT64_MAX);
 	while (ret == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		read_release(h, st, &r);
 		ret = fn(&r, data);
@@ -506,12 +498,26 @@ int history_releases(struct history *h, const char *product, size_t limit,
 	return ret;
 }
 
+int history_releases(struct history *h, const char *product, size_t limit,
+		     history_release_fn *fn, void *data)
+{
+	sqlite3_stmt *st = prepare(h, "SELECT " RELEASE_COLUMNS " FROM releases "
+				   "WHERE (CAST(? AS TEXT) IS NULL OR product = ?) "
+				   "ORDER BY seq DESC LIMIT ?");
+
+	if (!st)
+		return -1;
+	bind_text(st, 1, product);
+	bind_text(st, 2, product);
+	sqlite3_bind_int64(st, 3, limit ? (sqlite3_int64)limit : INT64_MAX);
+	return each_release(h, st, fn, data);
+}
+
 int history_bad_releases(struct history *h, const char *product, size_t limit,
 			 history_release_fn *fn, void *data, int64_t *count)
 {
 	sqlite3_stmt *st = prepare(h, "SELECT COUNT(*) FROM releases WHERE product = ? AND bad = 1");
-	struct release_record r;
-	int rc, ret = 0;
+	int rc;
 
 	if (!st)
 		return -1;
@@ -527,14 +533,7 @@ int history_bad_releases(struct history *h, const char *product, size_t limit,
 		return -1;
 	bind_text(st, 1, product);
 	sqlite3_bind_int64(st, 2, limit ? (sqlite3_int64)limit : INT64_MAX);
-	while (ret == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		read_release(h, st, &r);
-		ret = fn(&r, data);
-	}
-	sqlite3_finalize(st);
-	if (ret == 0 && rc != SQLITE_DONE)
-		return db_error(h, "cannot read the releases");
-	return ret;
+	return each_release(h, st, fn, data);
 }
 
 int history_activations(struct history *h, const char *product, size_t limit,

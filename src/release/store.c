@@ -572,14 +572,23 @@ static int stage(struct store *s, const struct release_req *req, const char *dir
 	return 0;
 }
 
+/* Release ids gathered from the history, to act on once the query is done. */
+struct ids {
+	char (*v)[RELEASE_ID_MAX];
+	size_t n, cap;
+};
+
+static void ids_add(struct ids *l, const char *id)
+{
+	GROW(l->v, l->n + 1, l->cap);
+	memcpy(l->v[l->n++], id, RELEASE_ID_MAX);
+}
+
 /* Prune the oldest complete releases beyond keep, never the active or the last good one. */
 struct prune {
-	struct store *s;
-	const char *product;
 	char active[RELEASE_ID_MAX], good[RELEASE_ID_MAX];
-	int keep, seen, pruned;
-	char (*ids)[RELEASE_ID_MAX];
-	size_t n, cap;
+	int keep, seen;
+	struct ids ids;
 };
 
 static int collect_prunable(const struct release_record *r, void *data)
@@ -590,37 +599,37 @@ static int collect_prunable(const struct release_record *r, void *data)
 		return 0;
 	if (++p->seen <= p->keep || !strcmp(r->id, p->active) || !strcmp(r->id, p->good))
 		return 0;
-	GROW(p->ids, p->n + 1, p->cap);
-	memcpy(p->ids[p->n++], r->id, RELEASE_ID_MAX);
+	ids_add(&p->ids, r->id);
 	return 0;
 }
 
 static int prune(struct store *s, const char *product, int keep)
 {
-	struct prune p = {s, product, "", "", keep, 0, 0, NULL, 0, 0};
+	struct prune p = {"", "", keep, 0, {NULL, 0, 0}};
 	size_t i;
+	int pruned = 0;
 
 	if (history_active(s->h, product, p.active) < 0 ||
 	    history_last_good(s->h, product, p.good) < 0 ||
 	    history_releases(s->h, product, 0, collect_prunable, &p) < 0) {
-		free(p.ids);
+		free(p.ids.v);
 		return -1;
 	}
-	for (i = 0; i < p.n; i++) {
-		char *dir = xasprintf("%s/%s/releases/%s", s->root, product, p.ids[i]);
+	for (i = 0; i < p.ids.n; i++) {
+		char *dir = xasprintf("%s/%s/releases/%s", s->root, product, p.ids.v[i]);
 		char *man = xasprintf("%s.manifest", dir);
 
 		/* the manifest first: a half-removed release is no longer complete */
 		if (unlink(man) == 0 || errno == ENOENT) {
 			remove_tree(dir);
-			note(s, history_record_release_pruned, p.ids[i]);
-			p.pruned++;
+			note(s, history_record_release_pruned, p.ids.v[i]);
+			pruned++;
 		}
 		free(dir);
 		free(man);
 	}
-	free(p.ids);
-	return p.pruned;
+	free(p.ids.v);
+	return pruned;
 }
 
 int store_release(struct store *s, const struct release_req *req, struct release_done *done)
@@ -789,7 +798,7 @@ static int verify_release(struct store *s, const char *product, const char *id)
 
 	if (store_manifest(s, product, id, &want) == 0) {
 		if (artifact_scan(dir, &have) == 0) {
-			bad = (int)artifact_diff(&want, &have, say_difference, &v);
+			bad = (int)artifact_diff(&want, &have, say_difference, &v, NULL);
 			artifact_release(&have);
 		}
 		artifact_release(&want);
@@ -798,19 +807,10 @@ static int verify_release(struct store *s, const char *product, const char *id)
 	return bad;
 }
 
-struct stale {
-	char (*ids)[RELEASE_ID_MAX];
-	size_t n, cap;
-};
-
 static int collect_staging(const struct release_record *r, void *data)
 {
-	struct stale *st = data;
-
-	if (strcmp(r->state, "staging"))
-		return 0;
-	GROW(st->ids, st->n + 1, st->cap);
-	memcpy(st->ids[st->n++], r->id, RELEASE_ID_MAX);
+	if (!strcmp(r->state, "staging"))
+		ids_add(data, r->id);
 	return 0;
 }
 
@@ -891,18 +891,18 @@ int store_fsck(struct store *s, const char *product, int *repaired)
 	}
 	/* under the lock no release is being made: a release still "staging" was interrupted */
 	{
-		struct stale st = {NULL, 0, 0};
+		struct ids st = {NULL, 0, 0};
 		size_t i;
 
 		if (history_releases(s->h, product, 0, collect_staging, &st) == 0)
 			for (i = 0; i < st.n; i++) {
-				if (store_has_release(s, product, st.ids[i]))
-					record_found_complete(s, product, st.ids[i]);
+				if (store_has_release(s, product, st.v[i]))
+					record_found_complete(s, product, st.v[i]);
 				else
-					note(s, history_record_release_abandoned, st.ids[i]);
+					note(s, history_record_release_abandoned, st.v[i]);
 				++*repaired;
 			}
-		free(st.ids);
+		free(st.v);
 	}
 	fault_clear();
 	if (reconcile(s, product, repaired) < 0)
