@@ -41,8 +41,10 @@ LIB = diag dynlib util file loop record arena pool glob jsonfile jsonscan jsonw 
 ANALYZE = setup changes gitindex filelist workspace scan resolve lockentry npmlock pnpmlock yarn1lock yarnlock bunlock lockdiff rangecache headgraph graph cache snapshot impact
 GATE = supervise gate devtools browser report
 RELEASE = history store
-CORE = $(LIB:%=lib/%) $(ANALYZE:%=analyze/%) $(GATE:%=gate/%) $(RELEASE:%=release/%)
-CMDS = common reasons affected graph plan test boot store runbook
+NOTIFY = notice outbox
+CORE = $(LIB:%=lib/%) $(ANALYZE:%=analyze/%) $(GATE:%=gate/%) $(RELEASE:%=release/%) \
+       $(NOTIFY:%=notify/%)
+CMDS = common reasons affected graph plan test boot store notify runbook
 CORE_OBJ = $(CORE:%=$(O)/%.o)
 CMD_OBJ = $(CMDS:%=$(O)/cmd/%.o)
 OBJ = $(CORE_OBJ) $(CMD_OBJ) $(O)/main.o

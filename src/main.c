@@ -48,6 +48,8 @@ static const struct command {
 	{"status", cmd_status, NEED_SETUP, "every product's active release, and its last good one"},
 	{"history", cmd_history, NEED_SETUP, "what was released and activated, by whom, when, why"},
 	{"diff", cmd_diff, NEED_SETUP, "which files of a built artifact differ from the active release"},
+	{"notify", cmd_notify, NEED_SETUP,
+	 "send a message, or the outbox's undelivered notifications"},
 	{"runbook", cmd_runbook, NEED_SETUP,
 	 "what to do when a product fails in production, with the real names"},
 	{"fsck", cmd_fsck, NEED_SETUP,

@@ -263,9 +263,9 @@ test_expect_success 'an owner that is not a channel; unknown and incomplete chan
 	config_errors >actual &&
 	{
 		at 5 "\"nobody\"" "owner \"nobody\" is not a channel in \"channels\"" &&
-		at 9 "\"pigeon\"" "unknown channel type \"pigeon\" (slack, webhook, email or command)" &&
+		at 9 "\"pigeon\"" "unknown channel type \"pigeon\" (webhook, slack, teams, email, github or command)" &&
 		at 10 "\"email\"" "an email channel needs \"to\" and \"smtp\"" &&
-		at 11 "\"slack\"" "a slack channel needs \"url\"" &&
+		at 11 "\"slack\"" "a slack channel needs one of \"url\" and \"urlEnv\" (the name of the environment variable that holds a secret URL)" &&
 		at 12 "\"command\"" "a command channel needs \"run\"" &&
 		at 13 "{" "\"type\" is required in channels.untyped"
 	} >expect.raw &&
@@ -351,7 +351,7 @@ test_expect_success 'several errors of different kinds in one run, a missing pac
 		at 6 "\"5 minutes\"" "products.distributor.build.timeout must be a duration like \"500ms\", \"20s\", \"5m\" or \"1h\"" &&
 		at 7 "\"nobody\"" "owner \"nobody\" is not a channel in \"channels\"" &&
 		at 9 "\"ghost\"" "product \"ghost\": no workspace package is named \"@hotel/ghost\"" &&
-		at 11 "\"pigeon\"" "unknown channel type \"pigeon\" (slack, webhook, email or command)" &&
+		at 11 "\"pigeon\"" "unknown channel type \"pigeon\" (webhook, slack, teams, email, github or command)" &&
 		at 12 "\"colour\"" "unknown key \"colour\" in the top level"
 	} >expect.raw &&
 	LC_ALL=C sort expect.raw >expect &&

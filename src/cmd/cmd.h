@@ -8,6 +8,7 @@
 #define RELGATE_CMD_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 /* Options that come before the command. */
 struct global_opts {
@@ -58,6 +59,7 @@ int cmd_fsck(int argc, char **argv, struct setup *s);
 int cmd_diff(int argc, char **argv, struct setup *s);
 int cmd_runbook(int argc, char **argv, struct setup *s);
 int cmd_plan(int argc, char **argv, struct setup *s);
+int cmd_notify(int argc, char **argv, struct setup *s);
 
 /* The store of this workspace (RELGATE_STORE, else relgate.json's "store": {"path"}), opened. */
 struct store;
@@ -69,6 +71,24 @@ int open_store_if_any(const struct setup *s, struct store *st);
  * not NULL, whether tracked files differ from it.
  */
 void workspace_commit(const char *root, char *hex, bool *dirty);
+
+/* The branch checked out at root into out ("" when detached or outside git). */
+void workspace_branch(const char *root, char *out, size_t size);
+
+/*
+ * Queue notice n for channels (names of relgate.json's "channels") in the
+ * store's outbox, then send it, and whatever else is due, within
+ * notify.timeout; background: leave the sending to a relgate started
+ * detached, so that the caller never waits on a network.  What happened
+ * is printed to stderr.  0, or -1 when it could not even be queued
+ * (said; nothing was told).
+ */
+struct notice;
+struct strlist;
+int notify_send(const struct setup *s, struct store *st, const struct notice *n,
+		const struct strlist *channels, bool background);
+/* A product's owners (its channels), pointing into the configuration. */
+void product_channels(const struct setup *s, const char *product, struct strlist *out);
 
 /* The exit code for the failure just reported below cmd/ (fault_last()). */
 int exit_code_of_failure(void);

@@ -19,17 +19,22 @@
 #include "lib/diag.h"
 #include "lib/jsonw.h"
 #include "lib/term.h"
+#include "notify/notice.h"
+#include "notify/outbox.h"
 #include "release/store.h"
 
 static const char usage[] =
 	"usage: relgate plan (--base REF [--head REF] | --uncommitted | --files PATH...|-)\n"
-	"                    [--built] [--format text|json|markdown] [--no-imports] [--no-cache]\n"
+	"                    [--built] [--notify] [--format text|json|markdown] [--no-imports]\n"
+	"                    [--no-cache]\n"
 	"\n"
 	"The release plan of a change: every product it releases, with the chain of\n"
 	"reasons, its owners and their channels (and relgate.json's \"notify\": {\"plan\"},\n"
 	"QA's), and its active release.  --built compares each product's artifact as\n"
 	"built now with its active release: a product whose output did not change\n"
-	"releases nothing new.  Reads the store's history; never writes it.\n"
+	"releases nothing new.  --notify sends the plan to those channels, once per\n"
+	"branch or pull request and content (what was sent, and what could not be,\n"
+	"on stderr; see relgate notify).  Without --notify it only reads the history.\n"
 	"\n"
 	"exit codes: 0 done, 2 usage or configuration error, 3 environment error\n";
 
@@ -147,13 +152,14 @@ static void print_text(const struct setup *s, struct impact *im, struct planned 
 	buf_release(&b);
 }
 
-static void print_json(const struct setup *s, struct impact *im, struct planned *v, size_t n)
+static void plan_json(const struct setup *s, struct impact *im, struct planned *v, size_t n,
+		      struct buf *out)
 {
-	struct buf out = BUF_INIT, note = BUF_INIT;
+	struct buf note = BUF_INIT;
 	struct jw w;
 	size_t i, k;
 
-	jw_init(&w, &out);
+	jw_init(&w, out);
 	jw_object(&w);
 	jw_kstr(&w, "base", *im->changes.base_hex ? im->changes.base_hex : NULL);
 	jw_kstr(&w, "head", *im->changes.head_hex ? im->changes.head_hex : NULL);
@@ -214,65 +220,131 @@ static void print_json(const struct setup *s, struct impact *im, struct planned 
 	}
 	jw_end(&w);
 	jw_end(&w);
-	buf_addc(&out, '\n');
-	fwrite(out.data, 1, out.len, stdout);
-	buf_release(&out);
 	buf_release(&note);
 }
 
-static void print_markdown(const struct setup *s, struct impact *im, struct planned *v, size_t n,
-			   size_t total, bool built)
+static void plan_markdown(const struct setup *s, struct impact *im, struct planned *v, size_t n,
+			  size_t total, bool built, struct buf *o)
 {
-	struct buf out = BUF_INIT, note = BUF_INIT, words = BUF_INIT;
+	struct buf note = BUF_INIT, words = BUF_INIT;
 	size_t i, k;
 
-	buf_addf(&out, "### relgate: release plan, %zu of %zu products\n\n", n, total);
+	buf_addf(o, "### relgate: release plan, %zu of %zu products\n\n", n, total);
 	if (*im->changes.head_hex)
-		buf_addf(&out, "Change: `%.10s...%.10s`, %zu changed file%s.\n\n",
+		buf_addf(o, "Change: `%.10s...%.10s`, %zu changed file%s.\n\n",
 			 im->changes.base_hex, im->changes.head_hex, im->changes.n,
 			 im->changes.n == 1 ? "" : "s");
 	if (n) {
-		buf_addf(&out, "| product | why | owners | active |%s\n| --- | --- | --- | --- |%s\n",
+		buf_addf(o, "| product | why | owners | active |%s\n| --- | --- | --- | --- |%s\n",
 			 built ? " built |" : "", built ? " --- |" : "");
 		for (i = 0; i < n; i++) {
 			struct planned *p = &v[i];
 
-			buf_adds(&out, "| **");
-			md_code(&out, p->ip->name);
-			buf_adds(&out, "** | ");
-			reason_markdown(&p->chain, p->ip->name, &out, &note);
-			buf_adds(&out, " | ");
+			buf_adds(o, "| **");
+			md_code(o, p->ip->name);
+			buf_adds(o, "** | ");
+			reason_markdown(&p->chain, p->ip->name, o, &note);
+			buf_adds(o, " | ");
 			for (k = 0; p->cp && k < p->cp->owners.n; k++) {
-				buf_adds(&out, k ? ", " : "");
-				md_code(&out, p->cp->owners.v[k]);
+				buf_adds(o, k ? ", " : "");
+				md_code(o, p->cp->owners.v[k]);
 			}
-			buf_adds(&out, " | ");
+			buf_adds(o, " | ");
 			if (*p->active)
-				buf_addf(&out, "%s (`%.12s`)", p->active, p->commit);
+				buf_addf(o, "%s (`%.12s`)", p->active, p->commit);
 			else
-				buf_adds(&out, "none");
+				buf_adds(o, "none");
 			if (built) {
 				built_words(p, &words);
-				buf_addf(&out, " | %s", words.data);
+				buf_addf(o, " | %s", words.data);
 			}
-			buf_adds(&out, " |\n");
+			buf_adds(o, " |\n");
 		}
-		buf_adds(&out, "\n");
+		buf_adds(o, "\n");
 	} else {
-		buf_adds(&out, "Nothing to release.\n\n");
+		buf_adds(o, "Nothing to release.\n\n");
 	}
 	if (s->cfg.notify_plan.n) {
-		buf_adds(&out, "For the owners above and ");
+		buf_adds(o, "For the owners above and ");
 		for (k = 0; k < s->cfg.notify_plan.n; k++) {
-			buf_adds(&out, k ? ", " : "");
-			md_code(&out, s->cfg.notify_plan.v[k]);
+			buf_adds(o, k ? ", " : "");
+			md_code(o, s->cfg.notify_plan.v[k]);
 		}
-		buf_adds(&out, " (`notify.plan`).\n");
+		buf_adds(o, " (`notify.plan`).\n");
 	}
-	fwrite(out.data, 1, out.len, stdout);
-	buf_release(&out);
 	buf_release(&note);
 	buf_release(&words);
+}
+
+/*
+ * The plan as a message: a section per product (why, owners, active
+ * release, what the build changes), its markdown table for GitHub, its
+ * JSON for webhooks; to each product's owners and to notify.plan, once per
+ * branch or pull request and content.
+ */
+static void send_plan(struct setup *s, struct store *st, struct impact *im, struct planned *v,
+		      size_t n, bool built)
+{
+	struct buf b = BUF_INIT;
+	struct strlist to = {0};
+	char branch[256];
+	char *scope;
+	struct notice msg;
+	size_t i, k;
+
+	notice_init(&msg, "plan", n == 1 ? v[0].ip->name : NULL,
+		     "relgate: release plan, %zu of %zu products%s%.10s%s%.10s%s", n,
+		     im->head.nproducts, *im->changes.head_hex ? " (" : "", im->changes.base_hex,
+		     *im->changes.head_hex ? "..." : "", im->changes.head_hex,
+		     *im->changes.head_hex ? ")" : "");
+	for (i = 0; i < n; i++) {
+		struct planned *p = &v[i];
+		struct notice_section *sec = notice_section(&msg, "%s", p->ip->name);
+
+		reason_text(&p->chain, &b);
+		notice_line(sec, "why: %s%s", p->ip->name, b.data);
+		buf_reset(&b);
+		for (k = 0; p->cp && k < p->cp->owners.n; k++)
+			buf_addf(&b, "%s%s (%s)", k ? ", " : "", p->cp->owners.v[k],
+				 channel_type(s, p->cp->owners.v[k]));
+		notice_line(sec, "owners: %s", b.len ? b.data : "none named in relgate.json");
+		if (*p->active)
+			notice_line(sec, "active: %s (commit %.12s, gate %s, released %s)", p->active,
+				    *p->commit ? p->commit : "-", *p->gate ? p->gate : "-", p->created);
+		else
+			notice_line(sec, "active: none: its first release");
+		if (p->built) {
+			built_words(p, &b);
+			notice_line(sec, "built: %s", b.data);
+		}
+		for (k = 0; p->cp && k < p->cp->owners.n; k++) {
+			to.v = xreallocarray(to.v, to.n + 1, sizeof(*to.v));
+			to.v[to.n++] = p->cp->owners.v[k];
+		}
+	}
+	if (!n)
+		notice_line(notice_section(&msg, "nothing to release"), "the change reaches no product");
+	for (k = 0; k < s->cfg.notify_plan.n; k++) {
+		to.v = xreallocarray(to.v, to.n + 1, sizeof(*to.v));
+		to.v[to.n++] = s->cfg.notify_plan.v[k];
+	}
+	buf_reset(&b);
+	plan_markdown(s, im, v, n, im->head.nproducts, built, &b);
+	msg.markdown = buf_detach(&b, NULL);
+	plan_json(s, im, v, n, &b);
+	msg.data = buf_detach(&b, NULL);
+	workspace_branch(s->root, branch, sizeof(branch));
+	if ((scope = outbox_change_scope(branch))) {
+		msg.thread = xasprintf("plan %s", scope);
+		msg.once = true;
+		free(scope);
+	}
+	if (!to.n)
+		fprintf(stderr, "notify: no channel to send the plan to (owners, notify.plan)\n");
+	notify_send(s, st, &msg, &to, false);
+	notice_release(&msg);
+	free(to.v);
+	buf_release(&b);
 }
 
 static int by_name(const void *a, const void *b)
@@ -285,6 +357,7 @@ int cmd_plan(int argc, char **argv, struct setup *s)
 	static const struct option longopts[] = {
 		CHANGE_LONG_OPTIONS,
 		{"built", no_argument, NULL, 'b'},
+		{"notify", no_argument, NULL, 'n'},
 		{"format", required_argument, NULL, 'f'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
@@ -293,16 +366,17 @@ int cmd_plan(int argc, char **argv, struct setup *s)
 	enum output_format format = FORMAT_TEXT;
 	struct planned *v;
 	struct store st;
-	bool built = false, have_store;
+	bool built = false, notify = false, have_store;
 	struct impact im;
 	size_t n = 0, i;
-	int c, files = 0;
+	int c, files = 0, ret = 0;
 
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		if (change_option(c, optarg, &o, &files))
 			continue;
 		switch (c) {
 		case 'b': built = true; break;
+		case 'n': notify = true; break;
 		case 'f':
 			format = parse_format("plan", optarg,
 					      FMT(FORMAT_TEXT) | FMT(FORMAT_JSON) | FMT(FORMAT_MARKDOWN));
@@ -355,17 +429,35 @@ int cmd_plan(int argc, char **argv, struct setup *s)
 			compare_built(s, have_store ? &st : NULL, p);
 	}
 	qsort(v, n, sizeof(*v), by_name);
-	if (format == FORMAT_JSON)
-		print_json(s, &im, v, n);
-	else if (format == FORMAT_MARKDOWN)
-		print_markdown(s, &im, v, n, im.head.nproducts, built);
-	else
+	if (format == FORMAT_JSON || format == FORMAT_MARKDOWN) {
+		struct buf out = BUF_INIT;
+
+		if (format == FORMAT_JSON) {
+			plan_json(s, &im, v, n, &out);
+			buf_addc(&out, '\n');
+		} else {
+			plan_markdown(s, &im, v, n, im.head.nproducts, built, &out);
+		}
+		fwrite(out.data, 1, out.len, stdout);
+		buf_release(&out);
+	} else {
 		print_text(s, &im, v, n, im.head.nproducts);
+	}
+	fflush(stdout);
+	if (notify) {
+		/* the outbox is in the store: a plan sent from a runner without one makes it */
+		if (!have_store && open_store(s, &st) == 0)
+			have_store = true;
+		if (have_store)
+			send_plan(s, &st, &im, v, n, built);
+		else
+			ret = EXIT_ENV;
+	}
 	for (i = 0; i < n; i++)
 		chain_release(&v[i].chain);
 	free(v);
 	if (have_store)
 		store_close(&st);
 	impact_release(&im);
-	return 0;
+	return ret;
 }

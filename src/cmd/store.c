@@ -20,6 +20,7 @@
 #include "lib/jsonfile.h"
 #include "lib/jsonw.h"
 #include "lib/term.h"
+#include "notify/notice.h"
 #include "release/store.h"
 
 static char *store_path(const struct setup *s)
@@ -80,6 +81,28 @@ void workspace_commit(const char *root, char *hex, bool *dirty)
 out:
 	git_status_list_free(list);
 	git_object_free(head);
+	git_repository_free(repo);
+}
+
+void workspace_branch(const char *root, char *out, size_t size)
+{
+	git_repository *repo = NULL;
+	struct buf text = BUF_INIT;
+	char *head;
+
+	out[0] = '\0';
+	git_start();
+	if (git_repository_open_ext(&repo, root, 0, NULL) < 0)
+		return;
+	/* HEAD of this worktree: "ref: refs/heads/NAME" on a branch */
+	head = path_join(git_repository_path(repo), "HEAD");
+	if (read_file(head, &text, 4096) == 0 && starts_with(text.data, "ref: refs/heads/")) {
+		text.data[strcspn(text.data, "\r\n")] = '\0';
+		snprintf(out, size, "%s", text.data + 16);
+	}
+	fault_clear();
+	buf_release(&text);
+	free(head);
 	git_repository_free(repo);
 }
 
@@ -196,6 +219,77 @@ static int product_artifact(const struct setup *s, const char *product, const ch
 
 /* ---- release ---- */
 
+/*
+ * Tell product's owners that what is live changed (a release, a forced
+ * one, a rollback): what, from which release, why, by whom, and the way
+ * back.  A rollback only queues it: the sending is left to a relgate in the
+ * background, so that going back never waits on a network.
+ */
+static void notify_activation(const struct setup *s, struct store *st, const char *kind,
+			      const char *product, const char *from, const char *to,
+			      const char *reason, const char *forced_why, double switch_ms,
+			      bool abandoned)
+{
+	struct strlist owners;
+	struct release_record r;
+	struct notice_section *sec;
+	struct buf b = BUF_INIT;
+	struct notice n;
+	char commit[16] = "", gate[16] = "";
+	bool dirty = false;
+	struct jw w;
+
+	product_channels(s, product, &owners);
+	if (!owners.n)
+		return;
+	if (history_release(st->h, to, &r) == 1) {
+		snprintf(commit, sizeof(commit), "%.12s", r.commit ? r.commit : "");
+		snprintf(gate, sizeof(gate), "%s", r.gate ? r.gate : "");
+		dirty = r.dirty;
+	}
+	fault_clear();
+	if (!strcmp(kind, "rollback"))
+		notice_init(&n, kind, product, "relgate: %s rolled back to %s (from %s)", product, to,
+			    from && *from ? from : "none");
+	else if (!strcmp(kind, "forced"))
+		notice_init(&n, kind, product, "relgate: %s %s released by force: %s", product, to,
+			    forced_why);
+	else
+		notice_init(&n, kind, product, "relgate: %s %s is live (was %s)", product, to,
+			    from && *from ? from : "none");
+	sec = notice_section(&n, "%s", product);
+	notice_line(sec, "release: %s (commit %s%s, gate %s)", to, *commit ? commit : "-",
+		    dirty ? ", with uncommitted changes" : "", *gate ? gate : "-");
+	notice_line(sec, "previous: %s%s", from && *from ? from : "none",
+		    abandoned ? ", now marked bad: the next rollback goes further back" : "");
+	if (reason)
+		notice_line(sec, "reason: %s", reason);
+	notice_line(sec, "by: %s on %s", st->who.user, st->who.host);
+	if (switch_ms >= 0)
+		notice_line(sec, "switch: %.2f ms", switch_ms);
+	if (strcmp(kind, "rollback"))
+		notice_line(sec, "to go back: relgate rollback %s", product);
+	jw_init(&w, &b);
+	jw_object(&w);
+	jw_kstr(&w, "product", product);
+	jw_kstr(&w, "release", to);
+	jw_kstr(&w, "previous", from && *from ? from : NULL);
+	jw_kstr(&w, "commit", *commit ? commit : NULL);
+	jw_kstr(&w, "gate", *gate ? gate : NULL);
+	jw_kbool(&w, "forced", !strcmp(kind, "forced"));
+	jw_kstr(&w, "reason", reason);
+	jw_kstr(&w, "user", st->who.user);
+	jw_kstr(&w, "host", st->who.host);
+	if (switch_ms >= 0)
+		jw_knum(&w, "switchMs", switch_ms, 3);
+	jw_end(&w);
+	jw_done(&w);
+	n.data = buf_detach(&b, NULL);
+	fflush(stdout);
+	notify_send(s, st, &n, &owners, !strcmp(kind, "rollback"));
+	notice_release(&n);
+}
+
 static const char release_usage[] =
 	"usage: relgate release PRODUCT [--from DIR] [--gate-report FILE] [--no-activate]\n"
 	"                       [--force] [--reason TEXT] [--format text|json]\n"
@@ -309,6 +403,10 @@ int cmd_release(int argc, char **argv, struct setup *s)
 			printf("%s: the artifact is release %s: activated it again (%s -> %s, switch "
 			       "%.2f ms)\n", term_safe(product), same.id, *active ? active : "none",
 			       same.id, ms);
+			lock_drop(&l);
+			notify_activation(s, &st, "rollback", product, active, same.id,
+					  reason ? reason : "released again: the same content", NULL,
+					  ms, false);
 			goto out;
 		}
 		break;
@@ -418,6 +516,14 @@ int cmd_release(int argc, char **argv, struct setup *s)
 		if (done.pruned)
 			printf("  pruned %d old release%s\n", done.pruned, done.pruned == 1 ? "" : "s");
 	}
+	/* what is live changed, or a release went around the gate: the owners are told */
+	lock_drop(&l);
+	if (done.activated || req.forced)
+		notify_activation(s, &st, req.forced ? "forced" : "release", product, done.from,
+				  done.id, reason,
+				  !req.forced ? NULL : passed ? "an older commit than the active release's"
+							      : "the gate did not pass it",
+				  done.activated ? done.switch_ms : -1, false);
 out:
 	lock_drop(&l);
 out_store:
@@ -557,6 +663,9 @@ int cmd_rollback(int argc, char **argv, struct setup *s)
 		if (*active && back)
 			printf("  %s is marked bad: the next rollback goes further back\n", active);
 	}
+	lock_drop(&l);
+	notify_activation(s, &st, "rollback", product, active, target, reason, NULL, ms,
+			  *active && back);
 out:
 	lock_drop(&l);
 out_store:

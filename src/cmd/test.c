@@ -21,12 +21,14 @@
 #include "gate/report.h"
 #include "lib/loop.h"
 #include "lib/term.h"
+#include "notify/notice.h"
+#include "notify/outbox.h"
 #include "release/store.h"
 
 static const char usage[] =
 	"usage: relgate test [PRODUCT...] [--affected (--base REF [--head REF] | --uncommitted |\n"
 	"                    --files PATH...)] [-j N] [--junit FILE] [--json FILE]\n"
-	"                    [--grace DURATION] [--logs DIR]\n"
+	"                    [--grace DURATION] [--logs DIR] [--notify]\n"
 	"\n"
 	"Builds each product and runs its checks (relgate.json), under a supervisor\n"
 	"that ends every step on time and leaves no process behind.\n"
@@ -37,6 +39,8 @@ static const char usage[] =
 	"  --json FILE       the results as JSON\n"
 	"  --grace DURATION  between SIGTERM and SIGKILL on a timeout (default 5s)\n"
 	"  --logs DIR        where each step's output goes (default .relgate/logs/<run>)\n"
+	"  --notify          tell each failed product's owners (relgate.json), within\n"
+	"                    notify.timeout; what could not be sent stays queued\n"
 	"\n"
 	"exit codes: 0 every product passed, 1 a step failed or relgate was interrupted,\n"
 	"            2 usage or configuration error, 3 environment error\n";
@@ -234,6 +238,70 @@ static void bind_artifacts(struct gate *g, const struct setup *s)
 		store_close(&st);
 }
 
+/*
+ * --notify: each product the gate stopped, to its owners: which step, what
+ * it said, and that its artifact will not be released.
+ */
+static void notify_failures(const struct gate *g, const struct setup *s)
+{
+	struct buf msg = BUF_INIT;
+	struct store st;
+	char branch[256], commit[48];
+	char *scope;
+	size_t i, k;
+
+	if (g->stop_signal)
+		return;
+	workspace_branch(s->root, branch, sizeof(branch));
+	workspace_commit(s->root, commit, NULL);
+	scope = outbox_change_scope(branch);
+	for (i = 0; i < g->n; i++) {
+		const struct gate_product *gp = &g->products[i];
+		const struct gate_step *bad = NULL;
+		struct strlist owners;
+		struct notice_section *sec;
+		struct notice n;
+
+		if (!gp->finished || gp->passed)
+			continue;
+		product_channels(s, gp->p->name, &owners);
+		if (!owners.n)
+			continue;
+		if (open_store(s, &st) < 0) {
+			warn("the gate's failures are not notified: no store for the outbox");
+			fault_clear();
+			break;
+		}
+		for (k = 0; k < gp->n && !bad; k++)
+			if (!gp->steps[k].skipped && gp->steps[k].res.outcome != SV_PASSED)
+				bad = &gp->steps[k];
+		notice_init(&n, "gate", gp->p->name, "relgate: %s failed the gate%s%s%s", gp->p->name,
+			    bad ? " (" : "", bad ? bad->name : "", bad ? ")" : "");
+		sec = notice_section(&n, "%s", gp->p->name);
+		for (k = 0; k < gp->n; k++) {
+			const struct gate_step *step = &gp->steps[k];
+
+			buf_reset(&msg);
+			if (step->skipped || step->res.outcome != SV_PASSED)
+				gate_step_message(step, &msg);
+			notice_line(sec, "%s: %s%s%s", step->name,
+				    step->skipped ? "skipped" : sv_outcome_name(step->res.outcome),
+				    msg.len ? ": " : "", msg.data);
+		}
+		if (*commit)
+			notice_line(sec, "commit: %.12s", commit);
+		if (*gp->digest)
+			notice_line(sec, "artifact: %s: relgate release refuses it", gp->digest);
+		if (scope)
+			n.thread = xasprintf("gate %s %s", scope, gp->p->name);
+		notify_send(s, &st, &n, &owners, false);
+		notice_release(&n);
+		store_close(&st);
+	}
+	free(scope);
+	buf_release(&msg);
+}
+
 int cmd_test(int argc, char **argv, struct setup *s)
 {
 	static const struct option longopts[] = {
@@ -244,6 +312,7 @@ int cmd_test(int argc, char **argv, struct setup *s)
 		{"grace", required_argument, NULL, 'g'},
 		{"logs", required_argument, NULL, 'L'},
 		{"jobs", required_argument, NULL, 'j'},
+		{"notify", no_argument, NULL, 'N'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -252,7 +321,7 @@ int cmd_test(int argc, char **argv, struct setup *s)
 	const struct cfg_product **products = NULL;
 	int64_t grace = 5000;
 	long jobs = sysconf(_SC_NPROCESSORS_ONLN);
-	bool affected = false;
+	bool affected = false, notify = false;
 	struct display d = {0};
 	struct gate g = {0};
 	struct loop *loop = NULL;
@@ -269,6 +338,7 @@ int cmd_test(int argc, char **argv, struct setup *s)
 			continue;
 		switch (c) {
 		case 'a': affected = true; break;
+		case 'N': notify = true; break;
 		case 'J': junit = optarg; break;
 		case 'S': json = optarg; break;
 		case 'L': logs = optarg; break;
@@ -362,6 +432,8 @@ int cmd_test(int argc, char **argv, struct setup *s)
 	if (!ret)
 		ret = gate_passed(&g) ? 0 : EXIT_GATE;
 	supervisor_free(g.sv);
+	if (notify)
+		notify_failures(&g, s);
 out_gate:
 	loop_free(loop);
 	gate_release(&g);

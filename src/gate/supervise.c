@@ -556,7 +556,7 @@ static void child(const struct sv_step *step, int out_w, int err_w, const char *
 			goto fail;
 		close(fd);
 	}
-	devnull = open("/dev/null", O_RDONLY);
+	devnull = open(step->stdin_path ? step->stdin_path : "/dev/null", O_RDONLY);
 	if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(out_w, 1) < 0 || dup2(out_w, 2) < 0)
 		goto fail;
 	if (step->cwd && chdir(step->cwd) < 0)

@@ -41,6 +41,7 @@ struct sv_step {
 	const char *log_path;      /* the whole output goes there (truncated first); NULL: none */
 	size_t tail_max;           /* bytes of output kept in memory; 0: the default */
 	int fd3, fd4;              /* given to the child as descriptors 3 and 4; -1: none */
+	const char *stdin_path;    /* the child's stdin; NULL: /dev/null */
 };
 
 enum sv_outcome {

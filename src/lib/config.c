@@ -268,7 +268,9 @@ static void load_product(struct jdoc *d, const char *name, json_t *obj, struct c
 
 static void load_channel(struct jdoc *d, const char *name, json_t *obj, struct cfg_channel *ch)
 {
-	static const char *const keys[] = {"type", "url", "to", "smtp", "from", "run", NULL};
+	static const char *const keys[] = {"type", "url", "urlEnv", "to", "smtp", "from", "user",
+					   "passwordEnv", "repo", "apiUrl", "tokenEnv", "run", NULL};
+	const char *t;
 
 	ch->name = xstrdup(name);
 	if (!expect_object(d, obj))
@@ -276,25 +278,39 @@ static void load_channel(struct jdoc *d, const char *name, json_t *obj, struct c
 	jdoc_check_keys(d, obj, keys);
 	ch->type = get_string(d, obj, "type", true);
 	ch->url = get_string(d, obj, "url", false);
+	ch->url_env = get_string(d, obj, "urlEnv", false);
 	get_strlist(d, obj, "to", &ch->to, false);
 	ch->smtp = get_string(d, obj, "smtp", false);
 	ch->from = get_string(d, obj, "from", false);
+	ch->user = get_string(d, obj, "user", false);
+	ch->password_env = get_string(d, obj, "passwordEnv", false);
+	ch->repo = get_string(d, obj, "repo", false);
+	ch->api_url = get_string(d, obj, "apiUrl", false);
+	ch->token_env = get_string(d, obj, "tokenEnv", false);
 	ch->run = get_string(d, obj, "run", false);
-	if (!ch->type)
+	if (!(t = ch->type))
 		return;
 	jdoc_push_key(d, "type");
-	if (!strcmp(ch->type, "slack") || !strcmp(ch->type, "webhook")) {
-		if (!ch->url)
-			jdoc_error(d, false, "a %s channel needs \"url\"", ch->type);
-	} else if (!strcmp(ch->type, "email")) {
+	if (!strcmp(t, "slack") || !strcmp(t, "webhook") || !strcmp(t, "teams")) {
+		if (!ch->url == !ch->url_env)
+			jdoc_error(d, false, "a %s channel needs one of \"url\" and \"urlEnv\" (the "
+				   "name of the environment variable that holds a secret URL)", t);
+	} else if (!strcmp(t, "email")) {
 		if (!ch->to.n || !ch->smtp)
 			jdoc_error(d, false, "an email channel needs \"to\" and \"smtp\"");
-	} else if (!strcmp(ch->type, "command")) {
+		else if (!starts_with(ch->smtp, "smtp://") && !starts_with(ch->smtp, "smtps://"))
+			jdoc_error(d, false, "\"smtp\" must be an smtp:// or smtps:// URL");
+		if (ch->password_env && !ch->user)
+			jdoc_error(d, false, "\"passwordEnv\" needs \"user\"");
+	} else if (!strcmp(t, "github")) {
+		if (ch->repo && !strchr(ch->repo, '/'))
+			jdoc_error(d, false, "\"repo\" must be OWNER/NAME");
+	} else if (!strcmp(t, "command")) {
 		if (!ch->run)
 			jdoc_error(d, false, "a command channel needs \"run\"");
 	} else {
-		jdoc_error(d, false, "unknown channel type \"%s\" (slack, webhook, email or command)",
-			   ch->type);
+		jdoc_error(d, false, "unknown channel type \"%s\" (webhook, slack, teams, email, "
+			   "github or command)", t);
 	}
 	jdoc_pop(d);
 }
@@ -328,6 +344,8 @@ static void load_store(struct jdoc *d, json_t *v, struct config *c)
 static void load_notify(struct jdoc *d, json_t *v, struct config *c)
 {
 	get_strlist(d, v, "plan", &c->notify_plan, false);
+	c->notify_timeout_ms = get_duration(d, v, "timeout", c->notify_timeout_ms);
+	c->notify_retry_ms = get_duration(d, v, "retryFor", c->notify_retry_ms);
 }
 
 static void load_server(struct jdoc *d, json_t *v, struct config *c)
@@ -374,6 +392,8 @@ void config_defaults(struct config *c)
 	c->auto_rollback = true;
 	c->fatal_events = 3;
 	c->fatal_clients = 2;
+	c->notify_timeout_ms = 5000;
+	c->notify_retry_ms = 24 * 3600 * 1000;
 }
 
 /* Owners must name channels; product names must be usable as folder names. */
@@ -432,7 +452,7 @@ int config_load(struct config *c, const char *path)
 						"products", "channels", "store", "server", "watch",
 						"notify", NULL};
 	static const char *const store_keys[] = {"path", NULL};
-	static const char *const notify_keys[] = {"plan", NULL};
+	static const char *const notify_keys[] = {"plan", "timeout", "retryFor", NULL};
 	static const char *const server_keys[] = {"listen", "tokenEnv", NULL};
 	static const char *const watch_keys[] = {"bake", "interval", "autoRollback", "fatal", NULL};
 	struct buf text = BUF_INIT;
@@ -584,9 +604,15 @@ void config_release(struct config *c)
 		free(ch->name);
 		free(ch->type);
 		free(ch->url);
+		free(ch->url_env);
 		strlist_free(&ch->to);
 		free(ch->smtp);
 		free(ch->from);
+		free(ch->user);
+		free(ch->password_env);
+		free(ch->repo);
+		free(ch->api_url);
+		free(ch->token_env);
 		free(ch->run);
 	}
 	free(c->channels);

@@ -53,14 +53,21 @@ struct cfg_product {
 	int keep;
 };
 
+/*
+ * A channel.  Secrets never live in relgate.json, which is committed: a
+ * webhook URL that embeds a token (Slack's, Teams'), an SMTP password and
+ * an API token are named by environment variable (url_env, password_env,
+ * token_env) and read only when a message is sent.
+ */
 struct cfg_channel {
 	char *name;
-	char *type;              /* slack, webhook, email, command */
-	char *url;
-	struct strlist to;
-	char *smtp;
-	char *from;
-	char *run;
+	char *type;              /* webhook, slack, teams, email, github, command */
+	char *url, *url_env;     /* webhook, slack, teams: one of the two */
+	struct strlist to;       /* email */
+	char *smtp, *from, *user, *password_env;
+	char *repo, *api_url;    /* github: owner/name and the API's base (else from the CI) */
+	char *token_env;         /* github: default GITHUB_TOKEN */
+	char *run;               /* command: the message's JSON on its stdin */
 };
 
 struct config {
@@ -81,6 +88,8 @@ struct config {
 	bool auto_rollback;
 	int fatal_events, fatal_clients;
 	struct strlist notify_plan;   /* the channels every release plan goes to (QA) */
+	int64_t notify_timeout_ms;    /* the most a command waits for its deliveries */
+	int64_t notify_retry_ms;      /* how long an undelivered message is retried */
 };
 
 /*

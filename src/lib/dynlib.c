@@ -1,5 +1,5 @@
 /*
- * dynlib.c: libgit2, libmicrohttpd and SQLite, opened at their first use.
+ * dynlib.c: libgit2, libmicrohttpd, SQLite and libcurl, opened at their first use.
  *
  * Linked the usual way, these two and the twenty-odd libraries they need
  * (TLS, SSH, Kerberos, ASN.1, ...) are mapped and relocated at every start:
@@ -13,7 +13,7 @@
  * the library's own prototype (its header is included, so the compiler
  * checks the two agree) and calls the library's through a table, filled on
  * the first call by dlopen() of the soname relgate was built against
- * (LIBGIT2_SONAME, MHD_SONAME and SQLITE_SONAME, from the Makefile).  A library that is
+ * (LIBGIT2_SONAME, MHD_SONAME, SQLITE_SONAME and CURL_SONAME, from the Makefile).  A library that is
  * missing at run time is an environment error (exit 3) naming the package.
  *
  * Five of libgit2's functions are plain arithmetic on object ids (copy,
@@ -22,6 +22,9 @@
  *
  * To use another function of either library, add it to its list below.
  */
+/* the definitions below are the functions themselves, not curl's checking macros */
+#define CURL_DISABLE_TYPECHECK
+#include <curl/curl.h>
 #include <dlfcn.h>
 #include <git2.h>
 #include <microhttpd.h>
@@ -369,3 +372,72 @@ DYNLIB(libsqlite, LIBSQLITE, SQLITE_SONAME, "libsqlite3-0")
 #define SQLITE_DEFINE(r, name, p, a) DYN_DEFINE(libsqlite, r, name, p, a)
 #define SQLITE_VDEFINE(name, p, a) DYN_VDEFINE(libsqlite, name, p, a)
 LIBSQLITE(SQLITE_DEFINE, SQLITE_VDEFINE, DYN_NONE)
+
+/* libcurl (notifications: webhooks, chat, e-mail, GitHub) */
+
+#define LIBCURL(F, V, X)                                                                       \
+	F(CURLcode, curl_global_init, (long flags), (flags))                                   \
+	F(CURL *, curl_easy_init, (void), ())                                                  \
+	V(curl_easy_cleanup, (CURL * c), (c))                                                  \
+	F(CURLcode, curl_easy_perform, (CURL * c), (c))                                        \
+	F(const char *, curl_easy_strerror, (CURLcode code), (code))                           \
+	F(CURLM *, curl_multi_init, (void), ())                                                \
+	F(CURLMcode, curl_multi_add_handle, (CURLM * m, CURL *c), (m, c))                      \
+	F(CURLMcode, curl_multi_remove_handle, (CURLM * m, CURL *c), (m, c))                   \
+	F(CURLMcode, curl_multi_perform, (CURLM * m, int *running), (m, running))              \
+	F(CURLMcode, curl_multi_poll,                                                          \
+	  (CURLM * m, struct curl_waitfd *extra, unsigned int n, int ms, int *numfds),         \
+	  (m, extra, n, ms, numfds))                                                           \
+	F(CURLMsg *, curl_multi_info_read, (CURLM * m, int *left), (m, left))                  \
+	F(CURLMcode, curl_multi_cleanup, (CURLM * m), (m))                                     \
+	F(struct curl_slist *, curl_slist_append, (struct curl_slist * l, const char *s), (l, s)) \
+	V(curl_slist_free_all, (struct curl_slist * l), (l))                                   \
+	X(curl_easy_setopt)                                                                    \
+	X(curl_easy_getinfo)
+
+DYNLIB(libcurl, LIBCURL, CURL_SONAME, "libcurl4")
+
+#define CURL_DEFINE(r, name, p, a) DYN_DEFINE(libcurl, r, name, p, a)
+#define CURL_VDEFINE(name, p, a) DYN_VDEFINE(libcurl, name, p, a)
+LIBCURL(CURL_DEFINE, CURL_VDEFINE, DYN_NONE)
+
+/*
+ * An option's number tells the type of its argument (curl.h's
+ * CURLOPTTYPE_ ranges): long, a pointer, a function pointer, curl_off_t,
+ * a blob's pointer.  Each is passed on as the type it came as.
+ */
+CURLcode curl_easy_setopt(CURL *c, CURLoption option, ...)
+{
+	CURLcode (*set)(CURL *, CURLoption, ...) =
+		DYN_CALL(libcurl, CURLcode, curl_easy_setopt, (CURL *, CURLoption, ...));
+	va_list ap;
+	CURLcode r;
+
+	va_start(ap, option);
+	if (option < CURLOPTTYPE_OBJECTPOINT)
+		r = set(c, option, va_arg(ap, long));
+	else if (option < CURLOPTTYPE_FUNCTIONPOINT)
+		r = set(c, option, va_arg(ap, void *));
+	else if (option < CURLOPTTYPE_OFF_T)
+		r = set(c, option, va_arg(ap, void (*)(void)));
+	else if (option < CURLOPTTYPE_BLOB)
+		r = set(c, option, va_arg(ap, curl_off_t));
+	else
+		r = set(c, option, va_arg(ap, void *));
+	va_end(ap);
+	return r;
+}
+
+/* Every piece of information is returned through a pointer. */
+CURLcode curl_easy_getinfo(CURL *c, CURLINFO info, ...)
+{
+	CURLcode (*get)(CURL *, CURLINFO, ...) =
+		DYN_CALL(libcurl, CURLcode, curl_easy_getinfo, (CURL *, CURLINFO, ...));
+	va_list ap;
+	CURLcode r;
+
+	va_start(ap, info);
+	r = get(c, info, va_arg(ap, void *));
+	va_end(ap);
+	return r;
+}

@@ -102,6 +102,12 @@ void jw_str(struct jw *w, const char *s)
 		buf_adds(w->out, "null");
 }
 
+void jw_raw(struct jw *w, const char *json)
+{
+	item(w, false);
+	buf_adds(w->out, json ? json : "null");
+}
+
 void jw_int(struct jw *w, int64_t v)
 {
 	item(w, false);

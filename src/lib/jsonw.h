@@ -45,6 +45,8 @@ void jw_int(struct jw *w, int64_t v);
 void jw_num(struct jw *w, double v, int decimals);
 void jw_bool(struct jw *w, bool v);
 void jw_null(struct jw *w);
+/* A value relgate wrote as JSON already (one whole value; NULL is null). */
+void jw_raw(struct jw *w, const char *json);
 
 /* A key and its value at once. */
 void jw_kstr(struct jw *w, const char *key, const char *s);

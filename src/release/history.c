@@ -15,7 +15,7 @@
 #include "release/history.h"
 
 #define BUSY_TIMEOUT_MS 10000
-#define SCHEMA_VERSION 2
+#define SCHEMA_VERSION 3
 
 struct history {
 	sqlite3 *db;
@@ -55,6 +55,20 @@ static const char *const migrations[] = {
 	"CREATE INDEX gate_runs_by_digest ON gate_runs (product, digest);",
 	/* 2: status asks for the bad releases of each product, a few among thousands */
 	"CREATE INDEX releases_bad ON releases (product, seq) WHERE bad = 1;",
+	/* 3: the outbox of notifications, and the messages updated in place (GitHub comments) */
+	"CREATE TABLE deliveries ("
+	"  seq INTEGER PRIMARY KEY,"
+	"  id TEXT NOT NULL UNIQUE,"
+	"  channel TEXT NOT NULL, kind TEXT NOT NULL, product TEXT,"
+	"  thread TEXT, content TEXT NOT NULL, subject TEXT, payload TEXT NOT NULL,"
+	"  state TEXT NOT NULL,"
+	"  attempts INTEGER NOT NULL DEFAULT 0,"
+	"  next_ms BIGINT NOT NULL, lease_ms BIGINT NOT NULL DEFAULT 0,"
+	"  created TEXT NOT NULL, created_ms BIGINT NOT NULL, give_up_ms BIGINT NOT NULL,"
+	"  sent_ms BIGINT, last_error TEXT);"
+	"CREATE INDEX deliveries_pending ON deliveries (seq) WHERE state = 'pending';"
+	"CREATE INDEX deliveries_by_thread ON deliveries (thread, channel, seq);"
+	"CREATE TABLE threads (key TEXT PRIMARY KEY, ref TEXT NOT NULL);",
 };
 
 _Static_assert(ARRAY_LEN(migrations) == SCHEMA_VERSION, "a migration for each schema version");
@@ -629,4 +643,192 @@ int history_gate_passed(struct history *h, const char *product, const char *dige
 	if (rc != SQLITE_ROW)
 		return db_error(h, "cannot read the gate's verdicts");
 	return n > 0;
+}
+
+/* ---- the outbox ---- */
+
+#define DELIVERY_COLUMNS                                                                      \
+	"seq, id, channel, kind, product, thread, content, subject, payload, state, attempts, " \
+	"next_ms, lease_ms, created, created_ms, give_up_ms, sent_ms, last_error"
+
+static void read_delivery(struct history *h, sqlite3_stmt *st, struct delivery_record *d)
+{
+	const char *id;
+
+	forget_strings(h);
+	memset(d, 0, sizeof(*d));
+	d->seq = sqlite3_column_int64(st, 0);
+	id = (const char *)sqlite3_column_text(st, 1);
+	snprintf(d->id, sizeof(d->id), "%s", id ? id : "");
+	d->channel = keep_text(h, st, 2);
+	d->kind = keep_text(h, st, 3);
+	d->product = keep_text(h, st, 4);
+	d->thread = keep_text(h, st, 5);
+	d->content = keep_text(h, st, 6);
+	d->subject = keep_text(h, st, 7);
+	d->payload = keep_text(h, st, 8);
+	d->state = keep_text(h, st, 9);
+	d->attempts = (int)sqlite3_column_int64(st, 10);
+	d->next_ms = sqlite3_column_int64(st, 11);
+	d->lease_ms = sqlite3_column_int64(st, 12);
+	d->created = keep_text(h, st, 13);
+	d->created_ms = sqlite3_column_int64(st, 14);
+	d->give_up_ms = sqlite3_column_int64(st, 15);
+	d->sent_ms = sqlite3_column_int64(st, 16);
+	d->last_error = keep_text(h, st, 17);
+}
+
+int history_queue_delivery(struct history *h, struct delivery_record *d)
+{
+	sqlite3_stmt *st;
+	int64_t seq = 1;
+
+	if (!(st = prepare(h, "SELECT MAX(seq) FROM deliveries")))
+		return -1;
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+		seq = sqlite3_column_int64(st, 0) + 1;
+	sqlite3_finalize(st);
+	d->seq = seq;
+	snprintf(d->id, sizeof(d->id), "d%06lld", (long long)seq);
+	st = prepare(h, "INSERT INTO deliveries (seq, id, channel, kind, product, thread, content, "
+		     "subject, payload, state, next_ms, created, created_ms, give_up_ms) "
+		     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?)");
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, seq);
+	bind_text(st, 2, d->id);
+	bind_text(st, 3, d->channel);
+	bind_text(st, 4, d->kind);
+	bind_text(st, 5, d->product);
+	bind_text(st, 6, d->thread);
+	bind_text(st, 7, d->content);
+	bind_text(st, 8, d->subject);
+	bind_text(st, 9, d->payload);
+	sqlite3_bind_int64(st, 10, d->next_ms);
+	bind_text(st, 11, d->created);
+	sqlite3_bind_int64(st, 12, d->created_ms);
+	sqlite3_bind_int64(st, 13, d->give_up_ms);
+	return run(h, st, "cannot queue the notification");
+}
+
+int history_last_delivery(struct history *h, const char *thread, const char *channel,
+			  struct delivery_record *d)
+{
+	sqlite3_stmt *st = prepare(h, "SELECT " DELIVERY_COLUMNS " FROM deliveries "
+				   "WHERE thread = ? AND channel = ? AND state <> 'failed' "
+				   "ORDER BY seq DESC LIMIT 1");
+	int rc;
+
+	if (!st)
+		return -1;
+	bind_text(st, 1, thread);
+	bind_text(st, 2, channel);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		read_delivery(h, st, d);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_error(h, "cannot read the outbox");
+	return rc == SQLITE_ROW;
+}
+
+int history_deliveries(struct history *h, const char *state, int64_t due_ms, bool oldest_first,
+		       size_t limit, history_delivery_fn *fn, void *data)
+{
+	sqlite3_stmt *st = prepare(h, oldest_first
+				   ? "SELECT " DELIVERY_COLUMNS " FROM deliveries "
+				     "WHERE (CAST(? AS TEXT) IS NULL OR state = ?) AND next_ms <= ? "
+				     "ORDER BY seq LIMIT ?"
+				   : "SELECT " DELIVERY_COLUMNS " FROM deliveries "
+				     "WHERE (CAST(? AS TEXT) IS NULL OR state = ?) AND next_ms <= ? "
+				     "ORDER BY seq DESC LIMIT ?");
+	struct delivery_record d;
+	int rc, ret = 0;
+
+	if (!st)
+		return -1;
+	bind_text(st, 1, state);
+	bind_text(st, 2, state);
+	sqlite3_bind_int64(st, 3, due_ms);
+	sqlite3_bind_int64(st, 4, limit ? (sqlite3_int64)limit : INT64_MAX);
+	while (ret == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		read_delivery(h, st, &d);
+		ret = fn(&d, data);
+	}
+	sqlite3_finalize(st);
+	if (ret == 0 && rc != SQLITE_DONE)
+		return db_error(h, "cannot read the outbox");
+	return ret;
+}
+
+int history_set_payload(struct history *h, const char *id, const char *payload)
+{
+	sqlite3_stmt *st = prepare(h, "UPDATE deliveries SET payload = ? WHERE id = ?");
+
+	if (!st)
+		return -1;
+	bind_text(st, 1, payload);
+	bind_text(st, 2, id);
+	return run(h, st, "cannot queue the notification");
+}
+
+int history_claim_delivery(struct history *h, const char *id, int64_t now, int64_t until)
+{
+	sqlite3_stmt *st = prepare(h, "UPDATE deliveries SET lease_ms = ?, attempts = attempts + 1 "
+				   "WHERE id = ? AND state = 'pending' AND lease_ms <= ?");
+
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, until);
+	bind_text(st, 2, id);
+	sqlite3_bind_int64(st, 3, now);
+	if (run(h, st, "cannot claim the notification") < 0)
+		return -1;
+	return sqlite3_changes(h->db) == 1;
+}
+
+int history_delivery_done(struct history *h, const char *id, const char *state, int64_t next_ms,
+			  const char *error)
+{
+	sqlite3_stmt *st = prepare(h, "UPDATE deliveries SET state = ?, next_ms = ?, lease_ms = 0, "
+				   "last_error = ?, sent_ms = CASE WHEN ? = 'sent' THEN ? "
+				   "ELSE sent_ms END WHERE id = ?");
+
+	if (!st)
+		return -1;
+	bind_text(st, 1, state);
+	sqlite3_bind_int64(st, 2, next_ms);
+	bind_text(st, 3, error);
+	bind_text(st, 4, state);
+	sqlite3_bind_int64(st, 5, wall_ms());
+	bind_text(st, 6, id);
+	return run(h, st, "cannot record the delivery");
+}
+
+int history_thread_ref(struct history *h, const char *key, char *ref, size_t size)
+{
+	sqlite3_stmt *st = prepare(h, "SELECT ref FROM threads WHERE key = ?");
+	int rc;
+
+	ref[0] = '\0';
+	if (!st)
+		return -1;
+	bind_text(st, 1, key);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW && sqlite3_column_text(st, 0))
+		snprintf(ref, size, "%s", (const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : db_error(h, "cannot read the outbox");
+}
+
+int history_set_thread_ref(struct history *h, const char *key, const char *ref)
+{
+	sqlite3_stmt *st = prepare(h, "INSERT INTO threads (key, ref) VALUES (?, ?) "
+				   "ON CONFLICT (key) DO UPDATE SET ref = excluded.ref");
+
+	if (!st)
+		return -1;
+	bind_text(st, 1, key);
+	bind_text(st, 2, ref);
+	return run(h, st, "cannot record the message's id");
 }

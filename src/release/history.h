@@ -1,6 +1,6 @@
 /*
  * history: what the store did, in SQLite (<store>/relgate.db): releases,
- * activations, bad marks, gate runs.  All of relgate's SQL is here, behind
+ * activations, bad marks, gate runs, and the outbox of notifications.  All of relgate's SQL is here, behind
  * functions named for what they record or ask, and in the SQL PostgreSQL
  * also accepts, so that another backend can take its place.
  *
@@ -108,5 +108,48 @@ int history_record_gate_run(struct history *h, const char *product, const char *
 			    const char *verdict, const char *commit, const struct who *who);
 /* Whether a gate run passed the artifact digest of product: 1 yes, 0 no, -1 error. */
 int history_gate_passed(struct history *h, const char *product, const char *digest);
+
+
+/*
+ * The outbox: every notification is a delivery, queued before it is sent,
+ * so that a receiver that is down loses nothing.  payload is what goes
+ * over the wire for its channel, made once (a retry sends the same bytes);
+ * content is a digest of what it says, for "the same plan again".
+ */
+#define DELIVERY_ID_MAX 24
+struct delivery_record {
+	char id[DELIVERY_ID_MAX];     /* "d000042" */
+	int64_t seq;
+	const char *channel, *kind, *product;
+	const char *thread;           /* what it updates or repeats: "plan pr:12", or NULL */
+	const char *content, *subject, *payload;
+	const char *state;            /* "pending", "sent", "failed" (given up) */
+	int attempts;
+	int64_t next_ms, lease_ms, created_ms, give_up_ms, sent_ms;
+	const char *created, *last_error;
+};
+/* Queue d (pending, due at d->next_ms): fills d->seq and d->id. */
+int history_queue_delivery(struct history *h, struct delivery_record *d);
+/* The newest delivery of thread to channel not given up: 1 with d, 0 none, -1 error. */
+int history_last_delivery(struct history *h, const char *thread, const char *channel,
+			  struct delivery_record *d);
+/* Its form on the wire, made once its id is known. */
+int history_set_payload(struct history *h, const char *id, const char *payload);
+/* Deliveries in state (NULL: any) due by due_ms, newest first (or oldest), at most limit (0: all). */
+typedef int history_delivery_fn(const struct delivery_record *d, void *data);
+int history_deliveries(struct history *h, const char *state, int64_t due_ms, bool oldest_first,
+		       size_t limit, history_delivery_fn *fn, void *data);
+/*
+ * Take pending delivery id for sending until the time until (a lease: a
+ * sender that died leaves it to the next after that): 1 taken, 0 another
+ * sender has it or it is done, -1 error.  Counts the attempt.
+ */
+int history_claim_delivery(struct history *h, const char *id, int64_t now, int64_t until);
+/* The attempt's outcome: state "sent", "failed", or "pending" again at next_ms. */
+int history_delivery_done(struct history *h, const char *id, const char *state, int64_t next_ms,
+			  const char *error);
+/* A message updated in place (a GitHub comment's id), by key: "" when none. */
+int history_thread_ref(struct history *h, const char *key, char *ref, size_t size);
+int history_set_thread_ref(struct history *h, const char *key, const char *ref);
 
 #endif
