@@ -14,7 +14,7 @@ change it while relgate runs:
   500      HTTP 500 / SMTP 451 after DATA, recording nothing
   hang     accept, then never answer (the connection stays open)
   slow     answer after 3 seconds
-Only the standard library; it ends on SIGTERM.
+Only the standard library; it ends on SIGTERM, or when its parent ends.
 """
 import json
 import os
@@ -141,7 +141,11 @@ class Smtp(socketserver.StreamRequestHandler):
                 self.wfile.write(b"250-receiver\r\n250-8BITMIME\r\n250 AUTH PLAIN\r\n")
                 self.wfile.flush()
             elif verb == "AUTH":
-                env.append(cmd)
+                parts = cmd.split()
+                if len(parts) == 2:
+                    self.say("334 ")
+                    parts.append(self.rfile.readline().decode("latin-1").strip())
+                env.append(" ".join(parts[:2]))
                 self.say("235 ok")
             elif verb in ("MAIL", "RCPT"):
                 env.append(cmd)
@@ -181,7 +185,15 @@ class SmtpServer(socketserver.ThreadingTCPServer):
     allow_reuse_address = True
 
 
+def orphaned(parent):
+    """End with the test that started it, however the test ended."""
+    while os.getppid() == parent:
+        time.sleep(0.2)
+    os._exit(0)
+
+
 def main():
+    threading.Thread(target=orphaned, args=(os.getppid(),), daemon=True).start()
     http = ThreadingHTTPServer(("127.0.0.1", 0), Http)
     http.daemon_threads = True
     smtp = SmtpServer(("127.0.0.1", 0), Smtp)

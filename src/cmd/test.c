@@ -281,12 +281,21 @@ static void notify_failures(const struct gate *g, const struct setup *s)
 		for (k = 0; k < gp->n; k++) {
 			const struct gate_step *step = &gp->steps[k];
 
+			const char *p;
+
 			buf_reset(&msg);
 			if (step->skipped || step->res.outcome != SV_PASSED)
 				gate_step_message(step, &msg);
-			notice_line(sec, "%s: %s%s%s", step->name,
+			/* what happened on the step's line; its last output below, quoted */
+			p = msg.data;
+			notice_line(sec, "%s: %s%s%.*s", step->name,
 				    step->skipped ? "skipped" : sv_outcome_name(step->res.outcome),
-				    msg.len ? ": " : "", msg.data);
+				    msg.len ? ": " : "", (int)strcspn(p, "\n"), p);
+			for (p += strcspn(p, "\n"); *p; p += strcspn(p, "\n")) {
+				p++;
+				if (*p && *p != '\n')
+					notice_line(sec, "> %.*s", (int)strcspn(p, "\n"), p);
+			}
 		}
 		if (*commit)
 			notice_line(sec, "commit: %.12s", commit);

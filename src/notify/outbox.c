@@ -278,7 +278,6 @@ int outbox_queue(struct history *h, const struct config *cfg, const struct notic
 		d.next_ms = now;
 		d.created = created;
 		d.created_ms = now;
-		d.give_up_ms = now + cfg->notify_retry_ms;
 		if (history_queue_delivery(h, &d) < 0) {
 			history_abort(h);
 			free(thread);
@@ -358,6 +357,7 @@ struct flush {
 	struct supervisor *sv;
 	bool own_sv;
 	double deadline;
+	int64_t timeout_ms;
 	struct xfer *x;
 	size_t n, cap;
 };
@@ -853,6 +853,11 @@ static void transfer_done(struct flush *f, struct xfer *x, CURLcode code)
 	long status = 0;
 
 	curl_easy_getinfo(x->curl, CURLINFO_RESPONSE_CODE, &status);
+	if (code == CURLE_OPERATION_TIMEDOUT) {
+		set_detail(x, "no answer within %.1f s", (double)f->timeout_ms / 1000.0);
+		x->done = true;
+		return;
+	}
 	if (code != CURLE_OK) {
 		set_detail(x, "%s", *x->error ? x->error : curl_easy_strerror(code));
 		x->done = true;
@@ -887,8 +892,8 @@ static void record(struct flush *f, struct xfer *x, struct outbox_report *rep)
 			wait = BACKOFF_MAX_MS;
 		next = now + wait;
 		if (!*x->detail)
-			set_detail(x, "no answer within %.1f s", f->cfg->notify_timeout_ms / 1000.0);
-		if (next > x->d.give_up_ms) {
+			set_detail(x, "no answer within %.1f s", (double)f->timeout_ms / 1000.0);
+		if (next > x->d.created_ms + f->cfg->notify_retry_ms) {
 			state = "failed";
 			out = OUTBOX_GAVE_UP;
 		} else {
@@ -936,6 +941,7 @@ int outbox_flush(struct history *h, const struct config *cfg, const struct flush
 	int ret = 0;
 
 	f.deadline = now_ms() + (double)timeout;
+	f.timeout_ms = timeout;
 	if (history_deliveries(h, "pending", o->all ? INT64_MAX : now, true, FLUSH_MAX, collect,
 			       &f) < 0) {
 		ret = -1;

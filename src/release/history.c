@@ -64,7 +64,7 @@ static const char *const migrations[] = {
 	"  state TEXT NOT NULL,"
 	"  attempts INTEGER NOT NULL DEFAULT 0,"
 	"  next_ms BIGINT NOT NULL, lease_ms BIGINT NOT NULL DEFAULT 0,"
-	"  created TEXT NOT NULL, created_ms BIGINT NOT NULL, give_up_ms BIGINT NOT NULL,"
+	"  created TEXT NOT NULL, created_ms BIGINT NOT NULL,"
 	"  sent_ms BIGINT, last_error TEXT);"
 	"CREATE INDEX deliveries_pending ON deliveries (seq) WHERE state = 'pending';"
 	"CREATE INDEX deliveries_by_thread ON deliveries (thread, channel, seq);"
@@ -649,7 +649,7 @@ int history_gate_passed(struct history *h, const char *product, const char *dige
 
 #define DELIVERY_COLUMNS                                                                      \
 	"seq, id, channel, kind, product, thread, content, subject, payload, state, attempts, " \
-	"next_ms, lease_ms, created, created_ms, give_up_ms, sent_ms, last_error"
+	"next_ms, lease_ms, created, created_ms, sent_ms, last_error"
 
 static void read_delivery(struct history *h, sqlite3_stmt *st, struct delivery_record *d)
 {
@@ -673,9 +673,8 @@ static void read_delivery(struct history *h, sqlite3_stmt *st, struct delivery_r
 	d->lease_ms = sqlite3_column_int64(st, 12);
 	d->created = keep_text(h, st, 13);
 	d->created_ms = sqlite3_column_int64(st, 14);
-	d->give_up_ms = sqlite3_column_int64(st, 15);
-	d->sent_ms = sqlite3_column_int64(st, 16);
-	d->last_error = keep_text(h, st, 17);
+	d->sent_ms = sqlite3_column_int64(st, 15);
+	d->last_error = keep_text(h, st, 16);
 }
 
 int history_queue_delivery(struct history *h, struct delivery_record *d)
@@ -691,8 +690,8 @@ int history_queue_delivery(struct history *h, struct delivery_record *d)
 	d->seq = seq;
 	snprintf(d->id, sizeof(d->id), "d%06lld", (long long)seq);
 	st = prepare(h, "INSERT INTO deliveries (seq, id, channel, kind, product, thread, content, "
-		     "subject, payload, state, next_ms, created, created_ms, give_up_ms) "
-		     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?)");
+		     "subject, payload, state, next_ms, created, created_ms) "
+		     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?)");
 	if (!st)
 		return -1;
 	sqlite3_bind_int64(st, 1, seq);
@@ -707,7 +706,6 @@ int history_queue_delivery(struct history *h, struct delivery_record *d)
 	sqlite3_bind_int64(st, 10, d->next_ms);
 	bind_text(st, 11, d->created);
 	sqlite3_bind_int64(st, 12, d->created_ms);
-	sqlite3_bind_int64(st, 13, d->give_up_ms);
 	return run(h, st, "cannot queue the notification");
 }
 

@@ -125,7 +125,7 @@ struct delivery_record {
 	const char *content, *subject, *payload;
 	const char *state;            /* "pending", "sent", "failed" (given up) */
 	int attempts;
-	int64_t next_ms, lease_ms, created_ms, give_up_ms, sent_ms;
+	int64_t next_ms, lease_ms, created_ms, sent_ms;
 	const char *created, *last_error;
 };
 /* Queue d (pending, due at d->next_ms): fills d->seq and d->id. */
