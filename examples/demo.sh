@@ -29,7 +29,32 @@ run() {
 }
 
 rm -rf "$work"
-mkdir -p "$work"
+mkdir -p "$work/inbox"
+
+# QA's Slack channel and the teams' mailboxes, stood in for by a local receiver on
+# the ports the example's relgate.json names; it ends with the demo
+python3 "$top/tests/receiver.py" "$work/inbox" 9901 2525 2>"$work/receiver.log" &
+receiver=$!
+trap 'kill $receiver 2>/dev/null' EXIT INT TERM
+i=0
+while ! [ -s "$work/inbox/smtp-port" ] && [ $i -lt 50 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+[ -s "$work/inbox/smtp-port" ] || echo "(ports 9901 and 2525 are taken: the notifications will be queued, not delivered)"
+
+# What the stand-in for QA's Slack channel received last: its blocks as a person reads them.
+show_slack() {
+	last=$(grep -l "^POST /hooks/qa" "$work"/inbox/*.http 2>/dev/null | tail -n 1)
+	[ -n "$last" ] || { echo "(nothing arrived)"; return; }
+	sed '1,/^$/d' "$last" | python3 -c '
+import json, sys
+m = json.load(sys.stdin)
+for b in m["blocks"]:
+    t = b.get("text") or (b.get("elements") or [{}])[0]
+    print("  | " + t.get("text", "").replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&").replace("\n", "\n  | "))
+'
+}
 
 stage "1. The incident: a small change to a shared module, made for the commander"
 "$top/examples/hotel-suite/replay-incident.sh" --link-node-modules "$suite"
@@ -64,7 +89,7 @@ stage "6. The gate: build and check what the change releases, in a real browser"
 echo "${d}Each product builds, then runs its checks under a supervisor that ends every step on"
 echo "time; the boot check opens the built page in headless chromium.$r"
 set +e
-run relgate test --affected --base before --head incident --junit "$work/junit.xml" --json "$work/gate.json"
+run relgate test --affected --base before --head incident --notify --junit "$work/junit.xml" --json "$work/gate.json"
 gate=$?
 set -e
 echo
@@ -74,7 +99,11 @@ echo "the place in the bundle, and the code there. The portal was not built at a
 echo "${d}JUnit report for the CI: ${work#"$top"/}/junit.xml$r"
 
 stage "7. The release plan, for QA and the owners: what really changes"
-run relgate plan --base before --head incident --built
+echo "${d}In the original incident QA was never told the distributor would be released.$r"
+run relgate plan --base before --head incident --built --notify
+echo
+echo "${d}What arrived in QA's Slack channel (a local receiver standing in for it):$r"
+show_slack
 
 stage "8. Release: what passed goes out, what failed is refused"
 run relgate release commander --reason "the handler lookup"
@@ -93,5 +122,13 @@ run relgate history distributor --limit 4
 echo "${d}The rollback swapped one symlink and recorded it; the bad release is marked bad, so a"
 echo "second rollback would go further back. In the original incident a fix was built and"
 echo "shipped instead, and the product was down for almost two hours.$r"
+
+echo
+echo "${d}Every change to what is live was told to the product's owners; the rollback's message"
+echo "was queued and sent by a relgate in the background, so the rollback never waited on it:$r"
+sleep 1
+run relgate notify --list --limit 12
+echo "${d}What QA's channel received last:$r"
+show_slack
 
 printf '\n%sThe demo copy stays in %s.%s\n' "$d" "${suite#"$top"/}" "$r"

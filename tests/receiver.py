@@ -1,9 +1,12 @@
 #!/usr/bin/env python3
-"""receiver.py DIR: the notification receivers of the tests, on loopback.
+"""receiver.py DIR [HTTP_PORT SMTP_PORT]: notification receivers on loopback.
+
+The tests' (and the demo's stand-in for QA's Slack and the teams' mail).
 
 An HTTP receiver (webhooks, Slack, Teams, and the part of GitHub's REST API
 that relgate uses: list, create and update an issue's comments) and an SMTP
-receiver, each on a free port written to DIR/http-port and DIR/smtp-port.
+receiver, each on the port given or a free one, written to DIR/http-port and
+DIR/smtp-port.
 Each request is recorded as it came: DIR/NNN.http (request line, headers,
 a blank line, the body as bytes) or DIR/NNN.eml (the message as after
 DATA, dot-unstuffing undone) with DIR/NNN.env (MAIL FROM and RCPT TO).
@@ -194,9 +197,10 @@ def orphaned(parent):
 
 def main():
     threading.Thread(target=orphaned, args=(os.getppid(),), daemon=True).start()
-    http = ThreadingHTTPServer(("127.0.0.1", 0), Http)
+    ports = [int(p) for p in sys.argv[2:4]] + [0, 0]
+    http = ThreadingHTTPServer(("127.0.0.1", ports[0]), Http)
     http.daemon_threads = True
-    smtp = SmtpServer(("127.0.0.1", 0), Smtp)
+    smtp = SmtpServer(("127.0.0.1", ports[1]), Smtp)
     for name, srv in (("http-port", http), ("smtp-port", smtp)):
         with open(os.path.join(DIR, name + ".tmp"), "w") as f:
             f.write("%d\n" % srv.server_address[1])

@@ -273,6 +273,35 @@ test_expect_success 'an owner that is not a channel; unknown and incomplete chan
 	test_cmp expect actual
 '
 
+test_expect_success 'channels: a secret URL by environment variable, SMTP and GitHub settings' '
+	config <<-\EOF &&
+	{
+	  "channels": {
+	    "both": {"type": "webhook", "url": "http://127.0.0.1:1/x", "urlEnv": "HOOK"},
+	    "teams": {"type": "teams"},
+	    "mail": {"type": "email", "to": ["a@example.com"], "smtp": "http://127.0.0.1:25"},
+	    "auth": {"type": "email", "to": ["a@example.com"], "smtp": "smtp://127.0.0.1:25",
+	             "passwordEnv": "PASS"},
+	    "gh": {"type": "github", "repo": "norepo"},
+	    "good": {"type": "slack", "urlEnv": "SLACK_URL"}
+	  },
+	  "notify": {"timeout": "0s", "retryFor": "soon"}
+	}
+	EOF
+	config_errors >actual &&
+	{
+		at 3 "\"webhook\"" "a webhook channel needs one of \"url\" and \"urlEnv\" (the name of the environment variable that holds a secret URL)" &&
+		at 4 "\"teams\"}" "a teams channel needs one of \"url\" and \"urlEnv\" (the name of the environment variable that holds a secret URL)" &&
+		at 5 "\"email\"" "\"smtp\" must be an smtp:// or smtps:// URL" &&
+		at 6 "\"email\"" "\"passwordEnv\" needs \"user\"" &&
+		at 8 "\"github\"" "\"repo\" must be OWNER/NAME" &&
+		at 11 "\"0s\"" "notify.timeout must be longer than zero" &&
+		at 11 "\"soon\"" "notify.retryFor must be a duration like \"500ms\", \"20s\", \"5m\" or \"1h\""
+	} >expect.raw &&
+	LC_ALL=C sort expect.raw >expect &&
+	test_cmp expect actual
+'
+
 test_expect_success 'a product whose package is not in the workspace: exit 2, file:line:col' '
 	config <<-\EOF &&
 	{

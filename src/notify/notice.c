@@ -49,6 +49,10 @@ void notice_init(struct notice *n, const char *kind, const char *product, const 
 	va_start(ap, fmt);
 	n->subject = vformat(fmt, ap);
 	va_end(ap);
+	/* a subject is one line, wherever it came from */
+	for (char *p = n->subject; *p; p++)
+		if (*p == '\r' || *p == '\n' || *p == '\t')
+			*p = ' ';
 }
 
 struct notice_section *notice_section(struct notice *n, const char *fmt, ...)
