@@ -302,7 +302,11 @@ test_expect_success 'a receiver that is not listening: queued, listed, given up 
 	test_grep "^notify: down \(webhook\): d0000[0-9]+ given up after notify.retryFor" err &&
 	cp keep.json relgate.json &&
 	"$RELGATE" notify --list >list &&
-	test_grep "failed   down " list
+	test_grep "failed   down " list &&
+	"$RELGATE" status >status &&
+	test_grep "^notifications: [0-9]+ waiting for a retry, 1 given up \(relgate notify --list\)$" status &&
+	"$RELGATE" status --format json >status.json &&
+	test "$(jq .outbox.failed status.json)" = 1
 '
 
 test_expect_success 'two flushes at once send each delivery once' '

@@ -80,8 +80,9 @@ void workspace_branch(const char *root, char *out, size_t size);
  * store's outbox, then send it, and whatever else is due, within
  * notify.timeout; background: leave the sending to a relgate started
  * detached, so that the caller never waits on a network.  What happened
- * is printed to stderr.  0, or -1 when it could not even be queued
- * (said; nothing was told).
+ * is printed to stderr.  With no channels it only sends what is due from
+ * earlier.  0, or -1 when it could not even be queued (said; nothing was
+ * told).
  */
 struct notice;
 struct strlist;

@@ -71,9 +71,13 @@ int notify_send(const struct setup *s, struct store *st, const struct notice *n,
 	struct flush_opts fo = {0};
 	int ret = 0;
 
-	if (!channels->n)
-		return 0;
-	if (outbox_queue(st->h, &s->cfg, n, channels, st->host, &rep) < 0) {
+	/* nobody to tell: still the next command that notifies, for what waits for a retry */
+	if (!channels->n) {
+		if (outbox_due(st->h) <= 0) {
+			fault_clear();
+			return 0;
+		}
+	} else if (outbox_queue(st->h, &s->cfg, n, channels, st->host, &rep) < 0) {
 		ret = -1;
 	} else if (background) {
 		flush_in_background(s, st);

@@ -240,8 +240,6 @@ static void notify_activation(const struct setup *s, struct store *st, const cha
 	struct jw w;
 
 	product_channels(s, product, &owners);
-	if (!owners.n)
-		return;
 	if (history_release(st->h, to, &r) == 1) {
 		snprintf(commit, sizeof(commit), "%.12s", r.commit ? r.commit : "");
 		snprintf(gate, sizeof(gate), "%s", r.gate ? r.gate : "");
@@ -748,6 +746,7 @@ int cmd_status(int argc, char **argv, struct setup *s)
 	struct status_all all = {0};
 	struct store st;
 	struct buf b = BUF_INIT;
+	int64_t pending = 0, failed = 0;
 	size_t i;
 	int c, ret = EXIT_OK;
 
@@ -778,12 +777,22 @@ int cmd_status(int argc, char **argv, struct setup *s)
 			ret = EXIT_ENV;
 			goto out;
 		}
+	if (history_outbox_counts(st.h, &pending, &failed) < 0) {
+		ret = EXIT_ENV;
+		goto out;
+	}
 	buf_init(&b);
 	if (format == FORMAT_JSON) {
 		struct jw w;
 
 		jw_init(&w, &b);
 		jw_object(&w);
+		jw_key(&w, "outbox");
+		jw_object(&w);
+		jw_kint(&w, "pending", pending);
+		jw_kint(&w, "failed", failed);
+		jw_end(&w);
+		jw_break(&w, 1);
 		jw_key(&w, "products");
 		jw_array(&w);
 		for (i = 0; i < all.n; i++) {
@@ -832,6 +841,10 @@ int cmd_status(int argc, char **argv, struct setup *s)
 		}
 		if (!all.n && !md)
 			buf_adds(&b, "nothing released yet\n");
+		if (pending || failed)
+			buf_addf(&b, "%snotifications: %lld waiting for a retry, %lld given up (relgate "
+				 "notify --list)\n", md ? "\n" : "", (long long)pending,
+				 (long long)failed);
 	}
 	fwrite(b.data, 1, b.len, stdout);
 out:

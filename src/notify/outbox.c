@@ -1062,6 +1062,22 @@ out:
 	return ret;
 }
 
+static int count_one(const struct delivery_record *d, void *data)
+{
+	(void)d;
+	++*(int *)data;
+	return 1;
+}
+
+int outbox_due(struct history *h)
+{
+	int n = 0;
+
+	if (history_deliveries(h, "pending", wall_ms(), true, 1, count_one, &n) < 0)
+		return -1;
+	return n;
+}
+
 /* ---- the report ---- */
 
 void outbox_report_print(const struct outbox_report *rep)

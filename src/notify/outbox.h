@@ -75,6 +75,9 @@ struct flush_opts {
 int outbox_flush(struct history *h, const struct config *cfg, const struct flush_opts *o,
 		 struct outbox_report *rep);
 
+/* Is a delivery due (1), none (0), or -1 after an error? */
+int outbox_due(struct history *h);
+
 /* One line per item, to stderr: "notify: qa (slack): sent d000004". */
 void outbox_report_print(const struct outbox_report *rep);
 /* Did every item reach its receiver (or need not)? */

@@ -67,6 +67,7 @@ static const char *const migrations[] = {
 	"  created TEXT NOT NULL, created_ms BIGINT NOT NULL,"
 	"  sent_ms BIGINT, last_error TEXT);"
 	"CREATE INDEX deliveries_pending ON deliveries (seq) WHERE state = 'pending';"
+	"CREATE INDEX deliveries_undelivered ON deliveries (state) WHERE state <> 'sent';"
 	"CREATE INDEX deliveries_by_thread ON deliveries (thread, channel, seq);"
 	"CREATE TABLE threads (key TEXT PRIMARY KEY, ref TEXT NOT NULL);",
 };
@@ -829,4 +830,23 @@ int history_set_thread_ref(struct history *h, const char *key, const char *ref)
 	bind_text(st, 1, key);
 	bind_text(st, 2, ref);
 	return run(h, st, "cannot record the message's id");
+}
+
+int history_outbox_counts(struct history *h, int64_t *pending, int64_t *failed)
+{
+	sqlite3_stmt *st = prepare(h, "SELECT COALESCE(SUM(CASE WHEN state = 'pending' THEN 1 "
+				   "ELSE 0 END), 0), COALESCE(SUM(CASE WHEN state = 'failed' THEN 1 "
+				   "ELSE 0 END), 0) FROM deliveries WHERE state <> 'sent'");
+	int rc;
+
+	*pending = *failed = 0;
+	if (!st)
+		return -1;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*pending = sqlite3_column_int64(st, 0);
+		*failed = sqlite3_column_int64(st, 1);
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? 0 : db_error(h, "cannot read the outbox");
 }

@@ -148,6 +148,8 @@ int history_claim_delivery(struct history *h, const char *id, int64_t now, int64
 /* The attempt's outcome: state "sent", "failed", or "pending" again at next_ms. */
 int history_delivery_done(struct history *h, const char *id, const char *state, int64_t next_ms,
 			  const char *error);
+/* How many deliveries wait for a retry, and how many were given up. */
+int history_outbox_counts(struct history *h, int64_t *pending, int64_t *failed);
 /* A message updated in place (a GitHub comment's id), by key: "" when none. */
 int history_thread_ref(struct history *h, const char *key, char *ref, size_t size);
 int history_set_thread_ref(struct history *h, const char *key, const char *ref);
