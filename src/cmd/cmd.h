@@ -88,6 +88,12 @@ struct notice;
 struct strlist;
 int notify_send(const struct setup *s, struct store *st, const struct notice *n,
 		const struct strlist *channels, bool background);
+/*
+ * What was queued into rep, said on stderr; a relgate started detached
+ * sends it, and whatever else is due.  rep is released.
+ */
+struct outbox_report;
+void notify_queued(const struct setup *s, struct store *st, struct outbox_report *rep);
 /* A product's owners (its channels), pointing into the configuration. */
 void product_channels(const struct setup *s, const char *product, struct strlist *out);
 

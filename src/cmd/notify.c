@@ -64,6 +64,19 @@ static void flush_in_background(const struct setup *s, const struct store *st)
 	waitpid(pid, &status, 0);
 }
 
+void notify_queued(const struct setup *s, struct store *st, struct outbox_report *rep)
+{
+	bool queued = false;
+
+	for (size_t i = 0; i < rep->n; i++)
+		queued |= rep->v[i].outcome == OUTBOX_QUEUED;
+	if (queued || outbox_due(st->h) > 0)
+		flush_in_background(s, st);
+	fault_clear();
+	outbox_report_print(rep);
+	outbox_report_release(rep);
+}
+
 int notify_send(const struct setup *s, struct store *st, const struct notice *n,
 		const struct strlist *channels, bool background)
 {

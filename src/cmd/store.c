@@ -21,6 +21,7 @@
 #include "lib/jsonw.h"
 #include "lib/term.h"
 #include "notify/notice.h"
+#include "notify/outbox.h"
 #include "release/store.h"
 
 static char *store_path(const struct setup *s)
@@ -220,26 +221,22 @@ static int product_artifact(const struct setup *s, const char *product, const ch
 /* ---- release ---- */
 
 /*
- * Tell product's owners that what is live changed (a release, a forced
- * one, a rollback): what, from which release, why, by whom, and the way
- * back.  A rollback only queues it: the sending is left to a relgate in the
- * background, so that going back never waits on a network.
+ * The message that what is live changed (a release, a forced one, a
+ * rollback): what, from which release, why, by whom, and the way back.
  */
-static void notify_activation(const struct setup *s, struct store *st, const char *kind,
+static void activation_notice(const struct setup *s, struct store *st, const char *kind,
 			      const char *product, const char *from, const char *to,
 			      const char *reason, const char *forced_why, double switch_ms,
-			      bool abandoned)
+			      bool abandoned, struct notice *n)
 {
-	struct strlist owners;
 	struct release_record r;
 	struct notice_section *sec;
 	struct buf b = BUF_INIT;
-	struct notice n;
 	char commit[16] = "", gate[16] = "";
 	bool dirty = false;
 	struct jw w;
 
-	product_channels(s, product, &owners);
+	(void)s;
 	if (history_release(st->h, to, &r) == 1) {
 		snprintf(commit, sizeof(commit), "%.12s", r.commit ? r.commit : "");
 		snprintf(gate, sizeof(gate), "%s", r.gate ? r.gate : "");
@@ -247,15 +244,15 @@ static void notify_activation(const struct setup *s, struct store *st, const cha
 	}
 	fault_clear();
 	if (!strcmp(kind, "rollback"))
-		notice_init(&n, kind, product, "relgate: %s rolled back to %s (from %s)", product, to,
+		notice_init(n, kind, product, "relgate: %s rolled back to %s (from %s)", product, to,
 			    from && *from ? from : "none");
 	else if (!strcmp(kind, "forced"))
-		notice_init(&n, kind, product, "relgate: %s %s released by force: %s", product, to,
+		notice_init(n, kind, product, "relgate: %s %s released by force: %s", product, to,
 			    forced_why);
 	else
-		notice_init(&n, kind, product, "relgate: %s %s is live (was %s)", product, to,
+		notice_init(n, kind, product, "relgate: %s %s is live (was %s)", product, to,
 			    from && *from ? from : "none");
-	sec = notice_section(&n, "%s", product);
+	sec = notice_section(n, "%s", product);
 	notice_line(sec, "release: %s (commit %s%s, gate %s)", to, *commit ? commit : "-",
 		    dirty ? ", with uncommitted changes" : "", *gate ? gate : "-");
 	notice_line(sec, "previous: %s%s", from && *from ? from : "none",
@@ -282,10 +279,54 @@ static void notify_activation(const struct setup *s, struct store *st, const cha
 		jw_knum(&w, "switchMs", switch_ms, 3);
 	jw_end(&w);
 	jw_done(&w);
-	n.data = buf_detach(&b, NULL);
+	n->data = buf_detach(&b, NULL);
+}
+
+/* Tell product's owners of a release, forced or not, within notify.timeout. */
+static void notify_release(const struct setup *s, struct store *st, const char *kind,
+			   const char *product, const char *from, const char *to,
+			   const char *reason, const char *forced_why, double switch_ms)
+{
+	struct strlist owners;
+	struct notice n;
+
+	product_channels(s, product, &owners);
+	activation_notice(s, st, kind, product, from, to, reason, forced_why, switch_ms, false, &n);
 	fflush(stdout);
-	notify_send(s, st, &n, &owners, !strcmp(kind, "rollback"));
+	notify_send(s, st, &n, &owners, false);
 	notice_release(&n);
+}
+
+/*
+ * A rollback's message is queued inside the activation's own transaction
+ * (store_activate's hook), so that one commit makes both durable: a
+ * rollback pays for one write to the disk, and a relgate in the background
+ * sends the message.
+ */
+struct rollback_notice {
+	const struct setup *s;
+	bool abandoned;
+	struct outbox_report rep;
+};
+
+static int queue_rollback(struct store *st, const struct activation_record *a, void *data)
+{
+	struct rollback_notice *rn = data;
+	struct strlist owners;
+	struct notice n;
+	int ret;
+
+	product_channels(rn->s, a->product, &owners);
+	if (!owners.n)
+		return 0;
+	activation_notice(rn->s, st, "rollback", a->product, a->from, a->to, a->reason, NULL,
+			  (double)a->switch_us / 1000.0, rn->abandoned, &n);
+	ret = outbox_queue(st->h, &rn->s->cfg, &n, &owners, st->host, &rn->rep);
+	notice_release(&n);
+	if (ret < 0)
+		warn("%s: the rollback's notification could not be queued: nobody was told",
+		     a->product);
+	return ret;
 }
 
 static const char release_usage[] =
@@ -402,9 +443,8 @@ int cmd_release(int argc, char **argv, struct setup *s)
 			       "%.2f ms)\n", term_safe(product), same.id, *active ? active : "none",
 			       same.id, ms);
 			lock_drop(&l);
-			notify_activation(s, &st, "rollback", product, active, same.id,
-					  reason ? reason : "released again: the same content", NULL,
-					  ms, false);
+			notify_release(s, &st, "rollback", product, active, same.id,
+				       reason ? reason : "released again: the same content", NULL, ms);
 			goto out;
 		}
 		break;
@@ -517,11 +557,11 @@ int cmd_release(int argc, char **argv, struct setup *s)
 	/* what is live changed, or a release went around the gate: the owners are told */
 	lock_drop(&l);
 	if (done.activated || req.forced)
-		notify_activation(s, &st, req.forced ? "forced" : "release", product, done.from,
-				  done.id, reason,
-				  !req.forced ? NULL : passed ? "an older commit than the active release's"
-							      : "the gate did not pass it",
-				  done.activated ? done.switch_ms : -1, false);
+		notify_release(s, &st, req.forced ? "forced" : "release", product, done.from, done.id,
+			       reason,
+			       !req.forced ? NULL : passed ? "an older commit than the active release's"
+							   : "the gate did not pass it",
+			       done.activated ? done.switch_ms : -1);
 out:
 	lock_drop(&l);
 out_store:
@@ -568,6 +608,7 @@ int cmd_rollback(int argc, char **argv, struct setup *s)
 	struct lock l = LOCK_INIT;
 	double t0 = now_ms(), ms = 0;
 	int64_t active_seq = 0;
+	struct rollback_notice rn = {0};
 	bool back;
 	int c, ret = EXIT_OK;
 
@@ -634,6 +675,10 @@ int cmd_rollback(int argc, char **argv, struct setup *s)
 	 * the one it replaces is not bad for it.
 	 */
 	back = r.seq < active_seq;
+	rn.s = s;
+	rn.abandoned = *active && back;
+	st.on_activate = queue_rollback;
+	st.on_activate_data = &rn;
 	if (store_activate(&st, product, target, expect ? expect : active, "rollback", reason,
 			   (back ? ACTIVATE_ABANDON : 0) | (r.bad ? ACTIVATE_REVIVE : 0), &ms) < 0) {
 		ret = exit_code_of_failure();
@@ -662,8 +707,8 @@ int cmd_rollback(int argc, char **argv, struct setup *s)
 			printf("  %s is marked bad: the next rollback goes further back\n", active);
 	}
 	lock_drop(&l);
-	notify_activation(s, &st, "rollback", product, active, target, reason, NULL, ms,
-			  *active && back);
+	fflush(stdout);
+	notify_queued(s, &st, &rn.rep);
 out:
 	lock_drop(&l);
 out_store:

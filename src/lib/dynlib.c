@@ -357,6 +357,7 @@ const union MHD_DaemonInfo *MHD_get_daemon_info(struct MHD_Daemon *d, enum MHD_D
 	   char **err),                                                                        \
 	  (db, sql, cb, arg, err))                                                             \
 	F(int, sqlite3_finalize, (sqlite3_stmt * s), (s))                                      \
+	F(int, sqlite3_get_autocommit, (sqlite3 * db), (db))                                   \
 	V(sqlite3_free, (void *p), (p))                                                        \
 	F(sqlite3_int64, sqlite3_last_insert_rowid, (sqlite3 * db), (db))                      \
 	F(int, sqlite3_open_v2, (const char *path, sqlite3 **db, int flags, const char *vfs), \

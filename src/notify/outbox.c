@@ -166,9 +166,26 @@ char *outbox_change_scope(const char *branch)
 
 /* ---- queueing ---- */
 
+/* Can a comment go to a pull request from this run?  If not, why into why. */
+static bool github_target(const struct cfg_channel *ch, char *why, size_t size)
+{
+	const char *repo = ch->repo ? ch->repo : getenv("GITHUB_REPOSITORY");
+
+	if (!repo || !strchr(repo, '/')) {
+		snprintf(why, size, "no repository: set \"repo\" in relgate.json or GITHUB_REPOSITORY");
+		return false;
+	}
+	if (change_pr() <= 0) {
+		snprintf(why, size, "no pull request in this run's environment (RELGATE_PR, "
+			 "GITHUB_REF, GITHUB_EVENT_PATH)");
+		return false;
+	}
+	return true;
+}
+
 /* GitHub's form: the comment and where it goes, decided now, from this run's CI. */
-static int github_payload(const struct notice *n, const struct cfg_channel *ch,
-			  const struct notice_env *env, struct buf *out, char *why, size_t size)
+static void github_payload(const struct notice *n, const struct cfg_channel *ch,
+			   const struct notice_env *env, struct buf *out)
 {
 	const char *repo = ch->repo ? ch->repo : getenv("GITHUB_REPOSITORY");
 	const char *api = ch->api_url ? ch->api_url : getenv("GITHUB_API_URL");
@@ -176,15 +193,6 @@ static int github_payload(const struct notice *n, const struct cfg_channel *ch,
 	long pr = change_pr();
 	struct jw w;
 
-	if (!repo || !strchr(repo, '/')) {
-		snprintf(why, size, "no repository: set \"repo\" in relgate.json or GITHUB_REPOSITORY");
-		return -1;
-	}
-	if (pr <= 0) {
-		snprintf(why, size, "no pull request in this run's environment (RELGATE_PR, "
-			 "GITHUB_REF, GITHUB_EVENT_PATH)");
-		return -1;
-	}
 	notice_payload(n, ch, env, &body);
 	jw_init(&w, out);
 	jw_object(&w);
@@ -203,7 +211,6 @@ static int github_payload(const struct notice *n, const struct cfg_channel *ch,
 	jw_end(&w);
 	jw_done(&w);
 	buf_release(&body);
-	return 0;
 }
 
 int outbox_queue(struct history *h, const struct config *cfg, const struct notice *n,
@@ -213,6 +220,7 @@ int outbox_queue(struct history *h, const struct config *cfg, const struct notic
 	char content[65], why[256];
 	int64_t now = wall_ms();
 	size_t i, k;
+	bool own;
 	int ret = 0;
 
 	notice_content(n, content);
@@ -230,6 +238,10 @@ int outbox_queue(struct history *h, const struct config *cfg, const struct notic
 		if (!ch) {
 			add_item(rep, NULL, NULL, names->v[i], OUTBOX_SKIPPED, 0,
 				 "not a channel of relgate.json");
+			continue;
+		}
+		if (!strcmp(ch->type, "github") && !github_target(ch, why, sizeof(why))) {
+			add_item(rep, NULL, ch, NULL, OUTBOX_SKIPPED, 0, why);
 			continue;
 		}
 		if (ch->url && outbox_url_has_secret(ch->url))
@@ -261,12 +273,14 @@ int outbox_queue(struct history *h, const struct config *cfg, const struct notic
 				continue;
 			}
 		}
-		if (history_begin(h) < 0) {
+		/* the id first (the form shows it), then the form, in one transaction: its own, or
+		 * the caller's (an activation's, made durable by one commit) */
+		own = !history_in_transaction(h);
+		if (own && history_begin(h) < 0) {
 			free(thread);
 			ret = -1;
 			break;
 		}
-		/* the id first (the form shows it), then the form, in one transaction */
 		iso_time(now, created, sizeof(created));
 		d.channel = ch->name;
 		d.kind = n->kind;
@@ -279,7 +293,8 @@ int outbox_queue(struct history *h, const struct config *cfg, const struct notic
 		d.created = created;
 		d.created_ms = now;
 		if (history_queue_delivery(h, &d) < 0) {
-			history_abort(h);
+			if (own)
+				history_abort(h);
 			free(thread);
 			ret = -1;
 			break;
@@ -291,18 +306,15 @@ int outbox_queue(struct history *h, const struct config *cfg, const struct notic
 			copy.thread = thread;
 			buf_reset(&payload);
 			if (!strcmp(ch->type, "github")) {
-				if (github_payload(&copy, ch, &env, &payload, why, sizeof(why)) < 0) {
-					history_abort(h);
-					add_item(rep, NULL, ch, NULL, OUTBOX_SKIPPED, 0, why);
-					free(thread);
-					continue;
-				}
+				/* where it goes was checked above: this only makes the form */
+				github_payload(&copy, ch, &env, &payload);
 			} else {
 				notice_payload(&copy, ch, &env, &payload);
 			}
 		}
-		if (history_set_payload(h, d.id, payload.data) < 0 || history_commit(h) < 0) {
-			history_abort(h);
+		if (history_set_payload(h, d.id, payload.data) < 0 || (own && history_commit(h) < 0)) {
+			if (own)
+				history_abort(h);
 			free(thread);
 			ret = -1;
 			break;

@@ -269,6 +269,24 @@ void history_abort(struct history *h)
 	sqlite3_exec(h->db, "ROLLBACK", NULL, NULL, NULL);
 }
 
+bool history_in_transaction(struct history *h)
+{
+	return !sqlite3_get_autocommit(h->db);
+}
+
+int history_try(struct history *h, int (*fn)(struct history *, void *), void *data)
+{
+	int ret;
+
+	if (exec(h, "SAVEPOINT try", "cannot start a change") < 0)
+		return -1;
+	ret = fn(h, data);
+	if (ret < 0)
+		sqlite3_exec(h->db, "ROLLBACK TO try", NULL, NULL, NULL);
+	sqlite3_exec(h->db, "RELEASE try", NULL, NULL, NULL);
+	return ret;
+}
+
 /* ---- releases ---- */
 
 #define RELEASE_COLUMNS                                                                     \

@@ -33,6 +33,13 @@ void history_close(struct history *h);
 int history_begin(struct history *h);
 int history_commit(struct history *h);
 void history_abort(struct history *h);
+/* Inside a transaction? */
+bool history_in_transaction(struct history *h);
+/*
+ * fn(h, data) as a part of the transaction that may fail on its own: what
+ * it wrote is undone when it returns -1, the rest stays.  Its return value.
+ */
+int history_try(struct history *h, int (*fn)(struct history *, void *), void *data);
 
 /* Who did something, and from where: kept with every record. */
 struct who {

@@ -300,6 +300,19 @@ static int swap_current(struct store *s, const char *product, const char *id)
 	return ret;
 }
 
+struct hook_call {
+	struct store *s;
+	const struct activation_record *a;
+};
+
+static int call_hook(struct history *h, void *data)
+{
+	struct hook_call *c = data;
+
+	(void)h;
+	return c->s->on_activate(c->s, c->a, c->s->on_activate_data);
+}
+
 int store_activate(struct store *s, const char *product, const char *id, const char *expect,
 		   const char *kind, const char *reason, unsigned flags, double *switch_ms)
 {
@@ -330,12 +343,19 @@ int store_activate(struct store *s, const char *product, const char *id, const c
 	now_iso(at, sizeof(at), &a.at_ms);
 	a.at = at;
 	a.switch_us = (int64_t)(*switch_ms * 1000);
-	/* one commit, one write to the disk, for all of it */
+	/* one commit, one write to the disk, for all of it (the hook's too) */
 	if (history_record_activation(s->h, &a) < 0 ||
 	    (flags & ACTIVATE_ABANDON && *active &&
 	     history_mark_bad(s->h, active, reason ? reason : "rolled back") < 0) ||
-	    (flags & ACTIVATE_REVIVE && history_mark_good(s->h, id) < 0) ||
-	    history_commit(s->h) < 0)
+	    (flags & ACTIVATE_REVIVE && history_mark_good(s->h, id) < 0))
+		goto fail;
+	if (s->on_activate) {
+		struct hook_call call = {s, &a};
+
+		if (history_try(s->h, call_hook, &call) < 0)
+			fault_clear();   /* said by the hook; the activation stands */
+	}
+	if (history_commit(s->h) < 0)
 		goto fail;
 	return 0;
 fail:

@@ -26,11 +26,22 @@
 #include "lib/file.h"
 #include "release/history.h"
 
+struct store;
+/*
+ * Called by store_activate inside the activation's transaction, once
+ * current is switched and the activation recorded (a, its record), so that
+ * what it writes (the notification's delivery) is made durable by the same
+ * commit.  A -1 undoes only what it wrote; the activation stays.
+ */
+typedef int store_activate_hook(struct store *s, const struct activation_record *a, void *data);
+
 struct store {
 	char *root;
 	struct history *h;
 	struct who who;
 	char user[64], host[256];
+	store_activate_hook *on_activate;   /* NULL: none */
+	void *on_activate_data;
 };
 
 /* Open (making it) the store at path.  0, or -1 after an error (FAULT_ENV). */
