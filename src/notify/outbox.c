@@ -194,6 +194,7 @@ static void github_payload(const struct notice *n, const struct cfg_channel *ch,
 	struct jw w;
 
 	notice_payload(n, ch, env, &body);
+	buf_reset(out);
 	jw_init(&w, out);
 	jw_object(&w);
 	jw_kstr(&w, "api", api && *api ? api : "https://api.github.com");
@@ -220,15 +221,15 @@ int outbox_queue(struct history *h, const struct config *cfg, const struct notic
 	char content[65], why[256];
 	int64_t now = wall_ms();
 	size_t i, k;
-	bool own;
+	bool own, queued;
 	int ret = 0;
 
 	notice_content(n, content);
 	for (i = 0; i < names->n && ret == 0; i++) {
 		const struct cfg_channel *ch = find_channel(cfg, names->v[i]);
 		struct delivery_record d = {0}, last;
+		struct notice_env env = {NULL, host, now};
 		char created[32];
-		char *thread = NULL;
 
 		for (k = 0; k < i; k++)
 			if (!strcmp(names->v[k], names->v[i]))
@@ -240,28 +241,25 @@ int outbox_queue(struct history *h, const struct config *cfg, const struct notic
 				 "not a channel of relgate.json");
 			continue;
 		}
-		if (!strcmp(ch->type, "github") && !github_target(ch, why, sizeof(why))) {
-			add_item(rep, NULL, ch, NULL, OUTBOX_SKIPPED, 0, why);
-			continue;
+		/* one comment per pull request and thread, updated in place */
+		if (!strcmp(ch->type, "github")) {
+			if (!n->thread)
+				snprintf(why, sizeof(why), "a GitHub channel takes plans and gate results, "
+					 "a comment each on the pull request");
+			if (!n->thread || !github_target(ch, why, sizeof(why))) {
+				add_item(rep, NULL, ch, NULL, OUTBOX_SKIPPED, 0, why);
+				continue;
+			}
 		}
 		if (ch->url && outbox_url_has_secret(ch->url))
 			warn("%s: channel \"%s\": its \"url\" looks like it holds a secret, and "
 			     "relgate.json is committed: put the URL in an environment variable and "
 			     "name that with \"urlEnv\"", cfg->path ? cfg->path : "relgate.json",
 			     ch->name);
-		/* one comment per pull request and thread, updated in place */
-		if (!n->thread && !strcmp(ch->type, "github")) {
-			add_item(rep, NULL, ch, NULL, OUTBOX_SKIPPED, 0, "a GitHub channel takes plans "
-				 "and gate results, a comment each on the pull request");
-			continue;
-		}
-		if (n->thread)
-			thread = xstrdup(n->thread);
-		if (thread && n->once) {
-			int found = history_last_delivery(h, thread, ch->name, &last);
+		if (n->thread && n->once) {
+			int found = history_last_delivery(h, n->thread, ch->name, &last);
 
 			if (found < 0) {
-				free(thread);
 				ret = -1;
 				break;
 			}
@@ -269,15 +267,15 @@ int outbox_queue(struct history *h, const struct config *cfg, const struct notic
 				snprintf(why, sizeof(why), "the same as %s, %s", last.id,
 					 !strcmp(last.state, "sent") ? "sent already" : "still queued");
 				add_item(rep, last.id, ch, NULL, OUTBOX_SAME, 0, why);
-				free(thread);
 				continue;
 			}
 		}
-		/* the id first (the form shows it), then the form, in one transaction: its own, or
-		 * the caller's (an activation's, made durable by one commit) */
+		/*
+		 * The id first (the form shows it), then the form, in one transaction:
+		 * its own, or the caller's (an activation's: one commit for both).
+		 */
 		own = !history_in_transaction(h);
 		if (own && history_begin(h) < 0) {
-			free(thread);
 			ret = -1;
 			break;
 		}
@@ -285,42 +283,27 @@ int outbox_queue(struct history *h, const struct config *cfg, const struct notic
 		d.channel = ch->name;
 		d.kind = n->kind;
 		d.product = n->product;
-		d.thread = thread;
+		d.thread = n->thread;
 		d.content = content;
 		d.subject = n->subject;
 		d.payload = "";
 		d.next_ms = now;
 		d.created = created;
 		d.created_ms = now;
-		if (history_queue_delivery(h, &d) < 0) {
+		env.delivery = d.id;
+		queued = history_queue_delivery(h, &d) == 0;
+		if (queued && !strcmp(ch->type, "github"))
+			github_payload(n, ch, &env, &payload);
+		else if (queued)
+			notice_payload(n, ch, &env, &payload);
+		if (!queued || history_set_payload(h, d.id, payload.data) < 0 ||
+		    (own && history_commit(h) < 0)) {
 			if (own)
 				history_abort(h);
-			free(thread);
-			ret = -1;
-			break;
-		}
-		{
-			struct notice_env env = {d.id, host, now};
-			struct notice copy = *n;
-
-			copy.thread = thread;
-			buf_reset(&payload);
-			if (!strcmp(ch->type, "github")) {
-				/* where it goes was checked above: this only makes the form */
-				github_payload(&copy, ch, &env, &payload);
-			} else {
-				notice_payload(&copy, ch, &env, &payload);
-			}
-		}
-		if (history_set_payload(h, d.id, payload.data) < 0 || (own && history_commit(h) < 0)) {
-			if (own)
-				history_abort(h);
-			free(thread);
 			ret = -1;
 			break;
 		}
 		add_item(rep, d.id, ch, NULL, OUTBOX_QUEUED, now, NULL);
-		free(thread);
 	}
 	buf_release(&payload);
 	return ret;
