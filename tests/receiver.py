@@ -186,6 +186,12 @@ class Smtp(socketserver.StreamRequestHandler):
 class SmtpServer(socketserver.ThreadingTCPServer):
     daemon_threads = True
     allow_reuse_address = True
+    request_queue_size = 128
+
+
+class HttpServer(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 128    # relgate opens many connections at once
 
 
 def orphaned(parent):
@@ -198,8 +204,7 @@ def orphaned(parent):
 def main():
     threading.Thread(target=orphaned, args=(os.getppid(),), daemon=True).start()
     ports = [int(p) for p in sys.argv[2:4]] + [0, 0]
-    http = ThreadingHTTPServer(("127.0.0.1", ports[0]), Http)
-    http.daemon_threads = True
+    http = HttpServer(("127.0.0.1", ports[0]), Http)
     smtp = SmtpServer(("127.0.0.1", ports[1]), Smtp)
     for name, srv in (("http-port", http), ("smtp-port", smtp)):
         with open(os.path.join(DIR, name + ".tmp"), "w") as f:

@@ -394,7 +394,8 @@ LIBSQLITE(SQLITE_DEFINE, SQLITE_VDEFINE, DYN_NONE)
 	F(struct curl_slist *, curl_slist_append, (struct curl_slist * l, const char *s), (l, s)) \
 	V(curl_slist_free_all, (struct curl_slist * l), (l))                                   \
 	X(curl_easy_setopt)                                                                    \
-	X(curl_easy_getinfo)
+	X(curl_easy_getinfo)                                                                   \
+	X(curl_multi_setopt)
 
 DYNLIB(libcurl, LIBCURL, CURL_SONAME, "libcurl4")
 
@@ -425,6 +426,22 @@ CURLcode curl_easy_setopt(CURL *c, CURLoption option, ...)
 		r = set(c, option, va_arg(ap, curl_off_t));
 	else
 		r = set(c, option, va_arg(ap, void *));
+	va_end(ap);
+	return r;
+}
+
+/* The multi handle's options relgate sets take a long. */
+CURLMcode curl_multi_setopt(CURLM *m, CURLMoption option, ...)
+{
+	CURLMcode (*set)(CURLM *, CURLMoption, ...) =
+		DYN_CALL(libcurl, CURLMcode, curl_multi_setopt, (CURLM *, CURLMoption, ...));
+	va_list ap;
+	CURLMcode r;
+
+	va_start(ap, option);
+	if (option >= CURLOPTTYPE_OBJECTPOINT)
+		BUG("curl_multi_setopt: option %d is not passed on", (int)option);
+	r = set(m, option, va_arg(ap, long));
 	va_end(ap);
 	return r;
 }

@@ -36,6 +36,8 @@
 #define RESPONSE_MAX 65536       /* bytes of an answer kept (GitHub's comment lists) */
 #define GITHUB_PAGES_MAX 30      /* of 100 comments each */
 #define LEASE_EXTRA_MS 30000
+#define HTTP_CONNECTIONS 32      /* at once; curl queues the others */
+#define SMTP_THREADS 16
 
 static void add_item(struct outbox_report *rep, const char *id, const struct cfg_channel *ch,
 		     const char *name, enum outbox_outcome outcome, int64_t next_ms,
@@ -333,7 +335,7 @@ struct xfer {
 	char ref[32], thread_key[256];
 	/* SMTP, on a thread of its own */
 	pthread_t thread;
-	bool threaded;
+	bool smtp_ready, threaded;
 	atomic_bool finished;
 	CURLcode code;
 	/* command */
@@ -346,8 +348,9 @@ struct flush {
 	struct history *h;
 	const struct config *cfg;
 	CURLM *multi;
-	int socks[64];                /* curl's open sockets, to cut at the deadline */
-	size_t nsocks;
+	int *socks;                   /* curl's open sockets, to cut at the deadline */
+	size_t nsocks, capsocks;
+	int nthreads;                 /* SMTP transfers running */
 	pthread_mutex_t lock;         /* of socks: SMTP transfers run on threads */
 	struct supervisor *sv;
 	bool own_sv;
@@ -490,9 +493,11 @@ static curl_socket_t open_socket(void *data, curlsocktype purpose, struct curl_s
 
 	(void)purpose;
 	pthread_mutex_lock(&f->lock);
-	if (f->nsocks == ARRAY_LEN(f->socks)) {
-		fd = -1;
-	} else if ((fd = socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol)) >= 0) {
+	if ((fd = socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol)) >= 0) {
+		if (f->nsocks == f->capsocks) {
+			f->capsocks = f->capsocks ? 2 * f->capsocks : 16;
+			f->socks = xreallocarray(f->socks, f->capsocks, sizeof(*f->socks));
+		}
 		f->socks[f->nsocks++] = fd;
 	}
 	pthread_mutex_unlock(&f->lock);
@@ -641,13 +646,28 @@ static int smtp(struct flush *f, struct xfer *x)
 	} else if (starts_with(ch->smtp, "smtp://")) {
 		curl_easy_setopt(x->curl, CURLOPT_USE_SSL, (long)CURLUSESSL_TRY);
 	}
-	/* libcurl waits for an SMTP server's answers in its own calls: a thread each */
-	if (pthread_create(&x->thread, NULL, smtp_thread, x) != 0) {
-		set_detail(x, "cannot start a thread: %s", strerror(errno));
-		return -1;
-	}
-	x->threaded = true;
+	/* libcurl waits for an SMTP server's answers in its own calls: a thread each, later */
+	x->smtp_ready = true;
 	return 0;
+}
+
+/* Start the SMTP transfers that wait, SMTP_THREADS at a time. */
+static void start_threads(struct flush *f)
+{
+	for (size_t i = 0; i < f->n && f->nthreads < SMTP_THREADS; i++) {
+		struct xfer *x = &f->x[i];
+
+		if (!x->smtp_ready)
+			continue;
+		x->smtp_ready = false;
+		if (pthread_create(&x->thread, NULL, smtp_thread, x) != 0) {
+			set_detail(x, "cannot start a thread: %s", strerror(errno));
+			x->done = true;
+			continue;
+		}
+		x->threaded = true;
+		f->nthreads++;
+	}
 }
 
 static const char *gh_str(json_t *o, const char *key)
@@ -922,6 +942,7 @@ static void stop_threads(struct flush *f)
 		if (f->x[i].threaded) {
 			pthread_join(f->x[i].thread, NULL);
 			f->x[i].threaded = false;
+			f->nthreads--;
 			if (f->x[i].code == CURLE_OK)
 				transfer_done(f, &f->x[i], f->x[i].code);
 		}
@@ -949,6 +970,7 @@ int outbox_flush(struct history *h, const struct config *cfg, const struct flush
 		ret = error_as(FAULT_ENV, "cannot start libcurl");
 		goto out;
 	}
+	curl_multi_setopt(f.multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, (long)HTTP_CONNECTIONS);
 	f.own_sv = !o->sv;
 	for (i = 0; i < f.n; i++) {
 		struct xfer *x = &f.x[i];
@@ -986,6 +1008,7 @@ int outbox_flush(struct history *h, const struct config *cfg, const struct flush
 		CURLMsg *m;
 		void *tag;
 
+		start_threads(&f);
 		curl_multi_perform(f.multi, &still);
 		while ((m = curl_multi_info_read(f.multi, &left))) {
 			struct xfer *x = NULL;
@@ -1001,6 +1024,7 @@ int outbox_flush(struct history *h, const struct config *cfg, const struct flush
 			if (x->threaded && atomic_load(&x->finished)) {
 				pthread_join(x->thread, NULL);
 				x->threaded = false;
+				f.nthreads--;
 				transfer_done(&f, x, x->code);
 			}
 		}
@@ -1050,6 +1074,7 @@ out:
 		xfer_free(&f.x[i]);
 	}
 	free(f.x);
+	free(f.socks);
 	if (f.multi)
 		curl_multi_cleanup(f.multi);
 	if (f.own_sv && f.sv)
