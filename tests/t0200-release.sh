@@ -411,7 +411,9 @@ test_expect_success 'a history of schema 1 is migrated on open, its releases kep
 	"$RELGATE" status >out &&
 	test_grep "^web +r000001 " out &&
 	test "$(sqlite3 .relgate/store/relgate.db "SELECT value FROM meta WHERE key = '\''schema'\''")" -ge 2 &&
-	sqlite3 .relgate/store/relgate.db ".indexes releases" | grep -q releases_bad
+	sqlite3 .relgate/store/relgate.db ".indexes releases" | grep -q releases_bad &&
+	sqlite3 .relgate/store/relgate.db ".tables" >tables &&
+	test_grep "deliveries" tables
 '
 
 test_expect_success 'a history newer than this relgate: exit 3, and nothing written' '
@@ -422,6 +424,19 @@ test_expect_success 'a history newer than this relgate: exit 3, and nothing writ
 	test_grep "the history is of schema 99, newer than this relgate" err &&
 	sqlite3 .relgate/store/relgate.db "UPDATE meta SET value = '\''$was'\'' WHERE key = '\''schema'\''" &&
 	"$RELGATE" status >/dev/null
+'
+
+test_expect_success 'fsck: a product it cannot even lock is not called whole: exit 3' '
+	cd ws &&
+	mv .relgate/store/web/.lock lock.keep &&
+	mkdir .relgate/store/web/.lock &&
+	test_expect_code 3 "$RELGATE" fsck >out 2>err &&
+	test_grep "cannot lock .*web/.lock" err &&
+	test_grep "some not checked" out &&
+	rmdir .relgate/store/web/.lock && mv lock.keep .relgate/store/web/.lock &&
+	test_expect_code 1 "$RELGATE" fsck >out 2>err &&
+	test_grep "changed since release r000010 was made" err &&
+	test_grep_not "not checked" out
 '
 
 test_done

@@ -1217,7 +1217,7 @@ int cmd_fsck(int argc, char **argv, struct setup *s)
 	struct fsck_all all = {0};
 	struct store st;
 	size_t i;
-	int damage = 0, repaired = 0, ret = EXIT_OK;
+	int damage = 0, repaired = 0, unchecked = 0, ret = EXIT_OK;
 
 	if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
 		fputs(fsck_usage, stdout);
@@ -1241,8 +1241,13 @@ int cmd_fsck(int argc, char **argv, struct setup *s)
 		struct lock l = LOCK_INIT;
 		int d;
 
+		/* a lock not taken: damage the lock's check refused to repair, or the machine's */
 		if (store_lock(&st, all.names[i], &l) < 0) {
-			damage++;
+			if (fault_last() == FAULT_ENV)
+				unchecked++;
+			else
+				damage++;
+			fault_clear();
 			continue;
 		}
 		d = store_fsck(&st, all.names[i], &repaired);
@@ -1253,9 +1258,11 @@ int cmd_fsck(int argc, char **argv, struct setup *s)
 		}
 		damage += d;
 	}
-	printf("fsck: %zu product%s, %d repaired, %d damaged\n", all.n, all.n == 1 ? "" : "s",
-	       repaired, damage);
-	if (damage)
+	printf("fsck: %zu product%s, %d repaired, %d damaged%s\n", all.n, all.n == 1 ? "" : "s",
+	       repaired, damage, unchecked ? ", some not checked (said above)" : "");
+	if (unchecked)
+		ret = EXIT_ENV;
+	else if (damage)
 		ret = EXIT_GATE;
 out:
 	for (i = 0; i < all.n; i++)
