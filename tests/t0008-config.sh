@@ -283,7 +283,8 @@ test_expect_success 'channels: a secret URL by environment variable, SMTP and Gi
 	    "auth": {"type": "email", "to": ["a@example.com"], "smtp": "smtp://127.0.0.1:25",
 	             "passwordEnv": "PASS"},
 	    "gh": {"type": "github", "repo": "norepo"},
-	    "good": {"type": "slack", "urlEnv": "SLACK_URL"}
+	    "good": {"type": "slack", "urlEnv": "SLACK_URL"},
+	    "inject": {"type": "email", "to": ["a@example.com\r\nBcc: x@example.com"], "smtp": "smtp://h"}
 	  },
 	  "notify": {"timeout": "0s", "retryFor": "soon"}
 	}
@@ -295,8 +296,9 @@ test_expect_success 'channels: a secret URL by environment variable, SMTP and Gi
 		at 5 "\"email\"" "\"smtp\" must be an smtp:// or smtps:// URL" &&
 		at 6 "\"email\"" "\"passwordEnv\" needs \"user\"" &&
 		at 8 "\"github\"" "\"repo\" must be OWNER/NAME" &&
-		at 11 "\"0s\"" "notify.timeout must be longer than zero" &&
-		at 11 "\"soon\"" "notify.retryFor must be a duration like \"500ms\", \"20s\", \"5m\" or \"1h\""
+		at 10 "\"email\"" "\"to\" and \"from\" must be e-mail addresses (a@b.example, or Name <a@b.example>), one line each" &&
+		at 12 "\"0s\"" "notify.timeout must be longer than zero" &&
+		at 12 "\"soon\"" "notify.retryFor must be a duration like \"500ms\", \"20s\", \"5m\" or \"1h\""
 	} >expect.raw &&
 	LC_ALL=C sort expect.raw >expect &&
 	test_cmp expect actual

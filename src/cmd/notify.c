@@ -85,23 +85,21 @@ int notify_send(const struct setup *s, struct store *st, const struct notice *n,
 	int ret = 0;
 
 	/* nobody to tell: still the next command that notifies, for what waits for a retry */
-	if (!channels->n) {
-		if (outbox_due(st->h) <= 0) {
-			fault_clear();
-			return 0;
-		}
-	} else if (outbox_queue(st->h, &s->cfg, n, channels, st->host, &rep) < 0) {
+	if (!channels->n && outbox_due(st->h) <= 0) {
+		fault_clear();
+		return 0;
+	}
+	if (channels->n && outbox_queue(st->h, &s->cfg, n, channels, st->host, &rep) < 0) {
+		warn("the notification could not be queued: nobody was told");
+		fault_clear();
 		ret = -1;
 	} else if (background) {
 		flush_in_background(s, st);
 	} else if (outbox_flush(st->h, &s->cfg, &fo, &rep) < 0) {
-		ret = -1;
-	}
-	outbox_report_print(&rep);
-	if (ret < 0) {
-		warn("the notification could not be queued: nobody was told");
+		warn("the outbox could not be read: what is queued stays queued");
 		fault_clear();
 	}
+	outbox_report_print(&rep);
 	outbox_report_release(&rep);
 	return ret;
 }

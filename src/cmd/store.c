@@ -282,7 +282,10 @@ static void activation_notice(const struct setup *s, struct store *st, const cha
 	n->data = buf_detach(&b, NULL);
 }
 
-/* Tell product's owners of a release, forced or not, within notify.timeout. */
+/*
+ * Tell product's owners of a release, forced or not, within notify.timeout;
+ * of a rollback (the same content released again), in the background.
+ */
 static void notify_release(const struct setup *s, struct store *st, const char *kind,
 			   const char *product, const char *from, const char *to,
 			   const char *reason, const char *forced_why, double switch_ms)
@@ -293,7 +296,7 @@ static void notify_release(const struct setup *s, struct store *st, const char *
 	product_channels(s, product, &owners);
 	activation_notice(s, st, kind, product, from, to, reason, forced_why, switch_ms, false, &n);
 	fflush(stdout);
-	notify_send(s, st, &n, &owners, false);
+	notify_send(s, st, &n, &owners, !strcmp(kind, "rollback"));
 	notice_release(&n);
 }
 
@@ -323,9 +326,12 @@ static int queue_rollback(struct store *st, const struct activation_record *a, v
 			  (double)a->switch_us / 1000.0, rn->abandoned, &n);
 	ret = outbox_queue(st->h, &rn->s->cfg, &n, &owners, st->host, &rn->rep);
 	notice_release(&n);
-	if (ret < 0)
+	if (ret < 0) {
+		/* the savepoint undoes every row: the report must not say they are queued */
+		outbox_report_release(&rn->rep);
 		warn("%s: the rollback's notification could not be queued: nobody was told",
 		     a->product);
+	}
 	return ret;
 }
 

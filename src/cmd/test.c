@@ -244,8 +244,11 @@ static void bind_artifacts(struct gate *g, const struct setup *s)
  */
 static void notify_failures(const struct gate *g, const struct setup *s)
 {
+	struct outbox_report rep = {0};
+	struct flush_opts fo = {0};
 	struct buf msg = BUF_INIT;
 	struct store st;
+	bool opened = false;
 	char branch[256], commit[48];
 	char *scope;
 	size_t i, k;
@@ -267,11 +270,12 @@ static void notify_failures(const struct gate *g, const struct setup *s)
 		product_channels(s, gp->p->name, &owners);
 		if (!owners.n)
 			continue;
-		if (open_store(s, &st) < 0) {
+		if (!opened && open_store(s, &st) < 0) {
 			warn("the gate's failures are not notified: no store for the outbox");
 			fault_clear();
 			break;
 		}
+		opened = true;
 		for (k = 0; k < gp->n && !bad; k++)
 			if (!gp->steps[k].skipped && gp->steps[k].res.outcome != SV_PASSED)
 				bad = &gp->steps[k];
@@ -303,10 +307,20 @@ static void notify_failures(const struct gate *g, const struct setup *s)
 			notice_line(sec, "artifact: %s: relgate release refuses it", gp->digest);
 		if (scope)
 			n.thread = xasprintf("gate %s %s", scope, gp->p->name);
-		notify_send(s, &st, &n, &owners, false);
+		if (outbox_queue(st.h, &s->cfg, &n, &owners, st.host, &rep) < 0) {
+			warn("%s: its failure could not be queued: nobody was told", gp->p->name);
+			fault_clear();
+		}
 		notice_release(&n);
+	}
+	/* every product's message queued first, then one flush: one bound for all of them */
+	if (opened) {
+		if (outbox_flush(st.h, &s->cfg, &fo, &rep) < 0)
+			fault_clear();
+		outbox_report_print(&rep);
 		store_close(&st);
 	}
+	outbox_report_release(&rep);
 	free(scope);
 	buf_release(&msg);
 }

@@ -609,11 +609,22 @@ static void abandon(struct running *r, int out)
 	}
 }
 
-/* The environment of a step: ours, its extras, and the marker. */
+/* Is "NAME=value" entry e one of the names in unset? */
+static bool unset_name(const struct sv_step *step, const char *e)
+{
+	size_t len = strcspn(e, "=");
+
+	for (size_t i = 0; step->unset && step->unset[i]; i++)
+		if (strlen(step->unset[i]) == len && !strncmp(e, step->unset[i], len))
+			return true;
+	return false;
+}
+
+/* The environment of a step: ours (but what it unsets), its extras, and the marker. */
 static char **step_env(const struct sv_step *step, const char *marker)
 {
 	extern char **environ;
-	size_t n = 0, k = 0, i;
+	size_t n = 0, k = 0, i, m = 1;
 	char **env;
 
 	while (environ[n])
@@ -624,9 +635,10 @@ static char **step_env(const struct sv_step *step, const char *marker)
 	/* the marker first: it is found at the start of /proc/PID/environ */
 	env[0] = (char *)marker;
 	for (i = 0; i < n; i++)
-		env[1 + i] = environ[i];
+		if (!unset_name(step, environ[i]))
+			env[m++] = environ[i];
 	for (i = 0; i < k; i++)
-		env[1 + n + i] = step->env[i];
+		env[m++] = step->env[i];
 	return env;
 }
 

@@ -35,6 +35,7 @@ struct sv_step {
 	char *const *argv;         /* or a program and its arguments (run NULL) */
 	const char *cwd;           /* NULL: relgate's own */
 	char *const *env;          /* extra "NAME=value" entries, NULL-ended, or NULL */
+	char *const *unset;        /* names not passed on from relgate's own, NULL-ended, or NULL */
 	int64_t timeout_ms;        /* 0: none */
 	int64_t idle_timeout_ms;   /* no output for this long ends the step; 0: none */
 	int64_t grace_ms;          /* between SIGTERM and SIGKILL; 0: the default */

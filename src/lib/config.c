@@ -266,6 +266,17 @@ static void load_product(struct jdoc *d, const char *name, json_t *obj, struct c
 	p->keep = get_int(d, obj, "keep", 20, 1, 100000);
 }
 
+/* An address for a header and the envelope: an "@", no line break, no other control character. */
+static bool mail_address_ok(const char *a)
+{
+	if (!strchr(a, '@'))
+		return false;
+	for (; *a; a++)
+		if ((unsigned char)*a < 0x20 || *a == 0x7f)
+			return false;
+	return true;
+}
+
 static void load_channel(struct jdoc *d, const char *name, json_t *obj, struct cfg_channel *ch)
 {
 	static const char *const keys[] = {"type", "url", "urlEnv", "to", "smtp", "from", "user",
@@ -296,6 +307,13 @@ static void load_channel(struct jdoc *d, const char *name, json_t *obj, struct c
 			jdoc_error(d, false, "a %s channel needs one of \"url\" and \"urlEnv\" (the "
 				   "name of the environment variable that holds a secret URL)", t);
 	} else if (!strcmp(t, "email")) {
+		bool bad = ch->from && !mail_address_ok(ch->from);
+
+		for (size_t i = 0; i < ch->to.n; i++)
+			bad |= !mail_address_ok(ch->to.v[i]);
+		if (bad)
+			jdoc_error(d, false, "\"to\" and \"from\" must be e-mail addresses "
+				   "(a@b.example, or Name <a@b.example>), one line each");
 		if (!ch->to.n || !ch->smtp)
 			jdoc_error(d, false, "an email channel needs \"to\" and \"smtp\"");
 		else if (!starts_with(ch->smtp, "smtp://") && !starts_with(ch->smtp, "smtps://"))

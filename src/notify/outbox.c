@@ -33,7 +33,7 @@
 #define BACKOFF_FIRST_MS 10000
 #define BACKOFF_MAX_MS (3600 * 1000)
 #define FLUSH_MAX 500            /* deliveries one flush takes on */
-#define RESPONSE_MAX 65536       /* bytes of an answer kept (GitHub's comment lists) */
+#define RESPONSE_MAX (16 << 20)  /* bytes of an answer kept (GitHub's comment lists) */
 #define GITHUB_PAGES_MAX 30      /* of 100 comments each */
 #define LEASE_EXTRA_MS 30000
 #define HTTP_CONNECTIONS 32      /* at once; curl queues the others */
@@ -76,6 +76,57 @@ static const struct cfg_channel *find_channel(const struct config *cfg, const ch
 	return NULL;
 }
 
+/* Every occurrence in b of one of the n secrets, replaced by "[secret]". */
+static void hide_secrets(struct buf *b, const char *const *secrets, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		const char *s = secrets[i];
+		char *at;
+
+		while ((at = strstr(b->data, s))) {
+			struct buf t = BUF_INIT;
+
+			buf_add(&t, b->data, (size_t)(at - b->data));
+			buf_adds(&t, "[secret]");
+			buf_adds(&t, at + strlen(s));
+			buf_release(b);
+			*b = t;
+		}
+	}
+}
+
+/*
+ * The values of the environment variables cfg's channels name for
+ * secrets (those long enough not to match by chance) into secrets[max],
+ * their names into names[max] when names is not NULL.  How many.
+ */
+static size_t config_secrets(const struct config *cfg, const char **secrets, char **names,
+			     size_t max)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < cfg->nchannels; i++) {
+		const struct cfg_channel *ch = &cfg->channels[i];
+		const char *vars[3] = {ch->url_env, ch->password_env, ch->token_env};
+
+		if (!strcmp(ch->type, "github") && !ch->token_env)
+			vars[2] = "GITHUB_TOKEN";
+		for (size_t k = 0; k < 3 && n < max; k++) {
+			const char *v = vars[k] ? getenv(vars[k]) : NULL;
+
+			if (!vars[k])
+				continue;
+			if (names)
+				names[n] = (char *)vars[k];
+			if (v && strlen(v) >= 6)
+				secrets[n++] = v;
+			else if (names)
+				names[n] = NULL;
+		}
+	}
+	return n;
+}
+
 bool outbox_url_has_secret(const char *url)
 {
 	static const char *const hosts[] = {"hooks.slack.com/", "webhook.office.com",
@@ -100,6 +151,37 @@ bool outbox_url_has_secret(const char *url)
 	    !memchr(host + 3, '/', (size_t)(at - host - 3)))
 		return true;
 	return false;
+}
+
+bool outbox_url_is_loopback(const char *url)
+{
+	const char *h = strstr(url, "://"), *end;
+	char host[64];
+	size_t len;
+
+	if (!h)
+		return false;
+	h += 3;
+	if (*h == '[') {
+		end = strchr(h, ']');
+		len = end ? (size_t)(end + 1 - h) : 0;
+	} else {
+		len = strcspn(h, ":/?#");
+	}
+	if (!len || len >= sizeof(host) || memchr(h, '@', len))
+		return false;
+	memcpy(host, h, len);
+	host[len] = '\0';
+	if (!strcmp(host, "localhost") || !strcmp(host, "[::1]"))
+		return true;
+	/* 127.0.0.0/8, four numbers */
+	{
+		unsigned a, b, c, d;
+		char tail;
+
+		return sscanf(host, "%u.%u.%u.%u%c", &a, &b, &c, &d, &tail) == 4 && a == 127 &&
+		       b < 256 && c < 256 && d < 256;
+	}
 }
 
 /* ---- where the change is discussed ---- */
@@ -224,6 +306,8 @@ int outbox_queue(struct history *h, const struct config *cfg, const struct notic
 	int64_t now = wall_ms();
 	size_t i, k;
 	bool own, queued;
+	const char *secrets[64];
+	size_t nsecrets = config_secrets(cfg, secrets, NULL, ARRAY_LEN(secrets));
 	int ret = 0;
 
 	notice_content(n, content);
@@ -258,10 +342,23 @@ int outbox_queue(struct history *h, const struct config *cfg, const struct notic
 			     "relgate.json is committed: put the URL in an environment variable and "
 			     "name that with \"urlEnv\"", cfg->path ? cfg->path : "relgate.json",
 			     ch->name);
+		/*
+		 * In one transaction, its own or the caller's (an activation's: one
+		 * commit for both): the look for the same content already sent, so
+		 * that two plans at once do not both go; the id (the form shows it);
+		 * the form.
+		 */
+		own = !history_in_transaction(h);
+		if (own && history_begin(h) < 0) {
+			ret = -1;
+			break;
+		}
 		if (n->thread && n->once) {
 			int found = history_last_delivery(h, n->thread, ch->name, &last);
 
 			if (found < 0) {
+				if (own)
+					history_abort(h);
 				ret = -1;
 				break;
 			}
@@ -269,17 +366,10 @@ int outbox_queue(struct history *h, const struct config *cfg, const struct notic
 				snprintf(why, sizeof(why), "the same as %s, %s", last.id,
 					 !strcmp(last.state, "sent") ? "sent already" : "still queued");
 				add_item(rep, last.id, ch, NULL, OUTBOX_SAME, 0, why);
+				if (own)
+					history_commit(h);
 				continue;
 			}
-		}
-		/*
-		 * The id first (the form shows it), then the form, in one transaction:
-		 * its own, or the caller's (an activation's: one commit for both).
-		 */
-		own = !history_in_transaction(h);
-		if (own && history_begin(h) < 0) {
-			ret = -1;
-			break;
 		}
 		iso_time(now, created, sizeof(created));
 		d.channel = ch->name;
@@ -298,6 +388,8 @@ int outbox_queue(struct history *h, const struct config *cfg, const struct notic
 			github_payload(n, ch, &env, &payload);
 		else if (queued)
 			notice_payload(n, ch, &env, &payload);
+		/* a step's output quoted in a message may hold one of the secrets */
+		hide_secrets(&payload, secrets, nsecrets);
 		if (!queued || history_set_payload(h, d.id, payload.data) < 0 ||
 		    (own && history_commit(h) < 0)) {
 			if (own)
@@ -324,14 +416,15 @@ struct xfer {
 	size_t body_len, body_off;
 	struct buf answer;
 	char error[CURL_ERROR_SIZE];
-	const char *secrets[3];       /* taken out of every message */
 	char *url, *token, *request;  /* request: GitHub's body, kept until it is sent */
-	bool started, done, sent;
+	bool claimed, started, done, sent, recorded;
+	int64_t lease;                /* the lease this flush holds on it */
 	char detail[320];
 	/* GitHub */
 	json_t *gh;
 	enum gh_stage stage;
 	int page;
+	bool found;                   /* the comment was found by its marker, not by its id */
 	char ref[32], thread_key[256];
 	/* SMTP, on a thread of its own */
 	pthread_t thread;
@@ -351,6 +444,10 @@ struct flush {
 	int *socks;                   /* curl's open sockets, to cut at the deadline */
 	size_t nsocks, capsocks;
 	int nthreads;                 /* SMTP transfers running */
+	bool stopping;                /* no new socket once the deadline came */
+	const char *secrets[64];      /* every channel's, taken out of every message */
+	size_t nsecrets;
+	char *unset[64];              /* their variables, not passed on to commands */
 	pthread_mutex_t lock;         /* of socks: SMTP transfers run on threads */
 	struct supervisor *sv;
 	bool own_sv;
@@ -414,36 +511,29 @@ static void xfer_free(struct xfer *x)
 	sv_result_release(&x->res);
 }
 
-/* msg with every secret of x replaced, into x->detail. */
+static struct flush *the_flush;   /* for set_detail: one flush at a time */
+
+/* msg with every secret replaced (before it is cut), one printable line, into x->detail. */
 static void set_detail(struct xfer *x, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void set_detail(struct xfer *x, const char *fmt, ...)
 {
-	char raw[sizeof(x->detail)];
 	struct buf b = BUF_INIT;
-	va_list ap;
+	va_list ap, aq;
+	int len;
 	size_t i;
 
 	va_start(ap, fmt);
-	vsnprintf(raw, sizeof(raw), fmt, ap);
-	va_end(ap);
-	buf_adds(&b, raw);
-	for (i = 0; i < ARRAY_LEN(x->secrets); i++) {
-		const char *s = x->secrets[i];
-		char *at;
-
-		if (!s || strlen(s) < 4)
-			continue;
-		while ((at = strstr(b.data, s))) {
-			struct buf t = BUF_INIT;
-
-			buf_add(&t, b.data, (size_t)(at - b.data));
-			buf_adds(&t, "[secret]");
-			buf_adds(&t, at + strlen(s));
-			buf_release(&b);
-			b = t;
-		}
+	va_copy(aq, ap);
+	len = vsnprintf(NULL, 0, fmt, aq);
+	va_end(aq);
+	if (len > 0) {
+		buf_grow(&b, (size_t)len + 1);
+		vsnprintf(b.data, (size_t)len + 1, fmt, ap);
+		b.len = (size_t)len;
 	}
-	/* one line, printable */
+	va_end(ap);
+	if (the_flush)
+		hide_secrets(&b, the_flush->secrets, the_flush->nsecrets);
 	for (i = 0; i < b.len; i++)
 		if ((unsigned char)b.data[i] < 0x20)
 			b.data[i] = ' ';
@@ -451,13 +541,27 @@ static void set_detail(struct xfer *x, const char *fmt, ...)
 	buf_release(&b);
 }
 
+static void collect_secrets(struct flush *f)
+{
+	char *names[ARRAY_LEN(f->unset)] = {0};
+	size_t k = 0;
+
+	f->nsecrets = config_secrets(f->cfg, f->secrets, names, ARRAY_LEN(f->secrets) - 1);
+	for (size_t i = 0; i < ARRAY_LEN(names) - 1; i++)
+		if (names[i])
+			f->unset[k++] = names[i];
+	f->unset[k] = NULL;
+	the_flush = f;
+}
+
 static size_t on_answer(char *p, size_t size, size_t n, void *data)
 {
 	struct xfer *x = data;
 	size_t len = size * n;
 
-	if (x->answer.len + len <= RESPONSE_MAX)
-		buf_add(&x->answer, p, len);
+	if (x->answer.len + len > RESPONSE_MAX)
+		return 0;   /* curl ends the transfer: an answer cut short is no answer */
+	buf_add(&x->answer, p, len);
 	return len;
 }
 
@@ -493,7 +597,9 @@ static curl_socket_t open_socket(void *data, curlsocktype purpose, struct curl_s
 
 	(void)purpose;
 	pthread_mutex_lock(&f->lock);
-	if ((fd = socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol)) >= 0) {
+	if (f->stopping)
+		fd = -1;
+	else if ((fd = socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol)) >= 0) {
 		if (f->nsocks == f->capsocks) {
 			f->capsocks = f->capsocks ? 2 * f->capsocks : 16;
 			f->socks = xreallocarray(f->socks, f->capsocks, sizeof(*f->socks));
@@ -610,7 +716,6 @@ static int smtp(struct flush *f, struct xfer *x)
 		set_detail(x, "%s is not set (the SMTP password)", ch->password_env);
 		return -1;
 	}
-	x->secrets[0] = pass;
 	if (!(x->curl = easy(f, x)))
 		return -1;
 	/* the envelope's sender: the address in From, else relgate@localhost */
@@ -620,8 +725,17 @@ static int smtp(struct flush *f, struct xfer *x)
 		snprintf(sender, sizeof(sender), "<%s>", from);
 	else
 		snprintf(sender, sizeof(sender), "<relgate@localhost>");
-	for (i = 0; i < ch->to.n; i++)
-		x->rcpt = curl_slist_append(x->rcpt, ch->to.v[i]);
+	for (i = 0; i < ch->to.n; i++) {
+		const char *to = ch->to.v[i];
+		char rcpt[320];
+
+		/* "Name <a@b>" in To:, the address alone in the envelope */
+		if ((lt = strchr(to, '<')) && (gt = strchr(lt, '>')))
+			snprintf(rcpt, sizeof(rcpt), "<%.*s>", (int)(gt - lt - 1), lt + 1);
+		else
+			snprintf(rcpt, sizeof(rcpt), "<%s>", to);
+		x->rcpt = curl_slist_append(x->rcpt, rcpt);
+	}
 	curl_easy_setopt(x->curl, CURLOPT_URL, ch->smtp);
 	curl_easy_setopt(x->curl, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
 	curl_easy_setopt(x->curl, CURLOPT_MAIL_FROM, sender);
@@ -633,8 +747,7 @@ static int smtp(struct flush *f, struct xfer *x)
 	x->body_len = strlen(x->d.payload);
 	x->body_off = 0;
 	if (ch->user) {
-		bool local = strstr(ch->smtp, "://127.") || strstr(ch->smtp, "://localhost") ||
-			     strstr(ch->smtp, "://[::1]");
+		bool local = outbox_url_is_loopback(ch->smtp);
 
 		curl_easy_setopt(x->curl, CURLOPT_USERNAME, ch->user);
 		if (pass)
@@ -660,6 +773,9 @@ static void start_threads(struct flush *f)
 		if (!x->smtp_ready)
 			continue;
 		x->smtp_ready = false;
+		/* its time is what is left of the flush's, from now */
+		curl_easy_setopt(x->curl, CURLOPT_TIMEOUT_MS, remaining_ms(f));
+		curl_easy_setopt(x->curl, CURLOPT_CONNECTTIMEOUT_MS, remaining_ms(f));
 		if (pthread_create(&x->thread, NULL, smtp_thread, x) != 0) {
 			set_detail(x, "cannot start a thread: %s", strerror(errno));
 			x->done = true;
@@ -723,7 +839,6 @@ static int start(struct flush *f, struct xfer *x)
 			return -1;
 		}
 		x->url = xstrdup(url);
-		x->secrets[0] = ch->url_env ? x->url : NULL;
 		return http(f, x, "POST", x->url, x->d.payload);
 	}
 	if (!strcmp(t, "email"))
@@ -740,7 +855,6 @@ static int start(struct flush *f, struct xfer *x)
 			return -1;
 		}
 		x->token = xstrdup(token);
-		x->secrets[0] = x->token;
 		snprintf(x->thread_key, sizeof(x->thread_key), "github %s#%lld %s",
 			 gh_str(x->gh, "repo"),
 			 (long long)json_integer_value(json_object_get(x->gh, "issue")),
@@ -775,6 +889,8 @@ static int start(struct flush *f, struct xfer *x)
 		x->step.run = ch->run;
 		x->step.cwd = f->cfg->root;
 		x->step.timeout_ms = remaining_ms(f);
+		x->step.grace_ms = 200;   /* the flush's bound is the bound: no long goodbye */
+		x->step.unset = f->unset;
 		x->step.stdin_path = x->stdin_path;
 		x->step.tail_max = 512;
 		if (sv_start(f->sv, &x->step, &x->res, x) < 0) {
@@ -819,11 +935,15 @@ static void github_next(struct flush *f, struct xfer *x, long status)
 	size_t count;
 	json_t *o;
 
-	if (x->stage == GH_UPDATE && status == 404) {
+	if (x->stage == GH_UPDATE && status == 404 && !x->found) {
 		/* the comment is gone: find another, or make one */
 		x->ref[0] = '\0';
 		x->stage = GH_FIND;
 		x->page = 1;
+	} else if (x->stage == GH_UPDATE && (status == 403 || status == 404)) {
+		/* the marker was in a comment relgate may not edit (not its own): its own then */
+		x->ref[0] = '\0';
+		x->stage = GH_CREATE;
 	} else if (status < 200 || status > 299) {
 		set_detail(x, "GitHub answered %ld", status);
 		x->done = true;
@@ -834,9 +954,10 @@ static void github_next(struct flush *f, struct xfer *x, long status)
 			x->done = true;
 			return;
 		}
-		if (*x->ref)
+		if (*x->ref) {
 			x->stage = GH_UPDATE;
-		else if (count == 100 && x->page < GITHUB_PAGES_MAX)
+			x->found = true;
+		} else if (count == 100 && x->page < GITHUB_PAGES_MAX)
 			x->page++;
 		else
 			x->stage = GH_CREATE;
@@ -918,7 +1039,9 @@ static void record(struct flush *f, struct xfer *x, struct outbox_report *rep)
 	} else {
 		next = now;
 	}
-	if (history_delivery_done(f->h, x->d.id, state, next, x->sent ? NULL : x->detail) < 0) {
+	x->recorded = true;
+	if (history_delivery_done(f->h, x->d.id, x->lease, state, next,
+				  x->sent ? NULL : x->detail) < 0) {
 		/* it stays claimed until its lease ends, then the next flush sends it again */
 		warn("%s: %s", x->d.id, "the outcome could not be recorded");
 		fault_clear();
@@ -935,6 +1058,7 @@ static void stop_threads(struct flush *f)
 	size_t i;
 
 	pthread_mutex_lock(&f->lock);
+	f->stopping = true;
 	for (i = 0; i < f->nsocks; i++)
 		shutdown(f->socks[i], SHUT_RDWR);
 	pthread_mutex_unlock(&f->lock);
@@ -956,7 +1080,7 @@ int outbox_flush(struct history *h, const struct config *cfg, const struct flush
 	size_t i, running = 0;
 	int ret = 0;
 
-	f.deadline = now_ms() + (double)timeout;
+	f.deadline = now_ms() + (double)timeout;   /* set again once the claims are made */
 	f.timeout_ms = timeout;
 	if (history_deliveries(h, "pending", o->all ? INT64_MAX : now, true, FLUSH_MAX, collect,
 			       &f) < 0) {
@@ -972,6 +1096,12 @@ int outbox_flush(struct history *h, const struct config *cfg, const struct flush
 	}
 	curl_multi_setopt(f.multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, (long)HTTP_CONNECTIONS);
 	f.own_sv = !o->sv;
+	collect_secrets(&f);
+	/* the claims in one transaction, one write to the disk; then the clock starts */
+	if (history_begin(h) < 0) {
+		ret = -1;
+		goto out;
+	}
 	for (i = 0; i < f.n; i++) {
 		struct xfer *x = &f.x[i];
 		int claimed;
@@ -979,13 +1109,22 @@ int outbox_flush(struct history *h, const struct config *cfg, const struct flush
 		if (o->channel && strcmp(x->d.channel, o->channel))
 			continue;
 		if (!(x->ch = find_channel(cfg, x->d.channel))) {
-			/* not sendable from here; another relgate.json may know it */
-			add_item(rep, x->d.id, NULL, x->d.channel, OUTBOX_SKIPPED, x->d.next_ms,
-				 "not a channel of this relgate.json: left queued");
+			/* another relgate.json may know it; given up like any other, in time */
+			if (now > x->d.created_ms + cfg->notify_retry_ms &&
+			    history_delivery_done(h, x->d.id, x->d.lease_ms, "failed", now,
+						  "its channel is not in relgate.json") == 0)
+				add_item(rep, x->d.id, NULL, x->d.channel, OUTBOX_GAVE_UP, now,
+					 "its channel is not in relgate.json");
+			else
+				add_item(rep, x->d.id, NULL, x->d.channel, OUTBOX_SKIPPED,
+					 x->d.next_ms, "not a channel of this relgate.json: left queued");
+			fault_clear();
 			continue;
 		}
-		claimed = history_claim_delivery(h, x->d.id, now, now + timeout + LEASE_EXTRA_MS);
+		x->lease = now + timeout + LEASE_EXTRA_MS;
+		claimed = history_claim_delivery(h, x->d.id, now, x->lease);
 		if (claimed < 0) {
+			history_abort(h);
 			ret = -1;
 			goto out;
 		}
@@ -994,8 +1133,19 @@ int outbox_flush(struct history *h, const struct config *cfg, const struct flush
 				 "another relgate is sending it");
 			continue;
 		}
+		x->claimed = true;
 		x->d.attempts++;
-		if (start(&f, x) < 0) {
+	}
+	if (history_commit(h) < 0) {
+		history_abort(h);
+		ret = -1;
+		goto out;
+	}
+	f.deadline = now_ms() + (double)timeout;
+	for (i = 0; i < f.n; i++) {
+		struct xfer *x = &f.x[i];
+
+		if (x->claimed && start(&f, x) < 0) {
 			fault_clear();
 			x->done = true;
 			if (!*x->detail)
@@ -1044,8 +1194,13 @@ int outbox_flush(struct history *h, const struct config *cfg, const struct flush
 				buf_release(&b);
 			}
 		}
-		for (running = 0, i = 0; i < f.n; i++)
-			running += f.x[i].started && !f.x[i].done;
+		for (running = 0, i = 0; i < f.n; i++) {
+			struct xfer *x = &f.x[i];
+
+			if (x->started && x->done && !x->recorded)
+				record(&f, x, rep);
+			running += x->started && !x->done;
+		}
 		if (!running || now_ms() >= f.deadline)
 			break;
 		curl_multi_poll(f.multi, NULL, 0, 20, NULL);
@@ -1060,7 +1215,7 @@ int outbox_flush(struct history *h, const struct config *cfg, const struct flush
 	for (i = 0; i < f.n; i++) {
 		struct xfer *x = &f.x[i];
 
-		if (!x->started)
+		if (!x->started || x->recorded)
 			continue;
 		if (!x->done)
 			set_detail(x, "no answer within %.1f s", (double)timeout / 1000.0);
@@ -1074,11 +1229,13 @@ out:
 		xfer_free(&f.x[i]);
 	}
 	free(f.x);
-	free(f.socks);
+	/* the pool's kept-alive connections close here, through close_socket */
 	if (f.multi)
 		curl_multi_cleanup(f.multi);
+	free(f.socks);
 	if (f.own_sv && f.sv)
 		supervisor_free(f.sv);
+	the_flush = NULL;
 	return ret;
 }
 

@@ -91,6 +91,9 @@ void outbox_report_release(struct outbox_report *rep);
  */
 bool outbox_url_has_secret(const char *url);
 
+/* Is url's host this machine (localhost, 127.0.0.0/8, [::1])? */
+bool outbox_url_is_loopback(const char *url);
+
 /*
  * Where this run's change is discussed, for threads: "pr:12" from the CI's
  * environment (RELGATE_PR, GitHub's GITHUB_REF or event file, GitLab's

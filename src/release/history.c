@@ -804,12 +804,14 @@ int history_claim_delivery(struct history *h, const char *id, int64_t now, int64
 	return sqlite3_changes(h->db) == 1;
 }
 
-int history_delivery_done(struct history *h, const char *id, const char *state, int64_t next_ms,
-			  const char *error)
+int history_delivery_done(struct history *h, const char *id, int64_t lease, const char *state,
+			  int64_t next_ms, const char *error)
 {
+	/* "sent" is true whoever holds the lease now; anything else only for its holder */
 	sqlite3_stmt *st = prepare(h, "UPDATE deliveries SET state = ?, next_ms = ?, lease_ms = 0, "
 				   "last_error = ?, sent_ms = CASE WHEN ? = 'sent' THEN ? "
-				   "ELSE sent_ms END WHERE id = ?");
+				   "ELSE sent_ms END WHERE id = ? AND state = 'pending' "
+				   "AND (? = 'sent' OR lease_ms = ?)");
 
 	if (!st)
 		return -1;
@@ -819,6 +821,8 @@ int history_delivery_done(struct history *h, const char *id, const char *state, 
 	bind_text(st, 4, state);
 	sqlite3_bind_int64(st, 5, wall_ms());
 	bind_text(st, 6, id);
+	bind_text(st, 7, state);
+	sqlite3_bind_int64(st, 8, lease);
 	return run(h, st, "cannot record the delivery");
 }
 

@@ -152,9 +152,13 @@ int history_deliveries(struct history *h, const char *state, int64_t due_ms, boo
  * sender has it or it is done, -1 error.  Counts the attempt.
  */
 int history_claim_delivery(struct history *h, const char *id, int64_t now, int64_t until);
-/* The attempt's outcome: state "sent", "failed", or "pending" again at next_ms. */
-int history_delivery_done(struct history *h, const char *id, const char *state, int64_t next_ms,
-			  const char *error);
+/*
+ * The attempt's outcome: state "sent", "failed", or "pending" again at
+ * next_ms; but for "sent", only while the sender still holds lease (its
+ * until), so that one whose lease ran out overwrites no other's attempt.
+ */
+int history_delivery_done(struct history *h, const char *id, int64_t lease, const char *state,
+			  int64_t next_ms, const char *error);
 /* How many deliveries wait for a retry, and how many were given up. */
 int history_outbox_counts(struct history *h, int64_t *pending, int64_t *failed);
 /* A message updated in place (a GitHub comment's id), by key: "" when none. */
