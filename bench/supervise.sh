@@ -34,6 +34,17 @@ eval "$(measure cg '' flood 1024)"
 eval "$(measure nocg 1 overhead "$RUNS")"
 eval "$(measure nocg 1 kill 10)"
 
+# A negative time is a step that never ran: sv-bench.c was compiled against
+# headers newer than build/*.o.  Say so rather than write it down.
+for v in cg_kill_obeys_ms nocg_kill_obeys_ms cg_kill_ignores_term_ms nocg_kill_ignores_term_ms; do
+	case ${!v} in
+	-*)
+		echo "bench/supervise.sh: $v is ${!v}: the steps did not run (run make first)" >&2
+		exit 1
+		;;
+	esac
+done
+
 # the boot check of a small page, browser start included, end to end
 boot_line="chromium is not installed: not measured"
 if command -v chromium >/dev/null 2>&1; then
