@@ -236,12 +236,7 @@ int cmd_notify(int argc, char **argv, struct setup *s)
 		return EXIT_USAGE;
 	}
 	for (i = 0; i < channels.n; i++) {
-		size_t k;
-
-		for (k = 0; k < s->cfg.nchannels; k++)
-			if (!strcmp(s->cfg.channels[k].name, channels.v[i]))
-				break;
-		if (k == s->cfg.nchannels) {
+		if (!config_channel(&s->cfg, channels.v[i])) {
 			error("relgate notify: \"%s\" is not a channel of %s", term_safe(channels.v[i]),
 			      s->cfg.path ? s->cfg.path : "relgate.json (there is none)");
 			free(channels.v);

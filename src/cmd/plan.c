@@ -88,12 +88,9 @@ static void compare_built(const struct setup *s, struct store *st, struct planne
 
 static const char *channel_type(const struct setup *s, const char *name)
 {
-	size_t i;
+	const struct cfg_channel *ch = config_channel(&s->cfg, name);
 
-	for (i = 0; i < s->cfg.nchannels; i++)
-		if (!strcmp(s->cfg.channels[i].name, name))
-			return s->cfg.channels[i].type;
-	return "?";
+	return ch ? ch->type : "?";
 }
 
 static void built_words(const struct planned *p, struct buf *b)

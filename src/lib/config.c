@@ -417,13 +417,10 @@ void config_defaults(struct config *c)
 /* Owners must name channels; product names must be usable as folder names. */
 static void check_references(struct jdoc *d, struct config *c)
 {
-	size_t i, j, k;
+	size_t i, j;
 
 	for (j = 0; j < c->notify_plan.n; j++) {
-		for (k = 0; k < c->nchannels; k++)
-			if (!strcmp(c->channels[k].name, c->notify_plan.v[j]))
-				break;
-		if (k == c->nchannels) {
+		if (!config_channel(c, c->notify_plan.v[j])) {
 			jdoc_push_key(d, "notify");
 			jdoc_push_key(d, "plan");
 			jdoc_push_index(d, j);
@@ -447,10 +444,7 @@ static void check_references(struct jdoc *d, struct config *c)
 		if (bad)
 			jdoc_error(d, true, "product name \"%s\" %s", p->name, bad);
 		for (j = 0; j < p->owners.n; j++) {
-			for (k = 0; k < c->nchannels; k++)
-				if (!strcmp(c->channels[k].name, p->owners.v[j]))
-					break;
-			if (k == c->nchannels) {
+			if (!config_channel(c, p->owners.v[j])) {
 				jdoc_push_key(d, "owners");
 				jdoc_push_index(d, j);
 				jdoc_error(d, false, "owner \"%s\" is not a channel in \"channels\"",
@@ -570,6 +564,14 @@ int config_locate_product(const struct config *c, const char *name, int *line, i
 		r = jsonfile_locate(text.data, text.len, path, 2, true, line, col);
 	buf_release(&text);
 	return r;
+}
+
+const struct cfg_channel *config_channel(const struct config *c, const char *name)
+{
+	for (size_t i = 0; i < c->nchannels; i++)
+		if (!strcmp(c->channels[i].name, name))
+			return &c->channels[i];
+	return NULL;
 }
 
 struct cfg_product *config_product(const struct config *c, const char *name)

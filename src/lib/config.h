@@ -102,6 +102,8 @@ int config_load(struct config *c, const char *path);
 void config_defaults(struct config *c);
 
 struct cfg_product *config_product(const struct config *c, const char *name);
+/* The channel of that name, or NULL. */
+const struct cfg_channel *config_channel(const struct config *c, const char *name);
 /* Does relgate.json say that no product's build uses the root dependency name? */
 bool config_ignores_root_dep(const struct config *c, const char *name);
 /*

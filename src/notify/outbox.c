@@ -68,14 +68,6 @@ static void add_item(struct outbox_report *rep, const char *id, const struct cfg
 	snprintf(it->detail, sizeof(it->detail), "%s", detail ? detail : "");
 }
 
-static const struct cfg_channel *find_channel(const struct config *cfg, const char *name)
-{
-	for (size_t i = 0; i < cfg->nchannels; i++)
-		if (!strcmp(cfg->channels[i].name, name))
-			return &cfg->channels[i];
-	return NULL;
-}
-
 /* Every occurrence in b of one of the n secrets, replaced by "[secret]". */
 static void hide_secrets(struct buf *b, const char *const *secrets, size_t n)
 {
@@ -312,7 +304,7 @@ int outbox_queue(struct history *h, const struct config *cfg, const struct notic
 
 	notice_content(n, content);
 	for (i = 0; i < names->n && ret == 0; i++) {
-		const struct cfg_channel *ch = find_channel(cfg, names->v[i]);
+		const struct cfg_channel *ch = config_channel(cfg, names->v[i]);
 		struct delivery_record d = {0}, last;
 		struct notice_env env = {NULL, host, now};
 		char created[32];
@@ -1108,7 +1100,7 @@ int outbox_flush(struct history *h, const struct config *cfg, const struct flush
 
 		if (o->channel && strcmp(x->d.channel, o->channel))
 			continue;
-		if (!(x->ch = find_channel(cfg, x->d.channel))) {
+		if (!(x->ch = config_channel(cfg, x->d.channel))) {
 			/* another relgate.json may know it; given up like any other, in time */
 			if (now > x->d.created_ms + cfg->notify_retry_ms &&
 			    history_delivery_done(h, x->d.id, x->d.lease_ms, "failed", now,
