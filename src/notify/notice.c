@@ -22,23 +22,6 @@
 #define SLACK_SECTION_MAX 3000
 #define SLACK_BLOCKS_MAX 50
 
-static char *vformat(const char *fmt, va_list ap)
-{
-	struct buf b = BUF_INIT;
-	va_list aq;
-	int len;
-
-	va_copy(aq, ap);
-	len = vsnprintf(NULL, 0, fmt, aq);
-	va_end(aq);
-	if (len < 0)
-		return xstrdup("");
-	buf_grow(&b, (size_t)len + 1);
-	vsnprintf(b.data, (size_t)len + 1, fmt, ap);
-	b.len = (size_t)len;
-	return buf_detach(&b, NULL);
-}
-
 void notice_init(struct notice *n, const char *kind, const char *product, const char *fmt, ...)
 {
 	va_list ap;
@@ -47,7 +30,7 @@ void notice_init(struct notice *n, const char *kind, const char *product, const 
 	snprintf(n->kind, sizeof(n->kind), "%s", kind);
 	n->product = product ? xstrdup(product) : NULL;
 	va_start(ap, fmt);
-	n->subject = vformat(fmt, ap);
+	n->subject = xvasprintf(fmt, ap);
 	va_end(ap);
 	/* a subject is one line, wherever it came from */
 	for (char *p = n->subject; *p; p++)
@@ -67,7 +50,7 @@ struct notice_section *notice_section(struct notice *n, const char *fmt, ...)
 	s = &n->sections[n->n++];
 	memset(s, 0, sizeof(*s));
 	va_start(ap, fmt);
-	s->title = vformat(fmt, ap);
+	s->title = xvasprintf(fmt, ap);
 	va_end(ap);
 	return s;
 }
@@ -81,7 +64,7 @@ void notice_line(struct notice_section *s, const char *fmt, ...)
 		s->lines = xreallocarray(s->lines, s->cap, sizeof(*s->lines));
 	}
 	va_start(ap, fmt);
-	s->lines[s->n++] = vformat(fmt, ap);
+	s->lines[s->n++] = xvasprintf(fmt, ap);
 	va_end(ap);
 }
 
@@ -211,7 +194,11 @@ static void own_json(const struct notice *n, const struct notice_env *env, struc
 
 /* ---- Slack ---- */
 
-static void slack_escape(struct buf *b, const char *s)
+/*
+ * &, < and > as entities (what Slack's mrkdwn reads as markup: links,
+ * mentions), and " too for HTML, where it may end an attribute.
+ */
+static void entities(struct buf *b, const char *s, bool quote)
 {
 	for (; *s; s++) {
 		if (*s == '&')
@@ -220,6 +207,8 @@ static void slack_escape(struct buf *b, const char *s)
 			buf_adds(b, "&lt;");
 		else if (*s == '>')
 			buf_adds(b, "&gt;");
+		else if (*s == '"' && quote)
+			buf_adds(b, "&quot;");
 		else
 			buf_addc(b, *s);
 	}
@@ -254,13 +243,13 @@ static void slack(const struct notice *n, const struct notice_env *env, struct b
 		buf_reset(&t);
 		if (*n->sections[i].title) {
 			buf_adds(&t, "*");
-			slack_escape(&t, n->sections[i].title);
+			entities(&t, n->sections[i].title, false);
 			buf_adds(&t, "*");
 		}
 		for (k = 0; k < n->sections[i].n; k++) {
 			if (t.len)
 				buf_addc(&t, '\n');
-			slack_escape(&t, n->sections[i].lines[k]);
+			entities(&t, n->sections[i].lines[k], false);
 		}
 		if (!t.len)
 			continue;
@@ -490,22 +479,6 @@ static void quoted_printable(struct buf *b, const char *s)
 		buf_adds(b, "\r\n");
 }
 
-static void html_escape(struct buf *b, const char *s)
-{
-	for (; *s; s++) {
-		if (*s == '&')
-			buf_adds(b, "&amp;");
-		else if (*s == '<')
-			buf_adds(b, "&lt;");
-		else if (*s == '>')
-			buf_adds(b, "&gt;");
-		else if (*s == '"')
-			buf_adds(b, "&quot;");
-		else
-			buf_addc(b, *s);
-	}
-}
-
 static void email(const struct notice *n, const struct cfg_channel *ch,
 		  const struct notice_env *env, struct buf *out)
 {
@@ -542,18 +515,18 @@ static void email(const struct notice *n, const struct cfg_channel *ch,
 	quoted_printable(out, text.data);
 
 	buf_adds(&html, "<!DOCTYPE html>\n<html><body style=\"font-family: sans-serif\">\n<h2>");
-	html_escape(&html, n->subject);
+	entities(&html, n->subject, true);
 	buf_adds(&html, "</h2>\n");
 	for (i = 0; i < n->n; i++) {
 		if (*n->sections[i].title) {
 			buf_adds(&html, "<h3>");
-			html_escape(&html, n->sections[i].title);
+			entities(&html, n->sections[i].title, true);
 			buf_adds(&html, "</h3>\n");
 		}
 		buf_adds(&html, "<ul>\n");
 		for (k = 0; k < n->sections[i].n; k++) {
 			buf_adds(&html, "<li>");
-			html_escape(&html, n->sections[i].lines[k]);
+			entities(&html, n->sections[i].lines[k], true);
 			buf_adds(&html, "</li>\n");
 		}
 		buf_adds(&html, "</ul>\n");

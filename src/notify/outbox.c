@@ -400,6 +400,7 @@ int outbox_queue(struct history *h, const struct config *cfg, const struct notic
 enum gh_stage { GH_FIND, GH_UPDATE, GH_CREATE };
 
 struct xfer {
+	struct flush *f;              /* the flush it is part of */
 	struct delivery_record d;     /* its strings owned here */
 	const struct cfg_channel *ch;
 	CURL *curl;
@@ -465,6 +466,7 @@ static int collect(const struct delivery_record *d, void *data)
 	}
 	x = &f->x[f->n++];
 	memset(x, 0, sizeof(*x));
+	x->f = f;
 	x->d = *d;
 	x->d.channel = dup_or_null(d->channel);
 	x->d.kind = dup_or_null(d->kind);
@@ -503,29 +505,21 @@ static void xfer_free(struct xfer *x)
 	sv_result_release(&x->res);
 }
 
-static struct flush *the_flush;   /* for set_detail: one flush at a time */
-
 /* msg with every secret replaced (before it is cut), one printable line, into x->detail. */
 static void set_detail(struct xfer *x, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void set_detail(struct xfer *x, const char *fmt, ...)
 {
 	struct buf b = BUF_INIT;
-	va_list ap, aq;
-	int len;
+	va_list ap;
+	char *msg;
 	size_t i;
 
 	va_start(ap, fmt);
-	va_copy(aq, ap);
-	len = vsnprintf(NULL, 0, fmt, aq);
-	va_end(aq);
-	if (len > 0) {
-		buf_grow(&b, (size_t)len + 1);
-		vsnprintf(b.data, (size_t)len + 1, fmt, ap);
-		b.len = (size_t)len;
-	}
+	msg = xvasprintf(fmt, ap);
 	va_end(ap);
-	if (the_flush)
-		hide_secrets(&b, the_flush->secrets, the_flush->nsecrets);
+	buf_adds(&b, msg);
+	free(msg);
+	hide_secrets(&b, x->f->secrets, x->f->nsecrets);
 	for (i = 0; i < b.len; i++)
 		if ((unsigned char)b.data[i] < 0x20)
 			b.data[i] = ' ';
@@ -543,7 +537,6 @@ static void collect_secrets(struct flush *f)
 		if (names[i])
 			f->unset[k++] = names[i];
 	f->unset[k] = NULL;
-	the_flush = f;
 }
 
 static size_t on_answer(char *p, size_t size, size_t n, void *data)
@@ -1227,7 +1220,6 @@ out:
 	free(f.socks);
 	if (f.own_sv && f.sv)
 		supervisor_free(f.sv);
-	the_flush = NULL;
 	return ret;
 }
 
