@@ -97,6 +97,10 @@ void notify_queued(const struct setup *s, struct store *st, struct outbox_report
 /* A product's owners (its channels), pointing into the configuration. */
 void product_channels(const struct setup *s, const char *product, struct strlist *out);
 
+/* A whole number option from min to max into *out: 0, or -1 after saying what it takes. */
+int count_option(const char *cmd, const char *opt, const char *arg, long min, long max,
+		 long *out);
+
 /* The exit code for the failure just reported below cmd/ (fault_last()). */
 int exit_code_of_failure(void);
 

@@ -3,6 +3,7 @@
  * command reads a change and a --format the same way.
  */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +11,7 @@
 
 #include "cmd/cmd.h"
 #include "lib/diag.h"
+#include "lib/term.h"
 #include "analyze/impact.h"
 
 static const char *const format_names[] = {"text", "json", "markdown", "dot", "mermaid"};
@@ -65,6 +67,23 @@ void change_options_done(const char *cmd, struct impact_opts *o, int files, int 
 		die(EXIT_USAGE, "relgate %s: unexpected argument \"%s\"", cmd, argv[optind]);
 	}
 	o->need_change = true;
+}
+
+int count_option(const char *cmd, const char *opt, const char *arg, long min, long max,
+		 long *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(arg, &end, 10);
+	if (end == arg || *end || errno || v < min || v > max) {
+		error("relgate %s: %s takes a number from %ld to %ld, not \"%s\"", cmd, opt, min, max,
+		      term_safe(arg));
+		return -1;
+	}
+	*out = v;
+	return 0;
 }
 
 int exit_code_of_failure(void)

@@ -192,8 +192,6 @@ int cmd_notify(int argc, char **argv, struct setup *s)
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-		char *end;
-
 		switch (c) {
 		case 'f': flush = true; break;
 		case 'a': fo.all = true; break;
@@ -206,11 +204,9 @@ int cmd_notify(int argc, char **argv, struct setup *s)
 		case 'l': list = true; break;
 		case 'q': quiet = true; break;
 		case 'n':
-			limit = strtol(optarg, &end, 10);
-			if (*end || limit < 1 || limit > 1000000) {
+			if (count_option("notify", "--limit", optarg, 1, 1000000, &limit) < 0) {
 				free(channels.v);
-				die(EXIT_USAGE, "relgate notify: --limit takes a number from 1 to "
-				    "1000000, not \"%s\"", optarg);
+				return EXIT_USAGE;
 			}
 			break;
 		case 't':

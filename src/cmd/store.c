@@ -5,6 +5,7 @@
  */
 #define _GNU_SOURCE
 #include <getopt.h>
+#include <limits.h>
 #include <git2.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -994,19 +995,14 @@ int cmd_history(int argc, char **argv, struct setup *s)
 	struct hist_out o = {NULL, &b};
 	struct store st;
 	long limit = 20;
-	char *end;
 	int c, ret = EXIT_OK;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'l':
-			limit = strtol(optarg, &end, 10);
-			if (*end || limit < 0 || end == optarg) {
-				error("history: --limit takes a number of entries, not \"%s\"",
-				      term_safe(optarg));
+			if (count_option("history", "--limit", optarg, 0, LONG_MAX, &limit) < 0)
 				return EXIT_USAGE;
-			}
 			break;
 		case 'o': format = parse_format("history", optarg, FMT(FORMAT_TEXT) | FMT(FORMAT_JSON)); break;
 		case 'h': fputs(history_usage, stdout); return EXIT_OK;

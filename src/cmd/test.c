@@ -355,8 +355,6 @@ int cmd_test(int argc, char **argv, struct setup *s)
 	int c, files = 0, ret = 0;
 
 	while ((c = getopt_long(argc, argv, "hj:", longopts, NULL)) != -1) {
-		char *end;
-
 		if (change_option(c, optarg, &o, &files))
 			continue;
 		switch (c) {
@@ -371,10 +369,8 @@ int cmd_test(int argc, char **argv, struct setup *s)
 				    "\"%s\"", optarg);
 			break;
 		case 'j':
-			jobs = strtol(optarg, &end, 10);
-			if (*end || jobs < 1 || jobs > 1024)
-				die(EXIT_USAGE, "relgate test: -j takes a number from 1 to 1024, not "
-				    "\"%s\"", optarg);
+			if (count_option("test", "-j", optarg, 1, 1024, &jobs) < 0)
+				return EXIT_USAGE;
 			break;
 		case 'h':
 			fputs(usage, stdout);
