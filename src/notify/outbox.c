@@ -242,16 +242,25 @@ char *outbox_change_scope(const char *branch)
 
 /* ---- queueing ---- */
 
-/* Can a comment go to a pull request from this run?  If not, why into why. */
-static bool github_target(const struct cfg_channel *ch, char *why, size_t size)
-{
-	const char *repo = ch->repo ? ch->repo : getenv("GITHUB_REPOSITORY");
+/* Where a GitHub channel's comment goes: decided when it is queued, from this run's CI. */
+struct gh_target {
+	const char *repo, *api;
+	long pr;
+};
 
-	if (!repo || !strchr(repo, '/')) {
+/* Can a comment go to a pull request from this run?  Into *t, or why not into why. */
+static bool github_target(const struct cfg_channel *ch, struct gh_target *t, char *why,
+			  size_t size)
+{
+	t->repo = ch->repo ? ch->repo : getenv("GITHUB_REPOSITORY");
+	t->api = ch->api_url ? ch->api_url : getenv("GITHUB_API_URL");
+	if (!t->api || !*t->api)
+		t->api = "https://api.github.com";
+	if (!t->repo || !strchr(t->repo, '/')) {
 		snprintf(why, size, "no repository: set \"repo\" in relgate.json or GITHUB_REPOSITORY");
 		return false;
 	}
-	if (change_pr() <= 0) {
+	if ((t->pr = change_pr()) <= 0) {
 		snprintf(why, size, "no pull request in this run's environment (RELGATE_PR, "
 			 "GITHUB_REF, GITHUB_EVENT_PATH)");
 		return false;
@@ -259,23 +268,21 @@ static bool github_target(const struct cfg_channel *ch, char *why, size_t size)
 	return true;
 }
 
-/* GitHub's form: the comment and where it goes, decided now, from this run's CI. */
+/* GitHub's form: the comment, and where it goes. */
 static void github_payload(const struct notice *n, const struct cfg_channel *ch,
-			   const struct notice_env *env, struct buf *out)
+			   const struct gh_target *t, const struct notice_env *env,
+			   struct buf *out)
 {
-	const char *repo = ch->repo ? ch->repo : getenv("GITHUB_REPOSITORY");
-	const char *api = ch->api_url ? ch->api_url : getenv("GITHUB_API_URL");
 	struct buf body = BUF_INIT;
-	long pr = change_pr();
 	struct jw w;
 
 	notice_payload(n, ch, env, &body);
 	buf_reset(out);
 	jw_init(&w, out);
 	jw_object(&w);
-	jw_kstr(&w, "api", api && *api ? api : "https://api.github.com");
-	jw_kstr(&w, "repo", repo);
-	jw_kint(&w, "issue", pr);
+	jw_kstr(&w, "api", t->api);
+	jw_kstr(&w, "repo", t->repo);
+	jw_kint(&w, "issue", t->pr);
 	jw_key(&w, "marker");
 	{
 		struct buf m = BUF_INIT;
@@ -307,6 +314,7 @@ int outbox_queue(struct history *h, const struct config *cfg, const struct notic
 		const struct cfg_channel *ch = config_channel(cfg, names->v[i]);
 		struct delivery_record d = {0}, last;
 		struct notice_env env = {NULL, host, now};
+		struct gh_target gh = {0};
 		char created[32];
 
 		for (k = 0; k < i; k++)
@@ -324,7 +332,7 @@ int outbox_queue(struct history *h, const struct config *cfg, const struct notic
 			if (!n->thread)
 				snprintf(why, sizeof(why), "a GitHub channel takes plans and gate results, "
 					 "a comment each on the pull request");
-			if (!n->thread || !github_target(ch, why, sizeof(why))) {
+			if (!n->thread || !github_target(ch, &gh, why, sizeof(why))) {
 				add_item(rep, NULL, ch, NULL, OUTBOX_SKIPPED, 0, why);
 				continue;
 			}
@@ -377,7 +385,7 @@ int outbox_queue(struct history *h, const struct config *cfg, const struct notic
 		env.delivery = d.id;
 		queued = history_queue_delivery(h, &d) == 0;
 		if (queued && !strcmp(ch->type, "github"))
-			github_payload(n, ch, &env, &payload);
+			github_payload(n, ch, &gh, &env, &payload);
 		else if (queued)
 			notice_payload(n, ch, &env, &payload);
 		/* a step's output quoted in a message may hold one of the secrets */
@@ -443,7 +451,6 @@ struct flush {
 	char *unset[64];              /* their variables, not passed on to commands */
 	pthread_mutex_t lock;         /* of socks: SMTP transfers run on threads */
 	struct supervisor *sv;
-	bool own_sv;
 	double deadline;
 	int64_t timeout_ms;
 	struct xfer *x;
@@ -1060,12 +1067,11 @@ static void stop_threads(struct flush *f)
 int outbox_flush(struct history *h, const struct config *cfg, const struct flush_opts *o,
 		 struct outbox_report *rep)
 {
-	struct flush f = {.h = h, .cfg = cfg, .sv = o->sv, .lock = PTHREAD_MUTEX_INITIALIZER};
+	struct flush f = {.h = h, .cfg = cfg, .lock = PTHREAD_MUTEX_INITIALIZER};
 	int64_t now = wall_ms(), timeout = o->timeout_ms ? o->timeout_ms : cfg->notify_timeout_ms;
 	size_t i, running = 0;
 	int ret = 0;
 
-	f.deadline = now_ms() + (double)timeout;   /* set again once the claims are made */
 	f.timeout_ms = timeout;
 	if (history_deliveries(h, "pending", o->all ? INT64_MAX : now, true, FLUSH_MAX, collect,
 			       &f) < 0) {
@@ -1080,7 +1086,6 @@ int outbox_flush(struct history *h, const struct config *cfg, const struct flush
 		goto out;
 	}
 	curl_multi_setopt(f.multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, (long)HTTP_CONNECTIONS);
-	f.own_sv = !o->sv;
 	collect_secrets(&f);
 	/* the claims in one transaction, one write to the disk; then the clock starts */
 	if (history_begin(h) < 0) {
@@ -1218,7 +1223,7 @@ out:
 	if (f.multi)
 		curl_multi_cleanup(f.multi);
 	free(f.socks);
-	if (f.own_sv && f.sv)
+	if (f.sv)
 		supervisor_free(f.sv);
 	return ret;
 }

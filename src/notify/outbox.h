@@ -32,7 +32,6 @@
 struct config;
 struct notice;
 struct strlist;
-struct supervisor;
 
 enum outbox_outcome {
 	OUTBOX_SENT,       /* the receiver took it */
@@ -68,7 +67,6 @@ struct flush_opts {
 	int64_t timeout_ms;        /* the whole flush ends within this */
 	bool all;                  /* every pending delivery, not only those due */
 	const char *channel;       /* only this channel's; NULL: all */
-	struct supervisor *sv;     /* for command channels; NULL: one of its own when needed */
 };
 
 /* Send what is pending (see above).  0, or -1 after an error of the history's. */
