@@ -752,13 +752,10 @@ int history_last_delivery(struct history *h, const char *thread, const char *cha
 int history_deliveries(struct history *h, const char *state, int64_t due_ms, bool oldest_first,
 		       size_t limit, history_delivery_fn *fn, void *data)
 {
-	sqlite3_stmt *st = prepare(h, oldest_first
-				   ? "SELECT " DELIVERY_COLUMNS " FROM deliveries "
-				     "WHERE (CAST(? AS TEXT) IS NULL OR state = ?) AND next_ms <= ? "
-				     "ORDER BY seq LIMIT ?"
-				   : "SELECT " DELIVERY_COLUMNS " FROM deliveries "
-				     "WHERE (CAST(? AS TEXT) IS NULL OR state = ?) AND next_ms <= ? "
-				     "ORDER BY seq DESC LIMIT ?");
+#define DELIVERIES_DUE "SELECT " DELIVERY_COLUMNS " FROM deliveries " \
+	"WHERE (CAST(? AS TEXT) IS NULL OR state = ?) AND next_ms <= ? ORDER BY seq"
+	sqlite3_stmt *st = prepare(h, oldest_first ? DELIVERIES_DUE " LIMIT ?"
+						   : DELIVERIES_DUE " DESC LIMIT ?");
 	struct delivery_record d;
 	int rc, ret = 0;
 
