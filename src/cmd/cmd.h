@@ -80,13 +80,12 @@ void workspace_branch(const char *root, char *out, size_t size);
  * store's outbox, then send it, and whatever else is due, within
  * notify.timeout; background: leave the sending to a relgate started
  * detached, so that the caller never waits on a network.  What happened
- * is printed to stderr.  With no channels it only sends what is due from
- * earlier.  0, or -1 when it could not even be queued (said; nothing was
- * told).
+ * is printed to stderr (and what could not even be queued).  With no
+ * channels it only sends what is due from earlier.
  */
 struct notice;
 struct strlist;
-int notify_send(const struct setup *s, struct store *st, const struct notice *n,
+void notify_send(const struct setup *s, struct store *st, const struct notice *n,
 		const struct strlist *channels, bool background);
 /*
  * What was queued into rep, said on stderr; a relgate started detached
@@ -96,6 +95,9 @@ struct outbox_report;
 void notify_queued(const struct setup *s, struct store *st, struct outbox_report *rep);
 /* A product's owners (its channels), pointing into the configuration. */
 void product_channels(const struct setup *s, const char *product, struct strlist *out);
+
+/* relgate's own binary, for what it starts of itself: 0, or -1 (said). */
+int relgate_binary(char *out, size_t size);
 
 /* A whole number option from min to max into *out: 0, or -1 after saying what it takes. */
 int count_option(const char *cmd, const char *opt, const char *arg, long min, long max,

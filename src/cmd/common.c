@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cmd/cmd.h"
 #include "lib/diag.h"
@@ -83,6 +84,16 @@ int count_option(const char *cmd, const char *opt, const char *arg, long min, lo
 		return -1;
 	}
 	*out = v;
+	return 0;
+}
+
+int relgate_binary(char *out, size_t size)
+{
+	ssize_t len = readlink("/proc/self/exe", out, size - 1);
+
+	if (len <= 0)
+		return error("cannot find relgate's own binary:");
+	out[len] = '\0';
 	return 0;
 }
 

@@ -32,13 +32,11 @@
 static void flush_in_background(const struct setup *s, const struct store *st)
 {
 	char self[PATH_MAX];
-	ssize_t len = readlink("/proc/self/exe", self, sizeof(self) - 1);
 	pid_t pid;
 	int status;
 
-	if (len <= 0)
+	if (relgate_binary(self, sizeof(self)) < 0)
 		return;
-	self[len] = '\0';
 	fflush(NULL);
 	if ((pid = fork()) < 0)
 		return;
@@ -77,22 +75,20 @@ void notify_queued(const struct setup *s, struct store *st, struct outbox_report
 	outbox_report_release(rep);
 }
 
-int notify_send(const struct setup *s, struct store *st, const struct notice *n,
-		const struct strlist *channels, bool background)
+void notify_send(const struct setup *s, struct store *st, const struct notice *n,
+		 const struct strlist *channels, bool background)
 {
 	struct outbox_report rep = {0};
 	struct flush_opts fo = {0};
-	int ret = 0;
 
 	/* nobody to tell: still the next command that notifies, for what waits for a retry */
 	if (!channels->n && outbox_due(st->h) <= 0) {
 		fault_clear();
-		return 0;
+		return;
 	}
 	if (channels->n && outbox_queue(st->h, &s->cfg, n, channels, st->host, &rep) < 0) {
 		warn("the notification could not be queued: nobody was told");
 		fault_clear();
-		ret = -1;
 	} else if (background) {
 		flush_in_background(s, st);
 	} else if (outbox_flush(st->h, &s->cfg, &fo, &rep) < 0) {
@@ -101,7 +97,6 @@ int notify_send(const struct setup *s, struct store *st, const struct notice *n,
 	}
 	outbox_report_print(&rep);
 	outbox_report_release(&rep);
-	return ret;
 }
 
 void product_channels(const struct setup *s, const char *product, struct strlist *out)

@@ -225,10 +225,10 @@ static int product_artifact(const struct setup *s, const char *product, const ch
  * The message that what is live changed (a release, a forced one, a
  * rollback): what, from which release, why, by whom, and the way back.
  */
-static void activation_notice(const struct setup *s, struct store *st, const char *kind,
-			      const char *product, const char *from, const char *to,
-			      const char *reason, const char *forced_why, double switch_ms,
-			      bool abandoned, struct notice *n)
+static void activation_notice(struct store *st, const char *kind, const char *product,
+			      const char *from, const char *to, const char *reason,
+			      const char *forced_why, double switch_ms, bool abandoned,
+			      struct notice *n)
 {
 	struct release_record r;
 	struct notice_section *sec;
@@ -237,7 +237,6 @@ static void activation_notice(const struct setup *s, struct store *st, const cha
 	bool dirty = false;
 	struct jw w;
 
-	(void)s;
 	if (history_release(st->h, to, &r) == 1) {
 		snprintf(commit, sizeof(commit), "%.12s", r.commit ? r.commit : "");
 		snprintf(gate, sizeof(gate), "%s", r.gate ? r.gate : "");
@@ -295,7 +294,7 @@ static void notify_release(const struct setup *s, struct store *st, const char *
 	struct notice n;
 
 	product_channels(s, product, &owners);
-	activation_notice(s, st, kind, product, from, to, reason, forced_why, switch_ms, false, &n);
+	activation_notice(st, kind, product, from, to, reason, forced_why, switch_ms, false, &n);
 	fflush(stdout);
 	notify_send(s, st, &n, &owners, !strcmp(kind, "rollback"));
 	notice_release(&n);
@@ -323,7 +322,7 @@ static int queue_rollback(struct store *st, const struct activation_record *a, v
 	product_channels(rn->s, a->product, &owners);
 	if (!owners.n)
 		return 0;
-	activation_notice(rn->s, st, "rollback", a->product, a->from, a->to, a->reason, NULL,
+	activation_notice(st, "rollback", a->product, a->from, a->to, a->reason, NULL,
 			  (double)a->switch_us / 1000.0, rn->abandoned, &n);
 	ret = outbox_queue(st->h, &rn->s->cfg, &n, &owners, st->host, &rn->rep);
 	notice_release(&n);

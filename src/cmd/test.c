@@ -351,7 +351,6 @@ int cmd_test(int argc, char **argv, struct setup *s)
 	struct impact im;
 	char self[PATH_MAX], *log_dir = NULL, *config_abs = NULL;
 	size_t n = 0, i;
-	ssize_t len;
 	int c, files = 0, ret = 0;
 
 	while ((c = getopt_long(argc, argv, "hj:", longopts, NULL)) != -1) {
@@ -394,13 +393,10 @@ int cmd_test(int argc, char **argv, struct setup *s)
 		goto out_products;
 	}
 
-	len = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	if (len <= 0) {
-		error("cannot find relgate's own binary:");
+	if (relgate_binary(self, sizeof(self)) < 0) {
 		ret = EXIT_ENV;
 		goto out_products;
 	}
-	self[len] = '\0';
 	if (logs) {
 		log_dir = xstrdup(logs);
 	} else {
