@@ -250,14 +250,11 @@ static void notify_failures(const struct gate *g, const struct setup *s)
 	struct store st;
 	bool opened = false;
 	char branch[256], commit[48];
-	char *scope;
+	char *scope = NULL;
 	size_t i, k;
 
 	if (g->stop_signal)
 		return;
-	workspace_branch(s->root, branch, sizeof(branch));
-	workspace_commit(s->root, commit, NULL);
-	scope = outbox_change_scope(branch);
 	for (i = 0; i < g->n; i++) {
 		const struct gate_product *gp = &g->products[i];
 		const struct gate_step *bad = NULL;
@@ -270,12 +267,18 @@ static void notify_failures(const struct gate *g, const struct setup *s)
 		product_channels(s, gp->p->name, &owners);
 		if (!owners.n)
 			continue;
-		if (!opened && open_store(s, &st) < 0) {
-			warn("the gate's failures are not notified: no store for the outbox");
-			fault_clear();
-			break;
+		/* the store and the git facts only once something failed: most runs pass */
+		if (!opened) {
+			if (open_store(s, &st) < 0) {
+				warn("the gate's failures are not notified: no store for the outbox");
+				fault_clear();
+				break;
+			}
+			opened = true;
+			workspace_branch(s->root, branch, sizeof(branch));
+			workspace_commit(s->root, commit, NULL);
+			scope = outbox_change_scope(branch);
 		}
-		opened = true;
 		for (k = 0; k < gp->n && !bad; k++)
 			if (!gp->steps[k].skipped && gp->steps[k].res.outcome != SV_PASSED)
 				bad = &gp->steps[k];
