@@ -247,7 +247,6 @@ int cmd_notify(int argc, char **argv, struct setup *s)
 			jw_object(&w);
 			jw_key(&w, "deliveries");
 			jw_array(&w);
-			fflush(stdout);
 		}
 		if (history_deliveries(st.h, NULL, INT64_MAX, false, (size_t)limit, list_one,
 				       format == FORMAT_JSON ? &w : NULL) < 0)
