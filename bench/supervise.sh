@@ -2,7 +2,8 @@
 #
 # bench/supervise.sh: the supervisor's and the boot check's figures, as the
 # "## Supervisor" section of bench/RESULTS.md (printed on stdout).  run.sh
-# calls it; it needs `make` to have built build/*.o and ./relgate.
+# calls it; it needs `make` to have built ./relgate, and brings the objects
+# it links up to date itself.
 #
 #   SV_RUNS   steps for the overhead median (default 1000)
 
@@ -15,6 +16,8 @@ RELGATE=${RELGATE:-$ROOT/relgate}
 RUNS=${SV_RUNS:-1000}
 mkdir -p "$WORK"
 
+# the objects it links, brought up to date with the headers it is compiled against
+make -C "$ROOT" -s build/gate/supervise.o build/lib/loop.o build/lib/util.o build/lib/diag.o
 cc -O2 -std=c11 -Wall -Wextra -Werror -I"$ROOT/src" "$BENCH_DIR/sv-bench.c" \
 	"$ROOT/build/gate/supervise.o" "$ROOT/build/lib/loop.o" "$ROOT/build/lib/util.o" \
 	"$ROOT/build/lib/diag.o" -lm \
@@ -34,8 +37,9 @@ eval "$(measure cg '' flood 1024)"
 eval "$(measure nocg 1 overhead "$RUNS")"
 eval "$(measure nocg 1 kill 10)"
 
-# A negative time is a step that never ran: sv-bench.c was compiled against
-# headers newer than build/*.o.  Say so rather than write it down.
+# A negative time is a step that never ran (a harness and objects that
+# disagree, or a supervisor that cannot start steps here): say so rather
+# than write it down.
 for v in cg_kill_obeys_ms nocg_kill_obeys_ms cg_kill_ignores_term_ms nocg_kill_ignores_term_ms; do
 	case ${!v} in
 	-*)
