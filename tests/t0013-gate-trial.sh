@@ -25,7 +25,7 @@ test_expect_success 'setup: a workspace with two products and a boot check' '
 	{"products": {
 	  "web": {"artifact": "apps/web/dist",
 	          "checks": [{"name": "unit", "run": "true"},
-	                     {"name": "boot", "boot": {"timeout": "5s"}}]},
+	                     {"name": "boot", "boot": {"timeout": "30s"}}]},
 	  "api": {"checks": [{"name": "unit", "run": "true"}]}}}
 	EOF
 	make_workspace "packages/*" "apps/*"

@@ -75,7 +75,7 @@ boot() {
 	browser_pids >pids-before
 	start=$(now_ms)
 	env BOOT_TAG="$tag" "$RELGATE" boot --dir "$dir" --ready 'window.appReady === true' \
-		--timeout 5s --format json "$@" >b.json 2>err
+		--timeout 30s --format json "$@" >b.json 2>err
 	rc=$?
 	ms=$(($(now_ms) - start))
 	echo "relgate boot --dir $dir: exit $rc after $ms ms"
@@ -350,13 +350,14 @@ test_expect_success 'a page that never becomes ready fails on the timeout, in ti
 	page never-ready <<-\EOF &&
 	window.appReady = false;
 	EOF
-	boot never-ready --timeout 2s &&
+	boot never-ready --timeout 8s &&
 	test $rc = 1 &&
 	field kind timeout &&
 	jq -r .message b.json >msg &&
 	test_grep "window\.appReady === true" msg &&
-	test "$ms" -lt $((2000 + 10000)) &&
-	test "$ms" -ge 2000 &&
+	test_grep "8000 ms" msg &&
+	test "$ms" -lt $((2 * 8000 + 10000)) &&
+	test "$ms" -ge 8000 &&
 	no_browser_left
 '
 
@@ -380,7 +381,7 @@ test_expect_success 'without --ready: the load event and a quiet second pass' '
 	EOF
 	tag=boot-no-ready-$$ &&
 	browser_pids >pids-before &&
-	env BOOT_TAG="$tag" "$RELGATE" boot --dir no-ready --timeout 5s --format json >b.json &&
+	env BOOT_TAG="$tag" "$RELGATE" boot --dir no-ready --timeout 30s --format json >b.json &&
 	field passed true &&
 	no_browser_left
 '
@@ -419,12 +420,12 @@ test_expect_success 'the fallback supervisor (no cgroup) leaves no browser behin
 	tag=boot-fallback-$$ &&
 	browser_pids >pids-before &&
 	env BOOT_TAG="$tag" RELGATE_NO_CGROUP=1 "$RELGATE" boot --dir ready \
-		--ready "window.appReady === true" --timeout 5s --format json >b.json &&
+		--ready "window.appReady === true" --timeout 30s --format json >b.json &&
 	field passed true &&
 	no_browser_left &&
 	browser_pids >pids-before &&
 	test_expect_code 1 env BOOT_TAG="$tag" RELGATE_NO_CGROUP=1 "$RELGATE" boot \
-		--dir never-ready --ready "window.appReady === true" --timeout 2s \
+		--dir never-ready --ready "window.appReady === true" --timeout 8s \
 		--format json >b.json &&
 	field kind timeout &&
 	no_browser_left
@@ -436,11 +437,11 @@ test_expect_success 'setup: a workspace whose products have boot checks' '
 	  "products": {
 	    "shop": {
 	      "artifact": "apps/shop/dist",
-	      "checks": [{"name": "boot", "boot": {"page": "start.html", "ready": "window.shopReady === true", "timeout": "5s"}}]
+	      "checks": [{"name": "boot", "boot": {"page": "start.html", "ready": "window.shopReady === true", "timeout": "30s"}}]
 	    },
 	    "stuck": {
 	      "artifact": "apps/stuck/dist",
-	      "checks": [{"name": "boot", "boot": {"page": "index.html", "ready": "window.stuckReady === 42", "timeout": "2s"}}]
+	      "checks": [{"name": "boot", "boot": {"page": "index.html", "ready": "window.stuckReady === 42", "timeout": "8s"}}]
 	    },
 	    "slowboot": {
 	      "artifact": "apps/stuck/dist",
@@ -448,13 +449,13 @@ test_expect_success 'setup: a workspace whose products have boot checks' '
 	    },
 	    "twoboots": {
 	      "artifact": "apps/shop/dist",
-	      "checks": [{"name": "first", "boot": {"page": "missing.html", "timeout": "5s"}},
-	                 {"name": "second", "boot": {"page": "start.html", "ready": "window.shopReady === true", "timeout": "5s"}}]
+	      "checks": [{"name": "first", "boot": {"page": "missing.html", "timeout": "30s"}},
+	                 {"name": "second", "boot": {"page": "start.html", "ready": "window.shopReady === true", "timeout": "30s"}}]
 	    },
 	    "crashy": {
 	      "build": {"run": "mkdir -p apps/crashy/dist && cp -R src/crashy/. apps/crashy/dist/", "timeout": "30s"},
 	      "artifact": "apps/crashy/dist",
-	      "checks": [{"name": "boot", "boot": {"ready": "window.appReady === true", "timeout": "5s"}}]
+	      "checks": [{"name": "boot", "boot": {"ready": "window.appReady === true", "timeout": "30s"}}]
 	    }
 	  }
 	}
@@ -492,9 +493,9 @@ test_expect_success 'relgate boot PRODUCT takes ready and timeout from relgate.j
 	ms=$(($(now_ms) - start)) &&
 	field kind timeout &&
 	jq -r .message b.json >msg &&
-	test_grep "2000 ms" msg &&
+	test_grep "8000 ms" msg &&
 	test_grep "window\.stuckReady === 42" msg &&
-	test "$ms" -lt $((2000 + 10000)) &&
+	test "$ms" -lt $((2 * 8000 + 10000)) &&
 	no_browser_left
 '
 
