@@ -320,24 +320,29 @@ static void on_response(struct boot_result *r, json_t *params, int port)
 	free(msg);
 }
 
-/* Handle one message from the browser. */
 /*
  * The page left the served origin: what booted is not the product.  The
  * request says where it went (frameRequestedNavigation, for the main frame
  * only: an iframe may show another site); the navigation itself tells a
- * page that went elsewhere by other means.
+ * page that went elsewhere by other means, and when the address could not
+ * be reached (the error page can come before the request's event), it is
+ * the frame's unreachableUrl.
  */
 static void on_navigated(struct cdp *c, struct boot_result *r, json_t *params, int port,
 			 bool requested)
 {
 	json_t *frame = requested ? params : json_object_get(params, "frame");
 	const char *url = json_string_value(json_object_get(frame, "url"));
+	/* a page that could not be reached shows chrome-error://: the address it was going to */
+	const char *unreachable = json_string_value(json_object_get(frame, "unreachableUrl"));
 	const char *id = json_string_value(json_object_get(frame, requested ? "frameId" : "id"));
 	char origin[64];
 
 	if (!url || json_object_get(frame, "parentId") || !strcmp(url, "about:blank") ||
 	    (requested && (!id || !c->target || strcmp(id, c->target))))
 		return;
+	if (unreachable && *unreachable)
+		url = unreachable;
 	snprintf(origin, sizeof(origin), "http://127.0.0.1:%d/", port);
 	if (!starts_with(url, origin)) {
 		char *m = xasprintf("the page navigated away from the artifact, to %.200s", url);
