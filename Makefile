@@ -40,11 +40,11 @@ endif
 LIB = diag dynlib util file loop record arena pool glob jsonfile jsonscan jsonw artifact yamldoc term config httpd
 ANALYZE = setup changes gitindex filelist workspace scan resolve lockentry npmlock pnpmlock yarn1lock yarnlock bunlock lockdiff rangecache headgraph graph cache snapshot impact
 GATE = supervise gate devtools browser report
-RELEASE = history store
+RELEASE = history store snippet
 NOTIFY = notice outbox
 CORE = $(LIB:%=lib/%) $(ANALYZE:%=analyze/%) $(GATE:%=gate/%) $(RELEASE:%=release/%) \
        $(NOTIFY:%=notify/%)
-CMDS = common reasons affected graph plan test boot store notify runbook
+CMDS = common reasons affected graph plan test boot store notify snippet runbook
 CORE_OBJ = $(CORE:%=$(O)/%.o)
 CMD_OBJ = $(CMDS:%=$(O)/cmd/%.o)
 OBJ = $(CORE_OBJ) $(CMD_OBJ) $(O)/main.o
@@ -67,6 +67,8 @@ $(O)/lib/dynlib.o: ALL_CFLAGS += $(DYNLIB_FLAGS)
 
 # doc/runbook.md is in the binary (.incbin): relgate runbook prints it filled in
 $(O)/cmd/runbook.o: doc/runbook.md
+# and so is the early-error snippet, kept compact by hand since make only compiles
+$(O)/release/snippet.o: src/release/snippet.js
 
 $(O)/%.o: src/%.c | libs-present
 	@mkdir -p $(dir $@)

@@ -276,6 +276,25 @@ if [ "$HAVE_RELGATE" = 1 ]; then
 	store=$(bash "$BENCH_DIR/store.sh") || die "bench/store.sh failed"
 fi
 
+# The snippet's size: what every page of a release carries.
+snippet="## Snippet
+
+Not measured in this run (./relgate was not built)."
+if [ "$HAVE_RELGATE" = 1 ]; then
+	js=$("$RELGATE" snippet)
+	snippet="## Snippet
+
+The early-error script relgate release puts into every page (\`relgate snippet\`;
+the goal is under 1 KB as shipped), the same bytes in every release:
+
+| | bytes |
+| --- | ---: |
+| as shipped | $(printf '%s' "$js" | wc -c) |
+| gzip -9 | $(printf '%s' "$js" | gzip -9 | wc -c) |
+
+Its CSP source, for \`script-src\`: \`$("$RELGATE" snippet --csp-hash)\`."
+fi
+
 # The real histories' section: measured now, unless BENCH_REAL=0.
 real="## Real histories
 
@@ -334,6 +353,8 @@ EOF
 	printf '%s\n\n' "$real"
 	printf '%s\n\n' "$supervisor"
 	printf '%s\n' "$store"
+	echo
+	printf '%s\n' "$snippet"
 } >"$RESULTS.tmp"
 mv "$RESULTS.tmp" "$RESULTS"
 

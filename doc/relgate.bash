@@ -23,18 +23,19 @@ _relgate()
 	--format)
 		case $cmd in
 		graph) COMPREPLY=($(compgen -W "json dot mermaid" -- "$cur")) ;;
-		boot|release|rollback|history|diff) COMPREPLY=($(compgen -W "text json" -- "$cur")) ;;
+		boot|release|rollback|history|diff|snippet) COMPREPLY=($(compgen -W "text json" -- "$cur")) ;;
 		*) COMPREPLY=($(compgen -W "text json markdown" -- "$cur")) ;;
 		esac
 		return ;;
 	esac
 	case $cmd in
-	"") COMPREPLY=($(compgen -W "affected graph plan test boot release rollback status history diff fsck runbook -C --config --color -q -v --help --version" -- "$cur")) ;;
+	"") COMPREPLY=($(compgen -W "affected graph plan test boot release rollback status history diff fsck notify snippet runbook -C --config --color -q -v --help --version" -- "$cur")) ;;
 	release) COMPREPLY=($(compgen -W "--from --gate-report --no-activate --force --reason --format --help" -- "$cur")) ;;
 	rollback) COMPREPLY=($(compgen -W "--to --expect --reason --force --format --help" -- "$cur")) ;;
 	status) COMPREPLY=($(compgen -W "--format --help" -- "$cur")) ;;
 	history) COMPREPLY=($(compgen -W "--limit --format --help" -- "$cur")) ;;
 	diff) COMPREPLY=($(compgen -W "--from --format --help" -- "$cur")) ;;
+	snippet) COMPREPLY=($(compgen -W "--release --csp-hash --format --help" -- "$cur")) ;;
 	test) COMPREPLY=($(compgen -W "--affected --base --head --uncommitted --files -j --junit --json --grace --logs --help" -- "$cur")) ;;
 	boot) COMPREPLY=($(compgen -W "--dir --check --page --ready --timeout --format --help" -- "$cur")) ;;
 	affected) COMPREPLY=($(compgen -W "--base --head --uncommitted --files --packages --format --no-imports --no-cache --help" -- "$cur")) ;;

@@ -50,6 +50,8 @@ static const struct command {
 	{"diff", cmd_diff, NEED_SETUP, "which files of a built artifact differ from the active release"},
 	{"notify", cmd_notify, NEED_SETUP,
 	 "send a message, or the outbox's undelivered notifications"},
+	{"snippet", cmd_snippet, 0,
+	 "the early-error snippet that release puts into every page, or its CSP hash"},
 	{"runbook", cmd_runbook, NEED_SETUP,
 	 "what to do when a product fails in production, with the real names"},
 	{"fsck", cmd_fsck, NEED_SETUP,

@@ -111,7 +111,7 @@ test_expect_success 'an unknown key: the nearest key it may mean, and every key 
 	{"products": {"web": {"pakage": "web", "zzz": 1}}, "stor": {}}
 	EOF
 	test_expect_code 2 "$RELGATE" -C ws affected --base HEAD 2>err &&
-	test_grep "relgate.json:1:23: unknown key \"pakage\" in products.web: did you mean \"package\"\? \(the keys here: package, inputs, build, artifact, checks, owners, url, keep\)" err &&
+	test_grep "relgate.json:1:23: unknown key \"pakage\" in products.web: did you mean \"package\"\? \(the keys here: package, inputs, build, artifact, checks, owners, url, keep, snippet\)" err &&
 	test_grep "relgate.json:1:40: unknown key \"zzz\" in products.web \(the keys here: package, inputs," err &&
 	test_grep "unknown key \"stor\" in the top level: did you mean \"store\"\?" err
 '

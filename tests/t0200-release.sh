@@ -106,11 +106,13 @@ test_expect_success 'a changed artifact: unchanged files are hard links to the r
 	"$RELGATE" test web >/dev/null &&
 	"$RELGATE" release web --format json >out.json &&
 	test "$(jq -r .release out.json)" = r000002 &&
-	test "$(jq -r .linked out.json)" = 2 &&
+	test "$(jq -r .linked out.json)" = 1 &&
 	test "$(current_of web)" = r000002 &&
 	s=.relgate/store/web/releases &&
 	test "$(stat -c %i $s/r000001/assets/logo.svg)" = "$(stat -c %i $s/r000002/assets/logo.svg)" &&
-	test "$(stat -c %i $s/r000001/assets/app.js)" != "$(stat -c %i $s/r000002/assets/app.js)"
+	test "$(stat -c %i $s/r000001/assets/app.js)" != "$(stat -c %i $s/r000002/assets/app.js)" &&
+	# the page carries its release id in the snippet: never shared
+	test "$(stat -c %i $s/r000001/index.html)" != "$(stat -c %i $s/r000002/index.html)"
 '
 
 test_expect_success 'diff: the built artifact against the active release' '
@@ -279,7 +281,7 @@ test_expect_success 'old releases are pruned beyond keep, never the active or th
 		echo "export const v = $i;" >>apps/web/src/index.js && sh build.sh &&
 		"$RELGATE" release web --force --reason "v$i" >/dev/null || return 1
 	done &&
-	ls .relgate/store/web/releases | grep -v manifest >left &&
+	ls .relgate/store/web/releases | grep -v -e "\.manifest$" -e "\.built$" >left &&
 	test "$(wc -l <left)" -le 5 &&
 	test -d ".relgate/store/web/releases/$(current_of web)" &&
 	test "$(sqlite3 .relgate/store/relgate.db \
@@ -434,8 +436,11 @@ test_expect_success 'fsck: a product it cannot even lock is not called whole: ex
 	test_grep "cannot lock .*web/.lock" err &&
 	test_grep "some not checked" out &&
 	rmdir .relgate/store/web/.lock && mv lock.keep .relgate/store/web/.lock &&
+	rel=$(current_of web) &&
+	chmod u+w ".relgate/store/web/releases/$rel/index.html" &&
+	echo changed >>".relgate/store/web/releases/$rel/index.html" &&
 	test_expect_code 1 "$RELGATE" fsck >out 2>err &&
-	test_grep "changed since release r000010 was made" err &&
+	test_grep "changed since release $rel was made" err &&
 	test_grep_not "not checked" out
 '
 

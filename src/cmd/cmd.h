@@ -60,6 +60,14 @@ int cmd_diff(int argc, char **argv, struct setup *s);
 int cmd_runbook(int argc, char **argv, struct setup *s);
 int cmd_plan(int argc, char **argv, struct setup *s);
 int cmd_notify(int argc, char **argv, struct setup *s);
+int cmd_snippet(int argc, char **argv, struct setup *s);
+
+/* What the snippet in product's pages is told (its release id left out): relgate.json's say. */
+struct snippet_page;
+struct cfg_product;
+struct config;
+void snippet_page_of(const struct config *c, const struct cfg_product *cp, const char *product,
+		     struct snippet_page *page);
 
 /* The store of this workspace (RELGATE_STORE, else relgate.json's "store": {"path"}), opened. */
 struct store;

@@ -14,6 +14,8 @@
 #include "lib/diag.h"
 #include "lib/term.h"
 #include "analyze/impact.h"
+#include "gate/browser.h"
+#include "release/snippet.h"
 
 static const char *const format_names[] = {"text", "json", "markdown", "dot", "mermaid"};
 
@@ -100,4 +102,17 @@ int relgate_binary(char *out, size_t size)
 int exit_code_of_failure(void)
 {
 	return exit_code_of(fault_last());
+}
+
+/* What the snippet of product's pages is told: the beacon's address, and its boot check's deadline. */
+void snippet_page_of(const struct config *c, const struct cfg_product *cp,
+			    const char *product, struct snippet_page *page)
+{
+	const struct cfg_check *bc = cp ? boot_check_of(cp, NULL) : NULL;
+
+	memset(page, 0, sizeof(*page));
+	page->product = product;
+	page->beacon = c->public_url;
+	page->timeout_ms = bc ? bc->boot.timeout_ms : CONFIG_BOOT_TIMEOUT_MS;
+	page->ready = bc ? bc->boot.ready : NULL;
 }

@@ -76,7 +76,7 @@ static void compare_built(const struct setup *s, struct store *st, struct planne
 	free(dir);
 	artifact_hex(built.digest, p->digest);
 	/* no active release to compare with: against nothing, every file is new */
-	if (!st || !*p->active || store_manifest(st, p->ip->name, p->active, &rel) < 0) {
+	if (!st || !*p->active || store_built_manifest(st, p->ip->name, p->active, &rel) < 0) {
 		fault_clear();
 		memset(&rel, 0, sizeof(rel));
 	}

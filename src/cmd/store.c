@@ -370,6 +370,7 @@ int cmd_release(int argc, char **argv, struct setup *s)
 	enum output_format format = FORMAT_TEXT;
 	struct release_req req = {0};
 	struct release_done done;
+	struct snippet_page page;
 	struct release_record same;
 	struct artifact art;
 	struct store st;
@@ -516,6 +517,10 @@ int cmd_release(int argc, char **argv, struct setup *s)
 	req.forced = !passed || older;
 	req.activate = activate;
 	req.keep = cp ? cp->keep : 20;
+	if (!cp || cp->snippet) {
+		snippet_page_of(&s->cfg, cp, product, &page);
+		req.snippet = &page;
+	}
 	if (store_release(&st, &req, &done) < 0) {
 		ret = exit_code_of_failure();
 		goto out;
@@ -529,6 +534,8 @@ int cmd_release(int argc, char **argv, struct setup *s)
 		jw_kstr(&w, "product", product);
 		jw_kstr(&w, "release", done.id);
 		jw_kstr(&w, "digest", hex);
+		jw_kstr(&w, "storedDigest", done.stored_digest);
+		jw_kint(&w, "pages", done.pages);
 		jw_kstr(&w, "previous", *done.from ? done.from : NULL);
 		jw_kbool(&w, "activated", done.activated);
 		jw_kbool(&w, "forced", req.forced);
@@ -547,6 +554,9 @@ int cmd_release(int argc, char **argv, struct setup *s)
 		       "%lld bytes new) in %.0f ms\n", term_safe(product), term_bold(), done.id,
 		       term_reset(), (long long)done.files, (long long)done.linked,
 		       (long long)done.new_bytes, done.ms);
+		if (done.pages)
+			printf("  snippet: in %lld page%s (relgate snippet --csp-hash for a CSP)\n",
+			       (long long)done.pages, done.pages == 1 ? "" : "s");
 		if (req.forced)
 			printf("  %sforced%s: %s (%s)\n", term_red(), term_reset(),
 			       passed ? "an older commit than the active release's"
@@ -1140,7 +1150,7 @@ int cmd_diff(int argc, char **argv, struct setup *s)
 		return EXIT_ENV;
 	}
 	if (history_active(st.h, product, active) < 0 ||
-	    (*active && store_manifest(&st, product, active, &rel) < 0)) {
+	    (*active && store_built_manifest(&st, product, active, &rel) < 0)) {
 		ret = EXIT_ENV;
 		goto out;
 	}

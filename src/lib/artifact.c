@@ -208,6 +208,33 @@ static void make_manifest(struct artifact *a)
 	sha256_digest(&ctx, SHA256_DIGEST_SIZE, a->digest);
 }
 
+void artifact_copy(struct artifact *dst, const struct artifact *src)
+{
+	size_t i;
+
+	memset(dst, 0, sizeof(*dst));
+	buf_init(&dst->manifest);
+	dst->v = xmalloc(src->n ? src->n * sizeof(*dst->v) : 1);
+	dst->n = dst->cap = src->n;
+	for (i = 0; i < src->n; i++) {
+		dst->v[i] = src->v[i];
+		dst->v[i].path = xstrdup(src->v[i].path);
+	}
+	dst->bytes = src->bytes;
+	buf_add(&dst->manifest, src->manifest.data, src->manifest.len);
+	memcpy(dst->digest, src->digest, sizeof(dst->digest));
+}
+
+void artifact_remake(struct artifact *a)
+{
+	size_t i;
+
+	a->bytes = 0;
+	for (i = 0; i < a->n; i++)
+		a->bytes += a->v[i].size;
+	make_manifest(a);
+}
+
 int artifact_scan(const char *dir, struct artifact *a)
 {
 	struct buf path = BUF_INIT;

@@ -96,6 +96,11 @@ void artifact_hasher_init(artifact_hasher *h);
 void artifact_hasher_add(artifact_hasher *h, const void *data, size_t len);
 void artifact_hasher_done(artifact_hasher *h, unsigned char *sha);
 
+/* A copy of src, to change (paths and manifest copied too). */
+void artifact_copy(struct artifact *dst, const struct artifact *src);
+/* The manifest, digest and byte count again, after entries' sizes or hashes changed. */
+void artifact_remake(struct artifact *a);
+
 void artifact_release(struct artifact *a);
 
 #endif

@@ -198,7 +198,7 @@ static void load_check(struct jdoc *d, json_t *obj, struct cfg_check *c)
 static void load_product(struct jdoc *d, const char *name, json_t *obj, struct cfg_product *p)
 {
 	static const char *const keys[] = {"package", "inputs", "build", "artifact", "checks",
-					   "owners", "url", "keep", NULL};
+					   "owners", "url", "keep", "snippet", NULL};
 	json_t *v, *item;
 	size_t i;
 
@@ -264,6 +264,7 @@ static void load_product(struct jdoc *d, const char *name, json_t *obj, struct c
 	get_strlist(d, obj, "owners", &p->owners, false);
 	p->url = get_string(d, obj, "url", false);
 	p->keep = get_int(d, obj, "keep", 20, 1, 100000);
+	p->snippet = get_bool(d, obj, "snippet", true);
 }
 
 /* An address for a header and the envelope: an "@", no line break, no other control character. */
@@ -378,6 +379,21 @@ static void load_server(struct jdoc *d, json_t *v, struct config *c)
 		free(c->token_env);
 		c->token_env = s;
 	}
+	if ((s = get_string(d, v, "publicUrl", false))) {
+		const char *p;
+		bool ok = s[0] == '/' || !strncmp(s, "http://", 7) || !strncmp(s, "https://", 8);
+
+		for (p = s; ok && *p; p++)
+			ok = (unsigned char)*p > 0x20 && *p != 0x7f;
+		if (!ok) {
+			jdoc_push_key(d, "publicUrl");
+			jdoc_error(d, false, "server.publicUrl must be a path (\"/beacon\") or an "
+				   "http:// or https:// URL without spaces: \"%s\" is not", s);
+			jdoc_pop(d);
+		}
+		free(c->public_url);
+		c->public_url = s;
+	}
 }
 
 static void load_watch(struct jdoc *d, json_t *v, struct config *c)
@@ -405,6 +421,7 @@ void config_defaults(struct config *c)
 	c->store_path = xstrdup(".relgate/store");
 	c->listen = xstrdup("127.0.0.1:8080");
 	c->token_env = xstrdup("RELGATE_TOKEN");
+	c->public_url = xstrdup("/beacon");
 	c->bake_ms = 10 * 60 * 1000;
 	c->interval_ms = 5000;
 	c->auto_rollback = true;
@@ -465,7 +482,7 @@ int config_load(struct config *c, const char *path)
 						"notify", NULL};
 	static const char *const store_keys[] = {"path", NULL};
 	static const char *const notify_keys[] = {"plan", "timeout", "retryFor", NULL};
-	static const char *const server_keys[] = {"listen", "tokenEnv", NULL};
+	static const char *const server_keys[] = {"listen", "tokenEnv", "publicUrl", NULL};
 	static const char *const watch_keys[] = {"bake", "interval", "autoRollback", "fatal", NULL};
 	struct buf text = BUF_INIT;
 	struct sha1_ctx sha;
@@ -642,6 +659,7 @@ void config_release(struct config *c)
 	free(c->store_path);
 	free(c->listen);
 	free(c->token_env);
+	free(c->public_url);
 	free(c->path);
 	free(c->root);
 	memset(c, 0, sizeof(*c));

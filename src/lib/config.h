@@ -51,6 +51,7 @@ struct cfg_product {
 	struct strlist owners;
 	char *url;
 	int keep;
+	bool snippet;            /* the early-error snippet goes into its pages (default) */
 };
 
 /*
@@ -84,6 +85,7 @@ struct config {
 	char *store_path;
 	char *listen;
 	char *token_env;
+	char *public_url;        /* where the snippet sends beacons: "/beacon" on the page's origin */
 	int64_t bake_ms, interval_ms;
 	bool auto_rollback;
 	int fatal_events, fatal_clients;

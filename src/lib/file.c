@@ -233,7 +233,7 @@ static int open_temp(const char *path, char **tmp)
 	return -1;
 }
 
-static int write_all(int fd, const void *data, size_t len)
+int write_all(int fd, const void *data, size_t len)
 {
 	const char *p = data;
 

@@ -51,6 +51,8 @@ int make_dirs(const char *path);
 
 /* Replace path atomically (see above); missing folders are made.  0, or -1 with errno. */
 int write_file_atomic(const char *path, const void *data, size_t len);
+/* Write all len bytes to fd, through EINTR and short writes.  0, or -1 with errno set. */
+int write_all(int fd, const void *data, size_t len);
 /* Replace path atomically and durably (see above).  0, or -1 with errno. */
 int write_file_durable(const char *path, const void *data, size_t len);
 /* fsync(2) the folder that holds path, so that its entries are on disk.  0 or -1. */

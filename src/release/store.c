@@ -118,19 +118,34 @@ bool store_has_release(struct store *s, const char *product, const char *id)
 	return ok;
 }
 
-int store_manifest(struct store *s, const char *product, const char *id, struct artifact *a)
+static int read_manifest(struct store *s, const char *product, const char *id, const char *ext,
+			 bool may_lack, struct artifact *a)
 {
-	char *path = xasprintf("%s/%s/releases/%s.manifest", s->root, product, id);
+	char *path = xasprintf("%s/%s/releases/%s.%s", s->root, product, id, ext);
 	struct buf text = BUF_INIT;
 	int ret = 0;
 
 	if (read_file(path, &text, (size_t)1 << 30) < 0)
-		ret = error_as(FAULT_ENV, "cannot read %s:", path);
+		ret = may_lack && errno == ENOENT ? 1 : error_as(FAULT_ENV, "cannot read %s:", path);
 	else if (artifact_parse(text.data, text.len, a) < 0)
 		ret = error_as(FAULT_ENV, "%s: the manifest is damaged (relgate fsck)", path);
 	buf_release(&text);
 	free(path);
 	return ret;
+}
+
+int store_manifest(struct store *s, const char *product, const char *id, struct artifact *a)
+{
+	return read_manifest(s, product, id, "manifest", false, a);
+}
+
+int store_built_manifest(struct store *s, const char *product, const char *id,
+			 struct artifact *a)
+{
+	/* <id>.built is there only when the snippet changed a page */
+	int ret = read_manifest(s, product, id, "built", true, a);
+
+	return ret == 1 ? store_manifest(s, product, id, a) : ret;
 }
 
 /* ---- the history in line with the disk ---- */
@@ -471,6 +486,66 @@ out:
 	return ret;
 }
 
+/* The largest page the snippet goes into; a larger one is stored as built, with a warning. */
+#define PAGE_MAX ((size_t)64 << 20)
+
+/*
+ * The page src, checked against the scan's e, with tags put in, written to
+ * dst; its new size and hash into out.  1 when the page is too large to
+ * read and was left as built, 0, or -1 after an error.
+ */
+static int copy_page(const char *src, const char *dst, const struct artifact_entry *e,
+		     const struct buf *tags, struct artifact_entry *out)
+{
+	struct buf page = BUF_INIT, done = BUF_INIT;
+	unsigned char sha[ARTIFACT_SHA_SIZE];
+	artifact_hasher hs;
+	int fd, ret = -1;
+
+	if (e->size > PAGE_MAX) {
+		warn("%s: %llu bytes, too large for the snippet: stored as built", src,
+		     (unsigned long long)e->size);
+		return 1;
+	}
+	if (read_file(src, &page, PAGE_MAX + 1) < 0)
+		return error_as(errno == EFBIG ? FAULT_INPUT : FAULT_ENV, errno == EFBIG ?
+				"%s changed while it was being released (is a build still writing "
+				"the artifact?)" : "cannot read %s:", src);
+	artifact_hasher_init(&hs);
+	artifact_hasher_add(&hs, page.data, page.len);
+	artifact_hasher_done(&hs, sha);
+	if (page.len != e->size || memcmp(sha, e->sha, sizeof(sha))) {
+		error_as(FAULT_INPUT, "%s changed while it was being released (is a build still "
+			 "writing the artifact?)", src);
+		goto out;
+	}
+	snippet_inject(page.data, page.len, tags->data, tags->len, &done);
+	fd = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+		  e->mode == ARTIFACT_MODE_EXEC ? 0555 : 0444);
+	if (fd < 0) {
+		error_as(FAULT_ENV, "cannot write %s:", dst);
+		goto out;
+	}
+	if (write_all(fd, done.data, done.len) < 0) {
+		error_as(FAULT_ENV, "cannot write %s:", dst);
+		close(fd);
+		goto out;
+	}
+	if (close(fd) < 0) {
+		error_as(FAULT_ENV, "cannot write %s:", dst);
+		goto out;
+	}
+	artifact_hasher_init(&hs);
+	artifact_hasher_add(&hs, done.data, done.len);
+	artifact_hasher_done(&hs, out->sha);
+	out->size = done.len;
+	ret = 0;
+out:
+	buf_release(&page);
+	buf_release(&done);
+	return ret;
+}
+
 /* A file of an earlier release with the same content and mode, to link to: path or NULL. */
 struct earlier {
 	char id[RELEASE_ID_MAX];
@@ -536,8 +611,14 @@ static int seal_folders(const char *top, const struct artifact *a)
 	return 0;
 }
 
+/*
+ * Copy the artifact into dir, linking what an earlier release holds and
+ * putting tags (when not NULL) into every page; stored gets the sizes and
+ * hashes of what was written.
+ */
 static int stage(struct store *s, const struct release_req *req, const char *dir,
-		 const struct earlier *prev, struct release_done *done)
+		 const struct earlier *prev, const struct buf *tags, struct artifact *stored,
+		 struct release_done *done)
 {
 	const struct artifact *a = req->art;
 	size_t i;
@@ -567,6 +648,14 @@ static int stage(struct store *s, const struct release_req *req, const char *dir
 					       "build still writing the artifact?)", src);
 			else if (n < 0 || (target[n] = '\0', symlink(target, dst) < 0))
 				ret = error_as(FAULT_ENV, "cannot copy the link %s:", src);
+		} else if (tags && snippet_is_page(e->path) &&
+			   (ret = copy_page(src, dst, e, tags, &stored->v[i])) != 1) {
+			/* a page differs in every release (its id is in it): never linked */
+			done->new_bytes += ret == 0 ? (int64_t)stored->v[i].size : 0;
+			done->pages += ret == 0;
+		} else if (ret == 1) {
+			ret = copy_file(src, dst, e);
+			done->new_bytes += (int64_t)e->size;
 		} else if ((same = earlier_find(prev, e))) {
 			char *from = xasprintf("%s/%s/releases/%s/%s", s->root, req->product, prev->id,
 					       same->path);
@@ -641,7 +730,11 @@ static int prune(struct store *s, const char *product, int keep)
 
 		/* the manifest first: a half-removed release is no longer complete */
 		if (unlink(man) == 0 || errno == ENOENT) {
+			char *built = xasprintf("%s.built", dir);
+
 			remove_tree(dir);
+			unlink(built);
+			free(built);
 			note(s, history_record_release_pruned, p.ids.v[i]);
 			pruned++;
 		}
@@ -656,13 +749,17 @@ int store_release(struct store *s, const struct release_req *req, struct release
 {
 	struct release_record r = {0};
 	struct earlier prev;
-	char hex[ARTIFACT_DIGEST_HEX], at[32];
+	struct artifact stored;
+	struct buf tags = BUF_INIT;
+	char hex[ARTIFACT_DIGEST_HEX], stored_hex[ARTIFACT_DIGEST_HEX], at[32];
 	char *pdir = product_dir(s, req->product), *staging = NULL, *dir = NULL, *man = NULL;
-	char *final = NULL, *final_man = NULL, *releases = NULL;
+	char *final = NULL, *final_man = NULL, *releases = NULL, *built = NULL, *final_built = NULL;
+	bool changed;
 	double t0 = now_ms();
 	int fd, ret = -1;
 
 	memset(done, 0, sizeof(*done));
+	artifact_copy(&stored, req->art);
 	artifact_hex(req->art->digest, hex);
 	if (history_active(s->h, req->product, done->from) < 0)
 		goto out_nohist;
@@ -688,22 +785,44 @@ int store_release(struct store *s, const struct release_req *req, struct release
 	staging = xasprintf("%s/.staging", pdir);
 	dir = xasprintf("%s/%s", staging, r.id);
 	man = xasprintf("%s.manifest", dir);
+	built = xasprintf("%s.built", dir);
 	releases = xasprintf("%s/releases", pdir);
 	final = xasprintf("%s/%s", releases, r.id);
 	final_man = xasprintf("%s.manifest", final);
+	final_built = xasprintf("%s.built", final);
 	remove_tree(dir);
 	unlink(man);
+	unlink(built);
+	if (req->snippet) {
+		struct snippet_page page = *req->snippet;
+
+		page.release = r.id;
+		snippet_tags(&tags, &page);
+	}
 	if ((mkdir(staging, 0755) < 0 && errno != EEXIST) || mkdir(dir, 0755) < 0) {
 		error_as(FAULT_ENV, "cannot make %s:", dir);
 		goto out;
 	}
 	earlier_load(s, req->product, done->from, &prev);
-	ret = stage(s, req, dir, &prev, done);
+	ret = stage(s, req, dir, &prev, req->snippet ? &tags : NULL, &stored, done);
 	earlier_release(&prev);
 	if (ret < 0)
 		goto out;
 	ret = -1;
-	if (write_file_atomic(man, req->art->manifest.data, req->art->manifest.len) < 0 ||
+	/*
+	 * The manifest of what is stored (fsck checks it); beside it, when the
+	 * snippet changed a page, the one of the artifact as built.
+	 */
+	artifact_remake(&stored);
+	artifact_hex(stored.digest, stored_hex);
+	memcpy(done->stored_digest, stored_hex, sizeof(stored_hex));
+	changed = memcmp(stored.digest, req->art->digest, sizeof(stored.digest)) != 0;
+	if (changed && (write_file_atomic(built, req->art->manifest.data,
+					  req->art->manifest.len) < 0 || chmod(built, 0444) < 0)) {
+		error_as(FAULT_ENV, "cannot write %s:", built);
+		goto out;
+	}
+	if (write_file_atomic(man, stored.manifest.data, stored.manifest.len) < 0 ||
 	    chmod(man, 0444) < 0) {
 		error_as(FAULT_ENV, "cannot write %s:", man);
 		goto out;
@@ -731,6 +850,12 @@ int store_release(struct store *s, const struct release_req *req, struct release
 	}
 	if (chmod(final, 0555) < 0 || fsync_path(final) < 0)
 		warn("cannot make %s read-only: %s", final, strerror(errno));
+	if (changed && rename(built, final_built) < 0) {
+		error_as(FAULT_ENV, "cannot move %s into %s:", built, releases);
+		chmod(final, 0755);
+		rename(final, dir);
+		goto out;
+	}
 	if (rename(man, final_man) < 0) {
 		error_as(FAULT_ENV, "cannot move %s into %s:", man, releases);
 		chmod(final, 0755);
@@ -742,9 +867,9 @@ int store_release(struct store *s, const struct release_req *req, struct release
 		error_as(FAULT_ENV, "cannot write %s to the disk:", releases);
 		goto out;
 	}
-	r.stored_digest = hex;
+	r.stored_digest = stored_hex;
 	r.files = done->files;
-	r.bytes = (int64_t)req->art->bytes;
+	r.bytes = (int64_t)stored.bytes;
 	r.new_bytes = done->new_bytes;
 	if (history_begin(s->h) < 0 || history_record_release_complete(s->h, &r) < 0 ||
 	    history_commit(s->h) < 0) {
@@ -773,16 +898,23 @@ out:
 
 		remove_tree(dir);
 		unlink(man);
-		if (!store_has_release(s, req->product, r.id))
+		unlink(built);
+		if (!store_has_release(s, req->product, r.id)) {
+			unlink(final_built);
 			note(s, history_record_release_abandoned, r.id);
+		}
 		fault((enum fault)saved);
 	}
 out_nohist:
 	done->ms = now_ms() - t0;
+	artifact_release(&stored);
+	buf_release(&tags);
 	free(pdir);
 	free(staging);
 	free(dir);
 	free(man);
+	free(built);
+	free(final_built);
 	free(final);
 	free(final_man);
 	free(releases);
@@ -874,6 +1006,24 @@ int store_fsck(struct store *s, const char *product, int *repaired)
 
 			if (de->d_name[0] == '.')
 				continue;
+			if (n > 6 && !strcmp(de->d_name + n - 6, ".built")) {
+				char id[RELEASE_ID_MAX];
+
+				/* beside a complete release, or what an interrupted one left */
+				snprintf(id, sizeof(id), "%.*s", (int)(n - 6), de->d_name);
+				if (!store_has_release(s, product, id)) {
+					char *path = xasprintf("%s/%s", releases, de->d_name);
+					char *folder = xasprintf("%s/%s", releases, id);
+					struct stat st;
+
+					/* a folder without its manifest yet is unfinished: it goes below */
+					if (stat(folder, &st) < 0 && unlink(path) == 0)
+						++*repaired;
+					free(path);
+					free(folder);
+				}
+				continue;
+			}
 			if (n > 9 && !strcmp(de->d_name + n - 9, ".manifest")) {
 				char id[RELEASE_ID_MAX];
 
@@ -899,7 +1049,11 @@ int store_fsck(struct store *s, const char *product, int *repaired)
 					error("%s: current names it, but it has no manifest", path);
 					damage++;
 				} else {
+					char *built = xasprintf("%s.built", path);
+
 					remove_tree(path);
+					unlink(built);
+					free(built);
 					++*repaired;
 				}
 				free(path);

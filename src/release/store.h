@@ -25,6 +25,7 @@
 #include "lib/artifact.h"
 #include "lib/file.h"
 #include "release/history.h"
+#include "release/snippet.h"
 
 struct store;
 /*
@@ -75,6 +76,12 @@ struct release_req {
 	bool forced;
 	bool activate;
 	int keep;                  /* releases kept, the active and last good ones besides */
+	/*
+	 * The snippet for every HTML page (its release filled in here), or
+	 * NULL.  The release's identity stays the digest of the artifact as
+	 * built; the history also records the digest of what was stored.
+	 */
+	const struct snippet_page *snippet;
 };
 
 struct release_done {
@@ -82,6 +89,8 @@ struct release_done {
 	char from[RELEASE_ID_MAX];             /* what was active before, "" for none */
 	bool activated;
 	int64_t files, linked, new_bytes;
+	int64_t pages;                         /* HTML pages the snippet went into */
+	char stored_digest[ARTIFACT_DIGEST_HEX];   /* of what was stored, snippet included */
 	double ms, switch_ms;
 	int pruned;
 };
@@ -109,6 +118,12 @@ bool store_has_release(struct store *s, const char *product, const char *id);
 
 /* The manifest of release id, read into a.  0, or -1 after an error. */
 int store_manifest(struct store *s, const char *product, const char *id, struct artifact *a);
+/*
+ * The manifest of release id as it was built, before the snippet went in:
+ * what a built artifact is compared with (diff, plan --built).
+ */
+int store_built_manifest(struct store *s, const char *product, const char *id,
+			 struct artifact *a);
 
 /*
  * Check every release of product against its manifest, remove unfinished
