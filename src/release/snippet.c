@@ -4,6 +4,7 @@
  * relgate looks for is ASCII in every encoding a web page may use, and
  * nothing but the tags relgate puts in is changed.
  */
+#define _GNU_SOURCE   /* memmem */
 #include <nettle/base64.h>
 #include <nettle/sha2.h>
 #include <stdio.h>
@@ -266,12 +267,7 @@ static bool starts_icase(const char *p, const char *end, const char *word)
 
 static const char *find(const char *p, const char *end, const char *s)
 {
-	size_t n = strlen(s);
-
-	for (; (size_t)(end - p) >= n; p++)
-		if (!memcmp(p, s, n))
-			return p;
-	return NULL;
+	return memmem(p, (size_t)(end - p), s, strlen(s));
 }
 
 static const char *find_icase(const char *p, const char *end, const char *word)
@@ -294,7 +290,8 @@ struct tag {
 	const char *attrs, *attrs_end, *end;
 };
 
-static bool read_tag(const char *p, const char *end, struct tag *t)
+/* 1 a tag, 0 not one (a '<' of text), -1 a tag never closed: nothing after it is markup. */
+static int read_tag(const char *p, const char *end, struct tag *t)
 {
 	size_t n = 0;
 	char q = 0;
@@ -306,7 +303,7 @@ static bool read_tag(const char *p, const char *end, struct tag *t)
 		p++;
 	}
 	if (p >= end || !((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z')))
-		return false;
+		return 0;
 	while (p < end && !is_space((unsigned char)*p) && *p != '>' && *p != '/') {
 		if (n < sizeof(t->name) - 1)
 			t->name[n++] = (char)lower((unsigned char)*p);
@@ -328,16 +325,17 @@ static bool read_tag(const char *p, const char *end, struct tag *t)
 		} else if (*p == '>') {
 			t->attrs_end = p;
 			t->end = p + 1;
-			return true;
+			return 1;
 		}
 	}
-	return false;
+	return -1;
 }
 
 /* Whether a meta tag's attributes declare the page's charset. */
 static bool declares_charset(const struct tag *t)
 {
 	const char *p;
+	bool equiv = false;
 
 	for (p = t->attrs; p < t->attrs_end; p++) {
 		if (!is_space((unsigned char)p[-1]) && p[-1] != '"' && p[-1] != '\'' && p[-1] != '/')
@@ -345,11 +343,11 @@ static bool declares_charset(const struct tag *t)
 		if (starts_icase(p, t->attrs_end, "charset") &&
 		    (p + 7 == t->attrs_end || is_space((unsigned char)p[7]) || p[7] == '='))
 			return true;
-		if (starts_icase(p, t->attrs_end, "http-equiv") &&
-		    find_icase(p, t->attrs_end, "content-type"))
-			return true;
+		if (starts_icase(p, t->attrs_end, "http-equiv"))
+			equiv = true;
 	}
-	return false;
+	/* <meta http-equiv="Content-Type" content="text/html; charset=..."> */
+	return equiv && find_icase(t->attrs, t->attrs_end, "content-type");
 }
 
 /* Where the tags go in the page. */
@@ -381,8 +379,13 @@ static size_t insertion_point(const char *html, size_t len)
 			p = c + 1;
 			continue;
 		}
-		if (!read_tag(p, end, &t)) {
+		switch (read_tag(p, end, &t)) {
+		case 0:
 			p++;
+			continue;
+		case -1:
+			/* each later '<' would be read to the end again: stop here */
+			p = end;
 			continue;
 		}
 		if (!t.closing && !strcmp(t.name, "meta") && declares_charset(&t))
@@ -417,24 +420,43 @@ static size_t insertion_point(const char *html, size_t len)
 	return (size_t)(after_doctype - html);
 }
 
-/* Take out every relgate meta followed by this binary's snippet or any other one. */
+/* The longest script a relgate release ever wrote. */
+#define OLD_SCRIPT_MAX ((size_t)64 << 10)
+
+/*
+ * Take out every relgate meta followed by this binary's snippet or any
+ * other one.  Each byte is looked at a bounded number of times, however
+ * many broken metas a page holds: a meta's content ends at its first '"',
+ * and the next "</script>" is searched once and kept until passed.
+ */
 static void strip_old(const char *html, size_t len, struct buf *out)
 {
-	const char *p = html, *end = html + len, *m;
+	const char *p = html, *end = html + len, *m, *close = NULL;
+	size_t open_len = strlen(META_OPEN);
+	bool none_left = false;   /* no "</script>" after close's search */
 
 	while ((m = find(p, end, META_OPEN))) {
-		const char *c = find(m, end, "\"><script>"), *s;
+		const char *content = m + open_len;
+		const char *q = memchr(content, '"', (size_t)(end - content));
 
-		/* ours has no '<' or '"' in its content, and the script right after */
-		if (!c || memchr(m + strlen(META_OPEN), '<', (size_t)(c - m - strlen(META_OPEN))) ||
-		    memchr(m + strlen(META_OPEN), '"', (size_t)(c - m - strlen(META_OPEN))) ||
-		    !(s = find(c, end, "</script>"))) {
-			buf_add(out, p, (size_t)(m + 1 - p));
-			p = m + 1;
-			continue;
+		/* ours: no '<' in its content, the script right after, and its end near */
+		if (q && !memchr(content, '<', (size_t)(q - content)) &&
+		    (size_t)(end - q) >= strlen("\"><script>") &&
+		    !memcmp(q, "\"><script>", strlen("\"><script>"))) {
+			const char *body = q + strlen("\"><script>");
+
+			if (!none_left && (!close || close < body)) {
+				close = find(body, end, "</script>");
+				none_left = !close;
+			}
+			if (close && (size_t)(close - body) <= OLD_SCRIPT_MAX) {
+				buf_add(out, p, (size_t)(m - p));
+				p = close + strlen("</script>");
+				continue;
+			}
 		}
-		buf_add(out, p, (size_t)(m - p));
-		p = s + strlen("</script>");
+		buf_add(out, p, (size_t)(content - p));
+		p = content;
 	}
 	buf_add(out, p, (size_t)(end - p));
 }

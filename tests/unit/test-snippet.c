@@ -196,6 +196,27 @@ static void script_size_and_hash(void **state)
 	assert_int_equal(csp[strlen(csp) - 1], '\'');
 }
 
+/* Pages built to make a naive scanner read them again for every '<': each ends at once. */
+static void pathological_pages(void **state)
+{
+	static const char *const units[] = {"<a ", "<meta http-equiv ", "<meta name=\"relgate\" content=\"",
+					    "<meta name=\"relgate\" content=\"x\"><script>",
+					    "<!-", "<a b=\"", "<script>"};
+	size_t u, i;
+
+	(void)state;
+	for (u = 0; u < sizeof(units) / sizeof(units[0]); u++) {
+		struct buf page = BUF_INIT, out = BUF_INIT;
+
+		for (i = 0; i < 200000; i++)
+			buf_adds(&page, units[u]);
+		snippet_inject(page.data, page.len, T, strlen(T), &out);
+		assert_int_equal(out.len, page.len + strlen(T));
+		buf_release(&page);
+		buf_release(&out);
+	}
+}
+
 static void pages_by_name(void **state)
 {
 	(void)state;
@@ -215,6 +236,7 @@ int main(void)
 		cmocka_unit_test(meta_text),
 		cmocka_unit_test(ready_globals),
 		cmocka_unit_test(script_size_and_hash),
+		cmocka_unit_test(pathological_pages),
 		cmocka_unit_test(pages_by_name),
 	};
 
