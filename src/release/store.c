@@ -653,10 +653,8 @@ static int stage(struct store *s, const struct release_req *req, const char *dir
 			/* a page differs in every release (its id is in it): never linked */
 			done->new_bytes += ret == 0 ? (int64_t)stored->v[i].size : 0;
 			done->pages += ret == 0;
-		} else if (ret == 1) {
-			ret = copy_file(src, dst, e);
-			done->new_bytes += (int64_t)e->size;
-		} else if ((same = earlier_find(prev, e))) {
+		} else if ((ret = 0, same = earlier_find(prev, e))) {
+			/* (a page too large for the snippet is stored as built, like any file) */
 			char *from = xasprintf("%s/%s/releases/%s/%s", s->root, req->product, prev->id,
 					       same->path);
 
@@ -813,7 +811,8 @@ int store_release(struct store *s, const struct release_req *req, struct release
 	 * The manifest of what is stored (fsck checks it); beside it, when the
 	 * snippet changed a page, the one of the artifact as built.
 	 */
-	artifact_remake(&stored);
+	if (done->pages)
+		artifact_remake(&stored);   /* else stored is the scan's copy, manifest and digest too */
 	artifact_hex(stored.digest, stored_hex);
 	memcpy(done->stored_digest, stored_hex, sizeof(stored_hex));
 	changed = memcmp(stored.digest, req->art->digest, sizeof(stored.digest)) != 0;
