@@ -42,9 +42,11 @@ ANALYZE = setup changes gitindex filelist workspace scan resolve lockentry npmlo
 GATE = supervise gate devtools browser report
 RELEASE = history store snippet
 NOTIFY = notice outbox
+SERVE = beacon page server
+WATCH = watch
 CORE = $(LIB:%=lib/%) $(ANALYZE:%=analyze/%) $(GATE:%=gate/%) $(RELEASE:%=release/%) \
-       $(NOTIFY:%=notify/%)
-CMDS = common reasons affected graph plan test boot store notify snippet runbook
+       $(NOTIFY:%=notify/%) $(SERVE:%=serve/%) $(WATCH:%=watch/%)
+CMDS = common reasons affected graph plan test boot store notify snippet serve runbook
 CORE_OBJ = $(CORE:%=$(O)/%.o)
 CMD_OBJ = $(CMDS:%=$(O)/cmd/%.o)
 OBJ = $(CORE_OBJ) $(CMD_OBJ) $(O)/main.o

@@ -10,6 +10,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "release/history.h"
+
 /* Options that come before the command. */
 struct global_opts {
 	const char *config;   /* --config FILE */
@@ -61,6 +63,8 @@ int cmd_runbook(int argc, char **argv, struct setup *s);
 int cmd_plan(int argc, char **argv, struct setup *s);
 int cmd_notify(int argc, char **argv, struct setup *s);
 int cmd_snippet(int argc, char **argv, struct setup *s);
+int cmd_serve(int argc, char **argv, struct setup *s);
+int cmd_watch(int argc, char **argv, struct setup *s);
 
 /* What the snippet in product's pages is told (its release id left out): relgate.json's say. */
 struct snippet_page;
@@ -103,6 +107,30 @@ struct outbox_report;
 void notify_queued(const struct setup *s, struct store *st, struct outbox_report *rep);
 /* A product's owners (its channels), pointing into the configuration. */
 void product_channels(const struct setup *s, const char *product, struct strlist *out);
+
+/* A rollback, as relgate rollback, the status page's button and the watch ask for it. */
+struct rollback_req {
+	const char *product;
+	const char *to;          /* NULL: the last good release */
+	const char *expect;      /* NULL: whatever is active */
+	const char *reason;
+	bool force;              /* to a release marked bad */
+};
+struct rollback_done {
+	char from[RELEASE_ID_MAX], to[RELEASE_ID_MAX];
+	bool already;            /* to was active already: nothing done */
+	bool abandoned;          /* from is marked bad */
+	double switch_ms;
+};
+/*
+ * Do it under the product's lock, the notification queued in the same
+ * commit and sent in the background.  An exit code; errors are said.
+ */
+int rollback_product(const struct setup *s, struct store *st, const struct rollback_req *rq,
+		     struct rollback_done *d);
+struct buf;
+void rollback_json(const struct rollback_req *rq, const struct rollback_done *d, double ms,
+		   struct buf *b);
 
 /* relgate's own binary, for what it starts of itself: 0, or -1 (said). */
 int relgate_binary(char *out, size_t size);

@@ -604,6 +604,82 @@ static const char rollback_usage[] =
 	"            came first, a bad release without --force), 2 usage error,\n"
 	"            3 environment error\n";
 
+int rollback_product(const struct setup *s, struct store *st, const struct rollback_req *rq,
+		     struct rollback_done *d)
+{
+	const char *product = rq->product;
+	struct release_record r;
+	struct lock l = LOCK_INIT;
+	int64_t active_seq = 0;
+	struct rollback_notice rn = {0};
+	bool back;
+	int ret = EXIT_OK;
+
+	memset(d, 0, sizeof(*d));
+	if (store_check_name("product", product) < 0 ||
+	    (rq->to && store_check_name("release", rq->to) < 0) ||
+	    (rq->expect && store_check_name("release", rq->expect) < 0))
+		return EXIT_USAGE;
+	if (store_lock(st, product, &l) < 0)
+		return exit_code_of_failure();
+	if (history_active(st->h, product, d->from) < 0 ||
+	    (!rq->to && history_last_good(st->h, product, d->to) < 0)) {
+		ret = EXIT_ENV;
+		goto out;
+	}
+	if (rq->to)
+		snprintf(d->to, sizeof(d->to), "%s", rq->to);
+	if (!*d->to) {
+		error_as(FAULT_REFUSED, "%s: no good release to go back to (active: %s)",
+			 term_safe(product), *d->from ? d->from : "none");
+		ret = EXIT_GATE;
+		goto out;
+	}
+	if (!strcmp(d->to, d->from)) {
+		d->already = true;
+		goto out;
+	}
+	if (*d->from && history_release(st->h, d->from, &r) == 1)
+		active_seq = r.seq;
+	if (history_release(st->h, d->to, &r) != 1 || strcmp(r.product, product) ||
+	    !store_has_release(st, product, d->to)) {
+		error_as(FAULT_INPUT, "%s has no complete release %s", term_safe(product), d->to);
+		ret = EXIT_USAGE;
+		goto out;
+	}
+	if (r.bad && !rq->force) {
+		error_as(FAULT_REFUSED, "%s: release %s is marked bad (%s): --force to go back to it",
+			 term_safe(product), d->to, r.bad_reason ? r.bad_reason : "no reason given");
+		ret = EXIT_GATE;
+		goto out;
+	}
+	/*
+	 * Going back, the abandoned release is not gone back to by the next
+	 * rollback; going forward (--to a release made with --no-activate),
+	 * the one it replaces is not bad for it.
+	 */
+	back = r.seq < active_seq;
+	rn.s = s;
+	rn.abandoned = *d->from && back;
+	st->on_activate = queue_rollback;
+	st->on_activate_data = &rn;
+	ret = store_activate(st, product, d->to, rq->expect ? rq->expect : d->from, "rollback",
+			     rq->reason, (back ? ACTIVATE_ABANDON : 0) | (r.bad ? ACTIVATE_REVIVE : 0),
+			     &d->switch_ms);
+	st->on_activate = NULL;
+	if (ret < 0) {
+		ret = exit_code_of_failure();
+		goto out;
+	}
+	d->abandoned = rn.abandoned;
+	lock_drop(&l);
+	fflush(stdout);
+	notify_queued(s, st, &rn.rep);
+out:
+	lock_drop(&l);
+	return ret;
+}
+
 int cmd_rollback(int argc, char **argv, struct setup *s)
 {
 	static const struct option longopts[] = {
@@ -615,26 +691,20 @@ int cmd_rollback(int argc, char **argv, struct setup *s)
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
-	const char *to = NULL, *expect = NULL, *reason = NULL, *product;
-	bool force = false;
+	struct rollback_req rq = {0};
+	struct rollback_done d;
 	enum output_format format = FORMAT_TEXT;
-	char active[RELEASE_ID_MAX], target[RELEASE_ID_MAX];
-	struct release_record r;
 	struct store st;
-	struct lock l = LOCK_INIT;
-	double t0 = now_ms(), ms = 0;
-	int64_t active_seq = 0;
-	struct rollback_notice rn = {0};
-	bool back;
-	int c, ret = EXIT_OK;
+	double t0 = now_ms();
+	int c, ret;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (c) {
-		case 't': to = optarg; break;
-		case 'e': expect = optarg; break;
-		case 'r': reason = optarg; break;
-		case 'F': force = true; break;
+		case 't': rq.to = optarg; break;
+		case 'e': rq.expect = optarg; break;
+		case 'r': rq.reason = optarg; break;
+		case 'F': rq.force = true; break;
 		case 'o': format = parse_format("rollback", optarg, FMT(FORMAT_TEXT) | FMT(FORMAT_JSON)); break;
 		case 'h': fputs(rollback_usage, stdout); return EXIT_OK;
 		default: fputs(rollback_usage, stderr); return EXIT_USAGE;
@@ -644,92 +714,47 @@ int cmd_rollback(int argc, char **argv, struct setup *s)
 		fputs(rollback_usage, stderr);
 		return EXIT_USAGE;
 	}
-	product = argv[optind];
-	if (store_check_name("product", product) < 0 || (to && store_check_name("release", to) < 0) ||
-	    (expect && store_check_name("release", expect) < 0))
+	rq.product = argv[optind];
+	if (store_check_name("product", rq.product) < 0)
 		return EXIT_USAGE;
 	if (open_store(s, &st) < 0)
 		return EXIT_ENV;
-	if (store_lock(&st, product, &l) < 0) {
-		ret = exit_code_of_failure();
-		goto out_store;
-	}
-	if (history_active(st.h, product, active) < 0 ||
-	    (!to && history_last_good(st.h, product, target) < 0)) {
-		ret = EXIT_ENV;
-		goto out;
-	}
-	if (to)
-		snprintf(target, sizeof(target), "%s", to);
-	if (!*target) {
-		error_as(FAULT_REFUSED, "%s: no good release to go back to (active: %s)",
-			 term_safe(product), *active ? active : "none");
-		ret = EXIT_GATE;
-		goto out;
-	}
-	if (!strcmp(target, active)) {
-		printf("%s: %s is already active\n", term_safe(product), target);
-		goto out;
-	}
-	if (*active && history_release(st.h, active, &r) == 1)
-		active_seq = r.seq;
-	if (history_release(st.h, target, &r) != 1 || strcmp(r.product, product) ||
-	    !store_has_release(&st, product, target)) {
-		error_as(FAULT_INPUT, "%s has no complete release %s", term_safe(product), target);
-		ret = EXIT_USAGE;
-		goto out;
-	}
-	if (r.bad && !force) {
-		error_as(FAULT_REFUSED, "%s: release %s is marked bad (%s): --force to go back to it",
-			 term_safe(product), target, r.bad_reason ? r.bad_reason : "no reason given");
-		ret = EXIT_GATE;
-		goto out;
-	}
-	/*
-	 * Going back, the abandoned release is not gone back to by the next
-	 * rollback; going forward (--to a release made with --no-activate),
-	 * the one it replaces is not bad for it.
-	 */
-	back = r.seq < active_seq;
-	rn.s = s;
-	rn.abandoned = *active && back;
-	st.on_activate = queue_rollback;
-	st.on_activate_data = &rn;
-	if (store_activate(&st, product, target, expect ? expect : active, "rollback", reason,
-			   (back ? ACTIVATE_ABANDON : 0) | (r.bad ? ACTIVATE_REVIVE : 0), &ms) < 0) {
-		ret = exit_code_of_failure();
-		goto out;
-	}
-	if (format == FORMAT_JSON) {
+	ret = rollback_product(s, &st, &rq, &d);
+	if (ret == EXIT_OK && d.already) {
+		printf("%s: %s is already active\n", term_safe(rq.product), d.to);
+	} else if (ret == EXIT_OK && format == FORMAT_JSON) {
 		struct buf b = BUF_INIT;
-		struct jw w;
 
-		jw_init(&w, &b);
-		jw_object(&w);
-		jw_kstr(&w, "product", product);
-		jw_kstr(&w, "from", *active ? active : NULL);
-		jw_kstr(&w, "to", target);
-		jw_knum(&w, "switchMs", ms, 3);
-		jw_knum(&w, "ms", now_ms() - t0, 1);
-		jw_end(&w);
-		buf_addc(&b, '\n');
+		rollback_json(&rq, &d, now_ms() - t0, &b);
 		fwrite(b.data, 1, b.len, stdout);
 		buf_release(&b);
-	} else {
+	} else if (ret == EXIT_OK) {
 		printf("%s: rolled back %s -> %s%s%s (switch %.2f ms, %.1f ms in all)\n",
-		       term_safe(product), *active ? active : "none", term_bold(), target, term_reset(),
-		       ms, now_ms() - t0);
-		if (*active && back)
-			printf("  %s is marked bad: the next rollback goes further back\n", active);
+		       term_safe(rq.product), *d.from ? d.from : "none", term_bold(), d.to, term_reset(),
+		       d.switch_ms, now_ms() - t0);
+		if (d.abandoned)
+			printf("  %s is marked bad: the next rollback goes further back\n", d.from);
 	}
-	lock_drop(&l);
-	fflush(stdout);
-	notify_queued(s, &st, &rn.rep);
-out:
-	lock_drop(&l);
-out_store:
 	store_close(&st);
 	return ret;
+}
+
+void rollback_json(const struct rollback_req *rq, const struct rollback_done *d, double ms,
+		   struct buf *b)
+{
+	struct jw w;
+
+	jw_init(&w, b);
+	jw_object(&w);
+	jw_kstr(&w, "product", rq->product);
+	jw_kstr(&w, "from", *d->from ? d->from : NULL);
+	jw_kstr(&w, "to", d->to);
+	jw_kbool(&w, "abandonedMarkedBad", d->abandoned);
+	jw_knum(&w, "switchMs", d->switch_ms, 3);
+	jw_knum(&w, "ms", ms, 1);
+	jw_end(&w);
+	jw_done(&w);
+	buf_addc(b, '\n');
 }
 
 /* ---- status ---- */

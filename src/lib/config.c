@@ -394,6 +394,9 @@ static void load_server(struct jdoc *d, json_t *v, struct config *c)
 		free(c->public_url);
 		c->public_url = s;
 	}
+	get_strlist(d, v, "allowedOrigins", &c->allowed_origins, false);
+	get_strlist(d, v, "trustedProxies", &c->trusted_proxies, false);
+	c->serve_maps = get_bool(d, v, "serveSourceMaps", c->serve_maps);
 }
 
 static void load_watch(struct jdoc *d, json_t *v, struct config *c)
@@ -404,6 +407,7 @@ static void load_watch(struct jdoc *d, json_t *v, struct config *c)
 	c->bake_ms = get_duration(d, v, "bake", c->bake_ms);
 	c->interval_ms = get_duration(d, v, "interval", c->interval_ms);
 	c->auto_rollback = get_bool(d, v, "autoRollback", c->auto_rollback);
+	c->retention_ms = get_duration(d, v, "retention", c->retention_ms);
 	if ((fatal = json_object_get(v, "fatal"))) {
 		jdoc_push_key(d, "fatal");
 		if (expect_object(d, fatal)) {
@@ -427,6 +431,7 @@ void config_defaults(struct config *c)
 	c->auto_rollback = true;
 	c->fatal_events = 3;
 	c->fatal_clients = 2;
+	c->retention_ms = 30LL * 24 * 3600 * 1000;
 	c->notify_timeout_ms = 5000;
 	c->notify_retry_ms = 24 * 3600 * 1000;
 }
@@ -482,8 +487,10 @@ int config_load(struct config *c, const char *path)
 						"notify", NULL};
 	static const char *const store_keys[] = {"path", NULL};
 	static const char *const notify_keys[] = {"plan", "timeout", "retryFor", NULL};
-	static const char *const server_keys[] = {"listen", "tokenEnv", "publicUrl", NULL};
-	static const char *const watch_keys[] = {"bake", "interval", "autoRollback", "fatal", NULL};
+	static const char *const server_keys[] = {"listen", "tokenEnv", "publicUrl", "allowedOrigins",
+						  "trustedProxies", "serveSourceMaps", NULL};
+	static const char *const watch_keys[] = {"bake", "interval", "autoRollback", "fatal",
+						 "retention", NULL};
 	struct buf text = BUF_INIT;
 	struct sha1_ctx sha;
 	struct jdoc d = {0};
@@ -601,6 +608,16 @@ struct cfg_product *config_product(const struct config *c, const char *name)
 	return NULL;
 }
 
+bool strlist_has(const struct strlist *l, const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		if (!strcmp(l->v[i], s))
+			return true;
+	return false;
+}
+
 static void strlist_free(struct strlist *l)
 {
 	size_t i;
@@ -659,6 +676,8 @@ void config_release(struct config *c)
 	free(c->store_path);
 	free(c->listen);
 	free(c->token_env);
+	strlist_free(&c->allowed_origins);
+	strlist_free(&c->trusted_proxies);
 	free(c->public_url);
 	free(c->path);
 	free(c->root);

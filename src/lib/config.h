@@ -86,9 +86,13 @@ struct config {
 	char *listen;
 	char *token_env;
 	char *public_url;        /* where the snippet sends beacons: "/beacon" on the page's origin */
+	struct strlist allowed_origins;   /* that may post beacons, besides the products' urls' */
+	struct strlist trusted_proxies;   /* whose X-Forwarded-For names the client */
+	bool serve_maps;         /* serve .map files under /p/ */
 	int64_t bake_ms, interval_ms;
 	bool auto_rollback;
 	int fatal_events, fatal_clients;
+	int64_t retention_ms;    /* how long the collector keeps events */
 	struct strlist notify_plan;   /* the channels every release plan goes to (QA) */
 	int64_t notify_timeout_ms;    /* the most a command waits for its deliveries */
 	int64_t notify_retry_ms;      /* how long an undelivered message is retried */
@@ -103,6 +107,8 @@ int config_load(struct config *c, const char *path);
 /* Defaults for a workspace without relgate.json. */
 void config_defaults(struct config *c);
 
+/* Is s one of l's? */
+bool strlist_has(const struct strlist *l, const char *s);
 struct cfg_product *config_product(const struct config *c, const char *name);
 /* The channel of that name, or NULL. */
 const struct cfg_channel *config_channel(const struct config *c, const char *name);

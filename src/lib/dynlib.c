@@ -303,6 +303,12 @@ char *git_oid_tostr(char *out, size_t n, const git_oid *id)
 	F(enum MHD_Result, MHD_queue_response,                                                 \
 	  (struct MHD_Connection * c, unsigned int status, struct MHD_Response *r), (c, status, r)) \
 	V(MHD_stop_daemon, (struct MHD_Daemon * d), (d))                                        \
+	F(const char *, MHD_lookup_connection_value,                                           \
+	  (struct MHD_Connection * c, enum MHD_ValueKind k, const char *key), (c, k, key))      \
+	V(MHD_suspend_connection, (struct MHD_Connection * c), (c))                             \
+	V(MHD_resume_connection, (struct MHD_Connection * c), (c))                              \
+	F(MHD_socket, MHD_quiesce_daemon, (struct MHD_Daemon * d), (d))                         \
+	X(MHD_get_connection_info)                                                             \
 	X(MHD_get_daemon_info)                                                                 \
 	X(MHD_start_daemon_va)
 
@@ -328,6 +334,15 @@ struct MHD_Daemon *MHD_start_daemon(unsigned int flags, uint16_t port, MHD_Accep
 }
 
 /* relgate asks only for what takes no further argument (the bound port). */
+const union MHD_ConnectionInfo *MHD_get_connection_info(struct MHD_Connection *c,
+							enum MHD_ConnectionInfoType type, ...)
+{
+	if (type != MHD_CONNECTION_INFO_CLIENT_ADDRESS)
+		BUG("MHD_get_connection_info: type %d is not passed on", (int)type);
+	return DYN_CALL(libmhd, const union MHD_ConnectionInfo *, MHD_get_connection_info,
+			(struct MHD_Connection *, enum MHD_ConnectionInfoType, ...))(c, type);
+}
+
 const union MHD_DaemonInfo *MHD_get_daemon_info(struct MHD_Daemon *d, enum MHD_DaemonInfoType type,
 						 ...)
 {

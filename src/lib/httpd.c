@@ -24,7 +24,7 @@
 #include "lib/httpd.h"
 #include "lib/util.h"
 
-static const char *content_type(const char *path)
+const char *httpd_content_type(const char *path)
 {
 	static const struct { const char *ext, *type; } types[] = {
 		{".html", "text/html; charset=utf-8"}, {".htm", "text/html; charset=utf-8"},
@@ -44,8 +44,7 @@ static const char *content_type(const char *path)
 	return "application/octet-stream";
 }
 
-/* Open path under the served folder, never outside it (symlinks included). */
-static int open_beneath(int dirfd, const char *path)
+int httpd_open_beneath(int dirfd, const char *path)
 {
 #ifdef SYS_openat2
 	struct { uint64_t flags, mode, resolve; } how = {O_RDONLY | O_CLOEXEC, 0,
@@ -89,7 +88,7 @@ static enum MHD_Result serve(void *cls, struct MHD_Connection *c, const char *ur
 		path = index;
 	}
 	if (path_normalize(path) == 0 && *path) {
-		fd = open_beneath(s->dirfd, path);
+		fd = httpd_open_beneath(s->dirfd, path);
 		if (fd >= 0 && (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))) {
 			close(fd);
 			fd = -1;
@@ -105,7 +104,7 @@ static enum MHD_Result serve(void *cls, struct MHD_Connection *c, const char *ur
 		r = MHD_queue_response(c, (unsigned)status, resp);
 	} else {
 		resp = MHD_create_response_from_fd((uint64_t)st.st_size, fd);
-		MHD_add_response_header(resp, "Content-Type", content_type(path));
+		MHD_add_response_header(resp, "Content-Type", httpd_content_type(path));
 		MHD_add_response_header(resp, "Cache-Control", "no-store");
 		r = MHD_queue_response(c, MHD_HTTP_OK, resp);
 	}

@@ -20,4 +20,12 @@ struct httpd_files {
 int httpd_files_start(struct httpd_files *s, const char *dir);
 void httpd_files_stop(struct httpd_files *s);
 
+/* The Content-Type of a file, by its name's extension. */
+const char *httpd_content_type(const char *path);
+/*
+ * Open path (relative, normalized) under the folder dirfd for reading,
+ * never outside it, symlinks included.  A descriptor, or -1 with errno.
+ */
+int httpd_open_beneath(int dirfd, const char *path);
+
 #endif

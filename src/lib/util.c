@@ -207,6 +207,20 @@ size_t utf8_len(const unsigned char *p)
 	return n;
 }
 
+void buf_add_html(struct buf *b, const char *s)
+{
+	for (; s && *s; s++) {
+		switch (*s) {
+		case '&': buf_adds(b, "&amp;"); break;
+		case '<': buf_adds(b, "&lt;"); break;
+		case '>': buf_adds(b, "&gt;"); break;
+		case '"': buf_adds(b, "&quot;"); break;
+		case '\'': buf_adds(b, "&#39;"); break;
+		default: buf_addc(b, *s);
+		}
+	}
+}
+
 void buf_add_json_str(struct buf *b, const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;

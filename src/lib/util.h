@@ -89,6 +89,8 @@ void buf_reset(struct buf *b);
  */
 size_t utf8_len(const unsigned char *p);
 
+/* Append s with &, <, >, " and ' as HTML's character references. */
+void buf_add_html(struct buf *b, const char *s);
 /* Append s as a JSON string literal, quotes included. */
 void buf_add_json_str(struct buf *b, const char *s);
 /* Hand the data over to the caller; the buffer is empty afterwards. */

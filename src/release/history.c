@@ -15,13 +15,15 @@
 #include "release/history.h"
 
 #define BUSY_TIMEOUT_MS 10000
-#define SCHEMA_VERSION 3
+#define EVENT_STATEMENTS 10
+#define SCHEMA_VERSION 4
 
 struct history {
 	sqlite3 *db;
 	char *path;
 	char *strings[32];    /* of the last record handed out */
 	size_t nstrings;
+	sqlite3_stmt *kept[EVENT_STATEMENTS];   /* the collector's, prepared once */
 };
 
 /* The migrations, in order: migrations[v - 1] takes a history from version v - 1 to v. */
@@ -70,6 +72,33 @@ static const char *const migrations[] = {
 	"CREATE INDEX deliveries_undelivered ON deliveries (state) WHERE state <> 'sent';"
 	"CREATE INDEX deliveries_by_thread ON deliveries (thread, channel, seq);"
 	"CREATE TABLE threads (key TEXT PRIMARY KEY, ref TEXT NOT NULL);",
+	/*
+	 * 4: what the collector took from the snippet, grouped by fingerprint
+	 * per release, with the distinct clients (keyed hashes, never an
+	 * address) and a few raw samples; and what the watch decided.
+	 */
+	"CREATE TABLE event_groups ("
+	"  seq INTEGER PRIMARY KEY,"
+	"  product TEXT NOT NULL, release_id TEXT NOT NULL, kind TEXT NOT NULL,"
+	"  fingerprint TEXT NOT NULL, message TEXT NOT NULL, frame TEXT,"
+	"  events BIGINT NOT NULL DEFAULT 0, clients BIGINT NOT NULL DEFAULT 0,"
+	"  samples INTEGER NOT NULL DEFAULT 0,"
+	"  first_ms BIGINT NOT NULL, last_ms BIGINT NOT NULL,"
+	"  UNIQUE (product, release_id, fingerprint));"
+	"CREATE INDEX event_groups_by_time ON event_groups (last_ms);"
+	"CREATE TABLE event_clients ("
+	"  grp BIGINT NOT NULL, client TEXT NOT NULL, last_ms BIGINT NOT NULL,"
+	"  PRIMARY KEY (grp, client));"
+	"CREATE TABLE event_samples ("
+	"  seq INTEGER PRIMARY KEY, grp BIGINT NOT NULL, at_ms BIGINT NOT NULL,"
+	"  version INTEGER NOT NULL, message TEXT, stack TEXT, page TEXT);"
+	"CREATE INDEX event_samples_by_group ON event_samples (grp, seq);"
+	"CREATE TABLE watch_log ("
+	"  seq INTEGER PRIMARY KEY,"
+	"  product TEXT NOT NULL, release_id TEXT NOT NULL, restored TEXT,"
+	"  verdict TEXT NOT NULL, action TEXT NOT NULL, detail TEXT,"
+	"  at TEXT NOT NULL, at_ms BIGINT NOT NULL, detect_ms BIGINT, restore_ms BIGINT);"
+	"CREATE INDEX watch_log_by_product ON watch_log (product, seq);",
 };
 
 _Static_assert(ARRAY_LEN(migrations) == SCHEMA_VERSION, "a migration for each schema version");
@@ -248,6 +277,8 @@ void history_close(struct history *h)
 	if (!h)
 		return;
 	forget_strings(h);
+	for (size_t i = 0; i < EVENT_STATEMENTS; i++)
+		sqlite3_finalize(h->kept[i]);
 	if (h->db)
 		sqlite3_close_v2(h->db);
 	free(h->path);
@@ -868,4 +899,380 @@ int history_outbox_counts(struct history *h, int64_t *pending, int64_t *failed)
 	}
 	sqlite3_finalize(st);
 	return rc == SQLITE_ROW ? 0 : db_error(h, "cannot read the outbox");
+}
+
+/* ---- events: what the collector took from the snippet ---- */
+
+/*
+ * The collector writes a batch of events at a time, many batches a
+ * second: its statements are prepared once, on first use, and kept.
+ */
+enum { EV_RELEASE, EV_GROUP, EV_GROUPS_OF, EV_NEW_GROUP, EV_COUNT, EV_CLIENT, EV_CLIENT_SEEN,
+       EV_SAMPLE, EV_LAST };
+_Static_assert(EV_LAST <= EVENT_STATEMENTS, "room for every kept statement");
+
+static sqlite3_stmt *kept(struct history *h, int which)
+{
+	static const char *const sql[] = {
+		[EV_RELEASE] = "SELECT 1 FROM releases WHERE id = ? AND product = ? AND "
+			       "state IN ('complete', 'pruned')",
+		[EV_GROUP] = "SELECT seq, samples, clients FROM event_groups WHERE product = ? AND "
+			     "release_id = ? AND fingerprint = ?",
+		[EV_GROUPS_OF] = "SELECT count(*) FROM event_groups WHERE product = ? AND release_id = ?",
+		[EV_NEW_GROUP] = "INSERT INTO event_groups (product, release_id, kind, fingerprint, "
+				 "message, frame, first_ms, last_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+		[EV_COUNT] = "UPDATE event_groups SET events = events + 1, last_ms = ?, "
+			     "clients = clients + ?, samples = samples + ? WHERE seq = ?",
+		[EV_CLIENT] = "INSERT OR IGNORE INTO event_clients (grp, client, last_ms) "
+			      "VALUES (?, ?, ?)",
+		[EV_CLIENT_SEEN] = "UPDATE event_clients SET last_ms = ? WHERE grp = ? AND client = ?",
+		[EV_SAMPLE] = "INSERT INTO event_samples (grp, at_ms, version, message, stack, page) "
+			      "VALUES (?, ?, ?, ?, ?, ?)",
+	};
+	sqlite3_stmt *st = h->kept[which];
+
+	if (st) {
+		sqlite3_reset(st);
+		return st;
+	}
+	if (sqlite3_prepare_v2(h->db, sql[which], -1, &st, NULL) != SQLITE_OK) {
+		db_error(h, "cannot prepare a query");
+		return NULL;
+	}
+	return h->kept[which] = st;
+}
+
+/* Step a kept statement: its one row's first column as a number (0 when none), or -1. */
+static int64_t kept_step(struct history *h, sqlite3_stmt *st, const char *what)
+{
+	int64_t v = 0;
+	int rc;
+
+	if (!st)
+		return -1;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	else if (rc != SQLITE_DONE)
+		v = db_error(h, what);
+	/* a statement left on a row holds a read transaction: this handle could not write after another */
+	sqlite3_reset(st);
+	return v;
+}
+
+int history_set_relaxed(struct history *h)
+{
+	return exec(h, "PRAGMA synchronous = NORMAL", "cannot relax the commits");
+}
+
+int history_release_exists(struct history *h, const char *product, const char *id)
+{
+	sqlite3_stmt *st = kept(h, EV_RELEASE);
+
+	if (!st)
+		return -1;
+	bind_text(st, 1, id);
+	bind_text(st, 2, product);
+	return (int)kept_step(h, st, "cannot look the release up");
+}
+
+/* The group of e's fingerprint in its release, made when it is new: its seq, or -1. */
+static int64_t event_group(struct history *h, const struct event_record *e, const char *fp,
+			   const char *message, const char *frame, int *samples, int64_t *clients)
+{
+	sqlite3_stmt *st = kept(h, EV_GROUP);
+	int64_t n;
+	int rc;
+
+	if (!st)
+		return -1;
+	bind_text(st, 1, e->product);
+	bind_text(st, 2, e->release);
+	bind_text(st, 3, fp);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*samples = (int)sqlite3_column_int64(st, 1);
+		*clients = sqlite3_column_int64(st, 2);
+		n = sqlite3_column_int64(st, 0);
+		sqlite3_reset(st);
+		return n;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return db_error(h, "cannot read the events");
+	/* a flood of distinct fingerprints fills one group, not the disk */
+	if (strcmp(fp, "overflow")) {
+		if (!(st = kept(h, EV_GROUPS_OF)))
+			return -1;
+		bind_text(st, 1, e->product);
+		bind_text(st, 2, e->release);
+		if ((n = kept_step(h, st, "cannot count the events")) < 0)
+			return -1;
+		if (n >= EVENT_GROUPS_MAX)
+			return event_group(h, e, "overflow", "(more distinct errors than are kept)",
+					   NULL, samples, clients);
+	}
+	if (!(st = kept(h, EV_NEW_GROUP)))
+		return -1;
+	bind_text(st, 1, e->product);
+	bind_text(st, 2, e->release);
+	bind_text(st, 3, e->kind);
+	bind_text(st, 4, fp);
+	bind_text(st, 5, message);
+	bind_text(st, 6, frame);
+	sqlite3_bind_int64(st, 7, e->at_ms);
+	sqlite3_bind_int64(st, 8, e->at_ms);
+	if (kept_step(h, st, "cannot record the event") < 0)
+		return -1;
+	*samples = 0;
+	*clients = 0;
+	return sqlite3_last_insert_rowid(h->db);
+}
+
+int history_record_event(struct history *h, const struct event_record *e)
+{
+	sqlite3_stmt *st;
+	int64_t grp, clients = 0;
+	int samples = 0, new_client = 0, sample;
+
+	if ((grp = event_group(h, e, e->fingerprint, e->normalized, e->frame, &samples,
+			       &clients)) < 0)
+		return -1;
+	/* the distinct clients of a group: counted up to a bound, then only the events */
+	if (e->client && clients < EVENT_CLIENTS_MAX) {
+		if (!(st = kept(h, EV_CLIENT)))
+			return -1;
+		sqlite3_bind_int64(st, 1, grp);
+		bind_text(st, 2, e->client);
+		sqlite3_bind_int64(st, 3, e->at_ms);
+		if (kept_step(h, st, "cannot record the client") < 0)
+			return -1;
+		new_client = sqlite3_changes(h->db) == 1;
+		if (!new_client) {
+			if (!(st = kept(h, EV_CLIENT_SEEN)))
+				return -1;
+			sqlite3_bind_int64(st, 1, e->at_ms);
+			sqlite3_bind_int64(st, 2, grp);
+			bind_text(st, 3, e->client);
+			if (kept_step(h, st, "cannot record the client") < 0)
+				return -1;
+		}
+	}
+	sample = samples < EVENT_SAMPLES_MAX;
+	if (sample) {
+		if (!(st = kept(h, EV_SAMPLE)))
+			return -1;
+		sqlite3_bind_int64(st, 1, grp);
+		sqlite3_bind_int64(st, 2, e->at_ms);
+		sqlite3_bind_int64(st, 3, e->version);
+		bind_text(st, 4, e->message);
+		bind_text(st, 5, e->stack);
+		bind_text(st, 6, e->page);
+		if (kept_step(h, st, "cannot record the event") < 0)
+			return -1;
+	}
+	if (!(st = kept(h, EV_COUNT)))
+		return -1;
+	sqlite3_bind_int64(st, 1, e->at_ms);
+	sqlite3_bind_int64(st, 2, new_client);
+	sqlite3_bind_int64(st, 3, sample);
+	sqlite3_bind_int64(st, 4, grp);
+	return kept_step(h, st, "cannot count the event") < 0 ? -1 : 0;
+}
+
+/* The kinds of event that say a release did not start (a rejection may be handled later). */
+#define FATAL_KINDS "('error', 'resource', 'boot-timeout')"
+/* Groups of product's release seen since since_ms, not seen in previous (NULL: none). */
+#define NEW_GROUPS                                                                  \
+	"g.product = ?1 AND g.release_id = ?2 AND g.last_ms >= ?3 AND g.fingerprint NOT IN " \
+	"(SELECT fingerprint FROM event_groups WHERE product = ?1 AND release_id = ?4)"
+
+int history_event_groups(struct history *h, const char *product, const char *release,
+			 const char *previous, int64_t since_ms, size_t limit,
+			 history_group_fn *fn, void *data)
+{
+	sqlite3_stmt *st = prepare(h,
+		"SELECT g.kind, g.fingerprint, g.message, g.frame, g.events, g.clients, g.first_ms, "
+		"g.last_ms, EXISTS (SELECT 1 FROM event_groups p WHERE p.product = ?1 AND "
+		"p.release_id = ?4 AND p.fingerprint = g.fingerprint), "
+		"s.message, s.stack, s.page FROM event_groups g LEFT JOIN event_samples s ON "
+		"s.seq = (SELECT min(seq) FROM event_samples WHERE grp = g.seq) "
+		"WHERE g.product = ?1 AND g.release_id = ?2 AND g.last_ms >= ?3 "
+		"ORDER BY g.kind IN " FATAL_KINDS " DESC, g.events DESC, g.seq LIMIT ?5");
+	struct event_group g;
+	int rc, ret = 0;
+
+	if (!st)
+		return -1;
+	bind_text(st, 1, product);
+	bind_text(st, 2, release);
+	sqlite3_bind_int64(st, 3, since_ms);
+	bind_text(st, 4, previous);
+	sqlite3_bind_int64(st, 5, limit ? (sqlite3_int64)limit : INT64_MAX);
+	while (ret == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		forget_strings(h);
+		memset(&g, 0, sizeof(g));
+		g.product = product;
+		g.release = release;
+		g.kind = keep_text(h, st, 0);
+		g.fingerprint = keep_text(h, st, 1);
+		g.message = keep_text(h, st, 2);
+		g.frame = keep_text(h, st, 3);
+		g.events = sqlite3_column_int64(st, 4);
+		g.clients = sqlite3_column_int64(st, 5);
+		g.first_ms = sqlite3_column_int64(st, 6);
+		g.last_ms = sqlite3_column_int64(st, 7);
+		g.known = (int)sqlite3_column_int64(st, 8) != 0;
+		g.sample_message = keep_text(h, st, 9);
+		g.sample_stack = keep_text(h, st, 10);
+		g.sample_page = keep_text(h, st, 11);
+		g.fatal = g.kind && (!strcmp(g.kind, "error") || !strcmp(g.kind, "resource") ||
+				     !strcmp(g.kind, "boot-timeout"));
+		ret = fn(&g, data);
+	}
+	sqlite3_finalize(st);
+	if (ret == 0 && rc != SQLITE_DONE)
+		return db_error(h, "cannot read the events");
+	return ret;
+}
+
+int history_fatal(struct history *h, const char *product, const char *release,
+		  const char *previous, int64_t since_ms, int64_t *events, int64_t *clients)
+{
+	sqlite3_stmt *st = prepare(h, "SELECT coalesce(sum(g.events), 0) FROM event_groups g "
+				   "WHERE g.kind IN " FATAL_KINDS " AND " NEW_GROUPS);
+	int64_t n;
+
+	if (!st)
+		return -1;
+	bind_text(st, 1, product);
+	bind_text(st, 2, release);
+	sqlite3_bind_int64(st, 3, since_ms);
+	bind_text(st, 4, previous);
+	n = kept_step(h, st, "cannot count the fatal events");
+	sqlite3_finalize(st);
+	if ((*events = n) < 0)
+		return -1;
+	st = prepare(h, "SELECT count(DISTINCT c.client) FROM event_clients c JOIN event_groups g "
+		     "ON g.seq = c.grp WHERE c.last_ms >= ?3 AND g.kind IN " FATAL_KINDS " AND "
+		     NEW_GROUPS);
+	if (!st)
+		return -1;
+	bind_text(st, 1, product);
+	bind_text(st, 2, release);
+	sqlite3_bind_int64(st, 3, since_ms);
+	bind_text(st, 4, previous);
+	n = kept_step(h, st, "cannot count the clients");
+	sqlite3_finalize(st);
+	return (*clients = n) < 0 ? -1 : 0;
+}
+
+int history_event_totals(struct history *h, size_t limit, history_total_fn *fn, void *data)
+{
+	sqlite3_stmt *st = prepare(h, "SELECT product, release_id, kind, sum(events) FROM "
+				   "event_groups GROUP BY product, release_id, kind "
+				   "ORDER BY max(last_ms) DESC LIMIT ?");
+	int rc, ret = 0;
+
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, limit ? (sqlite3_int64)limit : INT64_MAX);
+	while (ret == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		forget_strings(h);
+		ret = fn(keep_text(h, st, 0), keep_text(h, st, 1), keep_text(h, st, 2),
+			 sqlite3_column_int64(st, 3), data);
+	}
+	sqlite3_finalize(st);
+	if (ret == 0 && rc != SQLITE_DONE)
+		return db_error(h, "cannot read the events");
+	return ret;
+}
+
+int history_prune_events(struct history *h, int64_t before_ms, int64_t *removed)
+{
+	static const char *const sql[] = {
+		"DELETE FROM event_samples WHERE grp IN (SELECT seq FROM event_groups WHERE last_ms < ?)",
+		"DELETE FROM event_clients WHERE grp IN (SELECT seq FROM event_groups WHERE last_ms < ?)",
+		"DELETE FROM event_groups WHERE last_ms < ?",
+	};
+	sqlite3_stmt *st;
+	size_t i;
+
+	*removed = 0;
+	for (i = 0; i < ARRAY_LEN(sql); i++) {
+		if (!(st = prepare(h, sql[i])))
+			return -1;
+		sqlite3_bind_int64(st, 1, before_ms);
+		if (run(h, st, "cannot forget old events") < 0)
+			return -1;
+	}
+	*removed = sqlite3_changes(h->db);
+	return 0;
+}
+
+/* ---- what the watch decided ---- */
+
+int history_record_watch(struct history *h, const struct watch_record *w)
+{
+	sqlite3_stmt *st = prepare(h, "INSERT INTO watch_log (product, release_id, restored, "
+				   "verdict, action, detail, at, at_ms, detect_ms, restore_ms) "
+				   "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+	char at[32];
+
+	if (!st)
+		return -1;
+	iso_time(w->at_ms, at, sizeof(at));
+	bind_text(st, 1, w->product);
+	bind_text(st, 2, w->release);
+	bind_text(st, 3, w->restored);
+	bind_text(st, 4, w->verdict);
+	bind_text(st, 5, w->action);
+	bind_text(st, 6, w->detail);
+	bind_text(st, 7, at);
+	sqlite3_bind_int64(st, 8, w->at_ms);
+	if (w->detect_ms >= 0)
+		sqlite3_bind_int64(st, 9, w->detect_ms);
+	else
+		sqlite3_bind_null(st, 9);
+	if (w->restore_ms >= 0)
+		sqlite3_bind_int64(st, 10, w->restore_ms);
+	else
+		sqlite3_bind_null(st, 10);
+	return run(h, st, "cannot record what the watch decided");
+}
+
+int history_watch_log(struct history *h, const char *product, size_t limit,
+		      history_watch_fn *fn, void *data)
+{
+	sqlite3_stmt *st = prepare(h, "SELECT product, release_id, restored, verdict, action, "
+				   "detail, at, at_ms, coalesce(detect_ms, -1), "
+				   "coalesce(restore_ms, -1) FROM watch_log "
+				   "WHERE (CAST(? AS TEXT) IS NULL OR product = ?) "
+				   "ORDER BY seq DESC LIMIT ?");
+	struct watch_record w;
+	int rc, ret = 0;
+
+	if (!st)
+		return -1;
+	bind_text(st, 1, product);
+	bind_text(st, 2, product);
+	sqlite3_bind_int64(st, 3, limit ? (sqlite3_int64)limit : INT64_MAX);
+	while (ret == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		forget_strings(h);
+		w.product = keep_text(h, st, 0);
+		w.release = keep_text(h, st, 1);
+		w.restored = keep_text(h, st, 2);
+		w.verdict = keep_text(h, st, 3);
+		w.action = keep_text(h, st, 4);
+		w.detail = keep_text(h, st, 5);
+		w.at = keep_text(h, st, 6);
+		w.at_ms = sqlite3_column_int64(st, 7);
+		w.detect_ms = sqlite3_column_int64(st, 8);
+		w.restore_ms = sqlite3_column_int64(st, 9);
+		ret = fn(&w, data);
+	}
+	sqlite3_finalize(st);
+	if (ret == 0 && rc != SQLITE_DONE)
+		return db_error(h, "cannot read what the watch decided");
+	return ret;
 }

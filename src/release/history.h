@@ -165,4 +165,76 @@ int history_outbox_counts(struct history *h, int64_t *pending, int64_t *failed);
 int history_thread_ref(struct history *h, const char *key, char *ref, size_t size);
 int history_set_thread_ref(struct history *h, const char *key, const char *ref);
 
+/*
+ * Events: what the snippet reported from real browsers, taken by the
+ * collector (relgate serve), grouped by fingerprint per release.  A group
+ * counts its events and its distinct clients (keyed hashes, up to
+ * EVENT_CLIENTS_MAX) and keeps its first EVENT_SAMPLES_MAX events as they
+ * came; a release has at most EVENT_GROUPS_MAX groups, the rest falls into
+ * one "overflow" group, so that a flood of distinct errors is bounded.
+ */
+#define EVENT_GROUPS_MAX 500
+#define EVENT_CLIENTS_MAX 1000
+#define EVENT_SAMPLES_MAX 5
+struct event_record {
+	const char *product, *release, *kind;
+	const char *fingerprint;      /* hex, of kind, normalized and frame */
+	const char *normalized;       /* the message, numbers and ids stripped */
+	const char *frame;            /* the top stack frame, or NULL */
+	const char *message, *stack, *page;   /* the sample, as sent (URLs without queries) */
+	const char *client;           /* the client's keyed hash, or NULL */
+	int version;                  /* the beacon format's */
+	int64_t at_ms;
+};
+/* Commits a little less durably: a power loss may lose the last commit, a crash does not. */
+int history_set_relaxed(struct history *h);
+/* Whether release id is product's (complete, or pruned since): 1, 0, or -1 after an error. */
+int history_release_exists(struct history *h, const char *product, const char *id);
+/* One event, into its group.  0, or -1 after an error. */
+int history_record_event(struct history *h, const struct event_record *e);
+
+struct event_group {
+	const char *product, *release, *kind, *fingerprint, *message, *frame;
+	const char *sample_message, *sample_stack, *sample_page;   /* its first event */
+	int64_t events, clients, first_ms, last_ms;
+	bool fatal;        /* error, resource, boot-timeout: the release did not start */
+	bool known;        /* the previous release had it too */
+};
+typedef int history_group_fn(const struct event_group *g, void *data);
+/*
+ * The groups of product's release seen since since_ms, fatal ones first
+ * then by count, at most limit (0: all); known against previous (NULL: none).
+ */
+int history_event_groups(struct history *h, const char *product, const char *release,
+			 const char *previous, int64_t since_ms, size_t limit,
+			 history_group_fn *fn, void *data);
+/*
+ * The fatal events of release seen since since_ms whose fingerprint
+ * previous did not have, and their distinct clients.
+ */
+int history_fatal(struct history *h, const char *product, const char *release,
+		  const char *previous, int64_t since_ms, int64_t *events, int64_t *clients);
+/* The events by product, release and kind, the most recent first, at most limit. */
+typedef int history_total_fn(const char *product, const char *release, const char *kind,
+			     int64_t events, void *data);
+int history_event_totals(struct history *h, size_t limit, history_total_fn *fn, void *data);
+/* Forget the groups last seen before before_ms; how many into *removed. */
+int history_prune_events(struct history *h, int64_t before_ms, int64_t *removed);
+
+/* What the watch found and did about a release that did not start. */
+struct watch_record {
+	const char *product, *release;
+	const char *restored;         /* the release it went back to, or NULL */
+	const char *verdict;          /* "failed to start" */
+	const char *action;           /* "rolled back", "told", "held" (the flapping guard) */
+	const char *detail;           /* the evidence, for people */
+	const char *at;
+	int64_t at_ms;
+	int64_t detect_ms, restore_ms;   /* activation to detection, detection to restore; -1 */
+};
+int history_record_watch(struct history *h, const struct watch_record *w);
+typedef int history_watch_fn(const struct watch_record *w, void *data);
+int history_watch_log(struct history *h, const char *product, size_t limit,
+		      history_watch_fn *fn, void *data);
+
 #endif

@@ -24,21 +24,26 @@
 #define NAME_MAX_BYTES 100
 #define COPY_CHUNK (256 * 1024)
 
-int store_check_name(const char *what, const char *name)
+bool store_name_ok(const char *name)
 {
 	size_t n = strlen(name), i;
 
 	if (!n || n > NAME_MAX_BYTES || name[0] == '.')
-		goto bad;
+		return false;
 	for (i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)name[i];
 
 		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
 		      strchr("._@+-", c)))
-			goto bad;
+			return false;
 	}
-	return 0;
-bad:
+	return true;
+}
+
+int store_check_name(const char *what, const char *name)
+{
+	if (store_name_ok(name))
+		return 0;
 	return error_as(FAULT_INPUT, "%s \"%s\" cannot name a folder of the store: use letters, "
 			"digits and ._@+- (not first a dot), at most %d bytes", what,
 			term_safe(name), NAME_MAX_BYTES);

@@ -55,6 +55,8 @@ void store_close(struct store *s);
  * most 100 bytes.  -1 after an error naming what (FAULT_INPUT).
  */
 int store_check_name(const char *what, const char *name);
+/* The same, silently. */
+bool store_name_ok(const char *name);
 
 /*
  * Take product's lock (waiting for another writer), then bring the

@@ -1,0 +1,370 @@
+/*
+ * relgate serve, relgate watch: the collector, the status page and the
+ * products' live releases; and the watch that rolls a fresh release back
+ * when it does not start in real browsers.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "analyze/setup.h"
+#include "cmd/cmd.h"
+#include "lib/diag.h"
+#include "lib/jsonw.h"
+#include "lib/loop.h"
+#include "lib/term.h"
+#include "notify/notice.h"
+#include "release/store.h"
+#include "serve/server.h"
+#include "watch/watch.h"
+
+#define STOP_MS 3000
+#define PRUNE_EVERY_MS (3600.0 * 1000)
+
+struct ctx {
+	struct setup *s;
+	struct store st;          /* for rollbacks: the history's durable handle */
+	struct history *h;        /* the loop's, for beacons and reads */
+	struct loop *loop;
+	struct server *srv;
+	struct watch w;
+	bool watching, stop;
+	int failed;               /* releases the watch found failing */
+};
+
+/* ---- what the server and the watch ask of the commands ---- */
+
+static void api_rollback(void *data, const char *product, const char *to, const char *reason,
+			 int *status, struct buf *out)
+{
+	struct ctx *x = data;
+	struct rollback_req rq = {product, to, NULL, reason, false};
+	struct rollback_done d;
+	const char **names;
+	size_t n = x->srv ? server_products(x->srv, &names) : 0, i;
+	double t0 = now_ms();
+	int ret;
+
+	for (i = 0; i < n && strcmp(names[i], product); i++)
+		;
+	if (i == n) {
+		*status = 404;
+		buf_adds(out, "{\"error\": \"no such product\"}\n");
+		return;
+	}
+	ret = rollback_product(x->s, &x->st, &rq, &d);
+	if (ret == EXIT_OK) {
+		*status = 200;
+		rollback_json(&rq, &d, now_ms() - t0, out);
+		fprintf(stderr, "relgate serve: %s rolled back %s -> %s from the API (%.2f ms)\n",
+			product, *d.from ? d.from : "none", d.to, d.switch_ms);
+		return;
+	}
+	*status = ret == EXIT_GATE ? 409 : ret == EXIT_USAGE ? 404 : 500;
+	buf_addf(out, "{\"error\": \"%s\"}\n", ret == EXIT_GATE ?
+		 "refused: nothing good to go back to, or another activation came first" :
+		 ret == EXIT_USAGE ? "no such release" : "the store failed: see the server's log");
+}
+
+static int watch_rollback(void *data, const char *product, const char *expect, const char *reason,
+			  char restored[RELEASE_ID_MAX], double *switch_ms)
+{
+	struct ctx *x = data;
+	struct rollback_req rq = {product, NULL, expect, reason, false};
+	struct rollback_done d;
+
+	if (rollback_product(x->s, &x->st, &rq, &d) != EXIT_OK || d.already)
+		return -1;
+	snprintf(restored, RELEASE_ID_MAX, "%s", d.to);
+	*switch_ms = d.switch_ms;
+	if (x->srv)
+		server_count_rollback(x->srv);
+	return 0;
+}
+
+static void watch_tell(void *data, const struct watch_record *w, const char *stack)
+{
+	struct ctx *x = data;
+	struct strlist owners;
+	struct notice n;
+	struct notice_section *sec;
+	size_t lines = 0;
+	const char *p;
+
+	x->failed++;
+	printf("%s: %s failed to start: %s\n  %s%s%s", w->product, w->release, w->detail,
+	       w->action, w->restored ? " to " : "", w->restored ? w->restored : "");
+	if (w->restore_ms >= 0)
+		printf(" (detected %.1f s after activation, restored in %lld ms)",
+		       (double)w->detect_ms / 1000, (long long)w->restore_ms);
+	printf("\n");
+	fflush(stdout);
+	product_channels(x->s, w->product, &owners);
+	notice_init(&n, "watch", w->product, "relgate: %s %s failed to start; %s%s%s", w->product,
+		    w->release, w->action, w->restored ? " to " : "", w->restored ? w->restored : "");
+	sec = notice_section(&n, "%s", w->product);
+	notice_line(sec, "release: %s failed to start in real browsers", w->release);
+	notice_line(sec, "evidence: %s", w->detail);
+	notice_line(sec, "action: %s%s%s", w->action, w->restored ? " to " : "",
+		    w->restored ? w->restored : "");
+	notice_line(sec, "activation to detection: %.1f s", (double)w->detect_ms / 1000);
+	if (w->restore_ms >= 0)
+		notice_line(sec, "detection to restore: %lld ms", (long long)w->restore_ms);
+	for (p = stack; p && *p && lines < 6; lines++) {
+		size_t len = strcspn(p, "\n");
+
+		notice_line(sec, "%s %.*s", lines ? "   " : "stack:", (int)len, p);
+		p += len + (p[len] == '\n');
+	}
+	notify_send(x->s, &x->st, &n, &owners, true);
+	notice_release(&n);
+}
+
+static void committed(void *data, const char *product)
+{
+	struct ctx *x = data;
+
+	if (x->watching && watch_product(&x->w, product) < 0)
+		warn("%s: the watch could not look at its release", product);
+}
+
+/* ---- the process ---- */
+
+static void on_stop(struct loop *l, const struct signalfd_siginfo *si, void *data)
+{
+	struct ctx *x = data;
+
+	(void)l;
+	(void)si;
+	x->stop = true;
+}
+
+static void prune(struct loop *l, void *data)
+{
+	struct ctx *x = data;
+	int64_t removed;
+
+	if (history_prune_events(x->h, wall_ms() - x->s->cfg.retention_ms, &removed) < 0)
+		warn("old events could not be forgotten");
+	loop_add_timer(l, now_ms() + PRUNE_EVERY_MS, prune, x);
+}
+
+static int ctx_open(struct ctx *x, struct setup *s, bool probe)
+{
+	char *db;
+
+	memset(x, 0, sizeof(*x));
+	x->s = s;
+	if (open_store(s, &x->st) < 0)
+		return -1;
+	db = xasprintf("%s/relgate.db", x->st.root);
+	if (history_open(&x->h, db) < 0 || history_set_relaxed(x->h) < 0) {
+		free(db);
+		return -1;
+	}
+	free(db);
+	if (!(x->loop = loop_new()))
+		return -1;
+	loop_ignore_signal(x->loop, SIGPIPE);
+	if (loop_add_signal(x->loop, SIGTERM, on_stop, x) < 0 ||
+	    loop_add_signal(x->loop, SIGINT, on_stop, x) < 0)
+		return -1;
+	x->w.cfg = &s->cfg;
+	x->w.h = x->h;
+	x->w.store = x->st.root;
+	x->w.probe = probe;
+	x->w.hooks.rollback = watch_rollback;
+	x->w.hooks.tell = watch_tell;
+	x->w.hooks.data = x;
+	return 0;
+}
+
+static void ctx_close(struct ctx *x)
+{
+	watch_release(&x->w);
+	if (x->loop)
+		loop_free(x->loop);
+	history_close(x->h);
+	if (x->st.root)
+		store_close(&x->st);
+}
+
+static const char serve_usage[] =
+	"usage: relgate serve [--listen ADDR:PORT] [--watch]\n"
+	"\n"
+	"The collector of the snippet's beacons (POST /beacon: 204 once stored), the\n"
+	"status page (GET /), its JSON (GET /api/status), rollbacks with the admin token\n"
+	"(POST /api/rollback, Authorization: Bearer $RELGATE_TOKEN, or the variable\n"
+	"server.tokenEnv names), every product's active release under /p/PRODUCT/,\n"
+	"/healthz and /metrics.  --listen: default server.listen (127.0.0.1:8080; port 0:\n"
+	"any free one, printed).  --watch: the watch runs inside, and looks at a product\n"
+	"the moment a batch of its beacons is stored (no probes: run relgate watch for\n"
+	"those).  SIGTERM or SIGINT: stops accepting, stores what it holds, exits 0.\n"
+	"\n"
+	"exit codes: 0 stopped by a signal, 2 usage error, 3 environment error\n";
+
+int cmd_serve(int argc, char **argv, struct setup *s)
+{
+	static const struct option longopts[] = {
+		{"listen", required_argument, NULL, 'l'},
+		{"watch", no_argument, NULL, 'w'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	const char *listen = s->cfg.listen, *token;
+	struct serve_opts o = {0};
+	struct ctx x;
+	bool watching = false;
+	int c, ret = EXIT_OK;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'l': listen = optarg; break;
+		case 'w': watching = true; break;
+		case 'h': fputs(serve_usage, stdout); return EXIT_OK;
+		default: fputs(serve_usage, stderr); return EXIT_USAGE;
+		}
+	}
+	if (optind != argc) {
+		fputs(serve_usage, stderr);
+		return EXIT_USAGE;
+	}
+	if (ctx_open(&x, s, false) < 0) {
+		ctx_close(&x);
+		return EXIT_ENV;
+	}
+	x.watching = watching;
+	token = getenv(s->cfg.token_env);
+	o.cfg = &s->cfg;
+	o.store = x.st.root;
+	o.h = x.h;
+	o.loop = x.loop;
+	o.listen = listen;
+	o.token = token && *token ? token : NULL;
+	o.hooks.rollback = api_rollback;
+	o.hooks.committed = committed;
+	o.hooks.data = &x;
+	if (server_start(&x.srv, &o) < 0) {
+		ret = fault_last() == FAULT_INPUT ? EXIT_USAGE : EXIT_ENV;
+		ctx_close(&x);
+		return ret;
+	}
+	prune(x.loop, &x);
+	printf("relgate serve: listening on port %d (%s); admin token: %s%s\n",
+	       server_port(x.srv), listen, o.token ? "$" : "none (", o.token ? s->cfg.token_env :
+	       "set the variable server.tokenEnv names)");
+	if (watching)
+		printf("relgate serve: watching every product's fresh release (bake %lld s)\n",
+		       (long long)(s->cfg.bake_ms / 1000));
+	fflush(stdout);
+	while (!x.stop)
+		if (loop_once(x.loop, 1000) < 0) {
+			ret = EXIT_ENV;
+			break;
+		}
+	server_stop(x.srv, STOP_MS);
+	printf("relgate serve: stopped\n");
+	ctx_close(&x);
+	return ret;
+}
+
+static const char watch_usage[] =
+	"usage: relgate watch [PRODUCT...] [--once] [--no-probe]\n"
+	"\n"
+	"Every watch.interval, for each product (default: all) whose active release is\n"
+	"inside its bake window: probes its url (three failures in a row fail it) and\n"
+	"counts the fatal beacons relgate serve stored for that release (at least\n"
+	"watch.fatal.events from watch.fatal.clients clients, of errors the release it\n"
+	"replaced did not have).  A release that failed to start is rolled back when\n"
+	"watch.autoRollback is on (at most once per bake window without a person), marked\n"
+	"bad with the evidence, and the owners are told.  --once: look once (a failing\n"
+	"probe is tried three times, a second apart) and exit.\n"
+	"\n"
+	"exit codes: 0 nothing failed, 1 a release failed to start (--once), 2 usage\n"
+	"            error, 3 environment error\n";
+
+static int add_name(const char *product, void *data)
+{
+	struct strlist *l = data;
+
+	if (strlist_has(l, product))
+		return 0;
+	l->v = xreallocarray(l->v, l->n + 1, sizeof(*l->v));
+	l->v[l->n++] = xstrdup(product);
+	return 0;
+}
+
+static void tick(struct loop *l, void *data)
+{
+	(void)l;
+	(void)data;
+}
+
+int cmd_watch(int argc, char **argv, struct setup *s)
+{
+	static const struct option longopts[] = {
+		{"once", no_argument, NULL, '1'},
+		{"no-probe", no_argument, NULL, 'n'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	struct strlist products = {0};
+	bool once = false, probe = true;
+	struct ctx x;
+	size_t i;
+	int c, ret = EXIT_OK, round;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (c) {
+		case '1': once = true; break;
+		case 'n': probe = false; break;
+		case 'h': fputs(watch_usage, stdout); return EXIT_OK;
+		default: fputs(watch_usage, stderr); return EXIT_USAGE;
+		}
+	}
+	for (i = (size_t)optind; i < (size_t)argc; i++)
+		if (store_check_name("product", argv[i]) < 0)
+			return EXIT_USAGE;
+	if (ctx_open(&x, s, probe) < 0) {
+		ctx_close(&x);
+		return EXIT_ENV;
+	}
+	for (i = (size_t)optind; i < (size_t)argc; i++)
+		add_name(argv[i], &products);
+	if (!products.n) {
+		for (i = 0; i < s->cfg.nproducts; i++)
+			add_name(s->cfg.products[i].name, &products);
+		if (history_products(x.h, add_name, &products) < 0)
+			ret = EXIT_ENV;
+	}
+	for (round = 0; ret == EXIT_OK && !x.stop; round++) {
+		bool again = false;
+
+		for (i = 0; i < products.n && !x.stop; i++) {
+			int r = watch_product(&x.w, products.v[i]);
+
+			if (r < 0)
+				ret = EXIT_ENV;
+			/* --once: a probe that failed is tried again, up to three in all */
+			for (size_t k = 0; k < x.w.nprobes; k++)
+				again |= !strcmp(x.w.probes[k].product, products.v[i]) &&
+					 x.w.probes[k].failures > 0 && r == WATCH_HEALTHY;
+		}
+		if (once && (!again || round >= 2))
+			break;
+		loop_add_timer(x.loop, now_ms() + (once ? 1000.0 : (double)s->cfg.interval_ms), tick,
+			       &x);
+		if (loop_once(x.loop, -1) < 0)
+			ret = EXIT_ENV;
+	}
+	if (ret == EXIT_OK && once && x.failed)
+		ret = EXIT_GATE;
+	for (i = 0; i < products.n; i++)
+		free(products.v[i]);
+	free(products.v);
+	ctx_close(&x);
+	return ret;
+}

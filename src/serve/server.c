@@ -1,0 +1,1067 @@
+/*
+ * server: relgate serve's HTTP side.  See server.h for the shape; here:
+ *
+ * - a request's state (struct req) lives from libmicrohttpd's first call
+ *   to its "completed" notice; one that needs the loop is suspended, put on
+ *   the queue, and resumed by the loop once its answer is made;
+ * - the queue is bounded (QUEUE_MAX): a full one is answered 503 and
+ *   counted, never grown;
+ * - the rate limit is a token bucket per client key, in a fixed table;
+ * - a client is a keyed hash of its address and User-Agent, with a key
+ *   drawn at random each UTC day and never written down: an address is
+ *   never stored, and yesterday's hashes cannot be joined with today's.
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <microhttpd.h>
+#include <nettle/hmac.h>
+#include <nettle/sha2.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "lib/diag.h"
+#include "lib/httpd.h"
+#include "lib/jsonw.h"
+#include "release/store.h"
+#include "serve/beacon.h"
+#include "serve/page.h"
+#include "serve/server.h"
+
+#define QUEUE_MAX 8192
+#define BATCH_MAX 256
+#define BATCH_MS 2.0
+#define ADMIN_BODY_MAX 4096
+#define RATE_SLOTS 4096
+#define RATE_BURST 20.0        /* beacons a client may send at once */
+#define RATE_PER_S 2.0         /* and then per second */
+#define CLIENT_HEX 33
+
+enum route {
+	R_BEACON, R_STATIC, R_STATUS, R_API_STATUS, R_API_ROLLBACK, R_HEALTHZ, R_METRICS, R_OTHER,
+	R_COUNT
+};
+static const char *const route_names[R_COUNT] = {
+	"beacon", "static", "status", "api_status", "api_rollback", "healthz", "metrics", "other",
+};
+static const int codes[] = {200, 204, 301, 304, 400, 401, 403, 404, 405, 409, 413, 429, 500, 503};
+#define NCODES (sizeof(codes) / sizeof(codes[0]))
+
+enum drop { D_INVALID, D_TOO_LARGE, D_RATE, D_QUEUE, D_UNKNOWN, D_STORE, D_COUNT };
+static const char *const drop_names[D_COUNT] = {
+	"invalid", "too_large", "rate_limited", "queue_full", "unknown_release", "store_error",
+};
+
+struct req {
+	struct server *srv;
+	struct MHD_Connection *conn;
+	enum route route;
+	struct buf body;
+	bool too_large, queued, answered;
+	char client[CLIENT_HEX];
+	char *origin;              /* to allow in the answer (CORS), or NULL */
+	struct beacon b;
+	/* the loop's answer */
+	int status;
+	char *answer;
+	size_t answer_len;
+	const char *answer_type;
+	struct req *next;
+};
+
+struct rate_slot {
+	char key[CLIENT_HEX];
+	double tokens, at_ms;
+};
+
+struct server {
+	struct serve_opts o;
+	struct MHD_Daemon *mhd;
+	int port;
+	char **products;
+	size_t nproducts;
+	bool serve_maps;
+
+	pthread_mutex_t lock;      /* the queue, the rate table and the day key */
+	struct req *head, **tail;
+	size_t queued;
+	struct rate_slot *rate;
+	uint8_t day_key[32];
+	int64_t day;
+
+	/* the loop's own */
+	struct req **batch;
+	size_t nbatch;
+	unsigned batch_timer;
+	bool stopping;
+	struct strmap known;       /* "product/release" that exist */
+
+	atomic_uint_fast64_t requests[R_COUNT][NCODES];
+	atomic_uint_fast64_t accepted, dropped[D_COUNT], rollbacks, batches;
+};
+
+/* ---- answers ---- */
+
+static void count(struct server *s, enum route r, unsigned status)
+{
+	size_t i;
+
+	for (i = 0; i < NCODES; i++)
+		if ((unsigned)codes[i] == status) {
+			atomic_fetch_add(&s->requests[r][i], 1);
+			return;
+		}
+}
+
+static enum MHD_Result answer(struct req *q, unsigned status, const char *type, char *body,
+			      size_t len, bool owned)
+{
+	struct MHD_Response *resp;
+	enum MHD_Result r;
+
+	resp = MHD_create_response_from_buffer(len, body, owned ? MHD_RESPMEM_MUST_FREE :
+					       MHD_RESPMEM_PERSISTENT);
+	if (!resp) {
+		if (owned)
+			free(body);
+		return MHD_NO;
+	}
+	if (type)
+		MHD_add_response_header(resp, "Content-Type", type);
+	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+	if (q->origin) {
+		MHD_add_response_header(resp, "Access-Control-Allow-Origin", q->origin);
+		MHD_add_response_header(resp, "Vary", "Origin");
+	}
+	if (q->route == R_STATUS)
+		MHD_add_response_header(resp, "Content-Security-Policy", PAGE_CSP);
+	if (q->route != R_STATIC)
+		MHD_add_response_header(resp, "Cache-Control", "no-store");
+	r = MHD_queue_response(q->conn, status, resp);
+	MHD_destroy_response(resp);
+	count(q->srv, q->route, status);
+	q->answered = true;
+	return r;
+}
+
+static enum MHD_Result answer_text(struct req *q, unsigned status, const char *text)
+{
+	return answer(q, status, "text/plain; charset=utf-8", (char *)text, strlen(text), false);
+}
+
+/* ---- clients ---- */
+
+static void client_key(struct server *s, struct MHD_Connection *c, char out[CLIENT_HEX])
+{
+	static const char hex[] = "0123456789abcdef";
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c,
+		MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	const char *ua = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "User-Agent");
+	const char *xff = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Forwarded-For");
+	char addr[INET6_ADDRSTRLEN + 1] = "";
+	struct hmac_sha256_ctx h;
+	uint8_t d[SHA256_DIGEST_SIZE];
+	int64_t day = wall_ms() / 86400000;
+	size_t i;
+
+	if (ci && ci->client_addr) {
+		const struct sockaddr *sa = ci->client_addr;
+
+		if (sa->sa_family == AF_INET)
+			inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, addr, sizeof(addr));
+		else if (sa->sa_family == AF_INET6)
+			inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, addr,
+				  sizeof(addr));
+	}
+	/* behind a proxy relgate.json trusts, the client is the last hop it did not add */
+	if (xff && *addr && strlist_has(&s->o.cfg->trusted_proxies, addr)) {
+		char hops[1024], *end;
+
+		snprintf(hops, sizeof(hops), "%s", xff);
+		while (strlist_has(&s->o.cfg->trusted_proxies, addr) && *hops) {
+			char *start;
+
+			end = hops + strlen(hops);
+			while (end > hops && (end[-1] == ' ' || end[-1] == ','))
+				*--end = '\0';
+			if (end == hops)
+				break;
+			start = strrchr(hops, ',');
+			start = start ? start + 1 : hops;
+			while (*start == ' ')
+				start++;
+			snprintf(addr, sizeof(addr), "%s", start);
+			*start = '\0';
+		}
+	}
+	pthread_mutex_lock(&s->lock);
+	if (day != s->day) {
+		if (getrandom(s->day_key, sizeof(s->day_key), 0) != (ssize_t)sizeof(s->day_key))
+			BUG("getrandom failed");
+		s->day = day;
+	}
+	hmac_sha256_set_key(&h, sizeof(s->day_key), s->day_key);
+	pthread_mutex_unlock(&s->lock);
+	hmac_sha256_update(&h, strlen(addr) + 1, (const uint8_t *)addr);
+	if (ua)
+		hmac_sha256_update(&h, strlen(ua), (const uint8_t *)ua);
+	hmac_sha256_digest(&h, sizeof(d), d);
+	for (i = 0; i < (CLIENT_HEX - 1) / 2; i++) {
+		out[2 * i] = hex[d[i] >> 4];
+		out[2 * i + 1] = hex[d[i] & 15];
+	}
+	out[CLIENT_HEX - 1] = '\0';
+}
+
+/* A token for the client's beacon: false when it has none left. */
+static bool rate_take(struct server *s, const char *key)
+{
+	uint32_t hsh = hash_bytes(key, strlen(key));
+	struct rate_slot *slot = &s->rate[hsh % RATE_SLOTS];
+	double now = now_ms();
+	bool ok;
+
+	pthread_mutex_lock(&s->lock);
+	/* a slot another client held is taken over: at worst a client is refilled early */
+	if (strcmp(slot->key, key)) {
+		snprintf(slot->key, sizeof(slot->key), "%s", key);
+		slot->tokens = RATE_BURST;
+		slot->at_ms = now;
+	}
+	slot->tokens += (now - slot->at_ms) / 1000.0 * RATE_PER_S;
+	if (slot->tokens > RATE_BURST)
+		slot->tokens = RATE_BURST;
+	slot->at_ms = now;
+	ok = slot->tokens >= 1.0;
+	if (ok)
+		slot->tokens -= 1.0;
+	pthread_mutex_unlock(&s->lock);
+	return ok;
+}
+
+/* The origin to allow, when the request's Origin may post beacons: NULL when not. */
+static char *allowed_origin(struct server *s, struct MHD_Connection *c, bool *refused)
+{
+	const char *origin = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Origin");
+	const char *host = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Host");
+	const char *p;
+	size_t i;
+
+	*refused = false;
+	if (!origin)
+		return NULL;     /* not from a browser's cross-origin request: nothing to allow */
+	p = strstr(origin, "://");
+	if (host && p && !strcmp(p + 3, host))
+		return xstrdup(origin);   /* the pages relgate serves itself */
+	if (strlist_has(&s->o.cfg->allowed_origins, origin))
+		return xstrdup(origin);
+	for (i = 0; i < s->o.cfg->nproducts; i++) {
+		const char *url = s->o.cfg->products[i].url;
+		size_t n = strlen(origin);
+
+		if (url && !strncmp(url, origin, n) && (url[n] == '/' || !url[n]))
+			return xstrdup(origin);
+	}
+	*refused = true;
+	return NULL;
+}
+
+/* ---- the queue to the loop ---- */
+
+static bool enqueue(struct server *s, struct req *q)
+{
+	pthread_mutex_lock(&s->lock);
+	if (s->queued >= QUEUE_MAX || s->stopping) {
+		pthread_mutex_unlock(&s->lock);
+		return false;
+	}
+	q->next = NULL;
+	*s->tail = q;
+	s->tail = &q->next;
+	s->queued++;
+	q->queued = true;
+	MHD_suspend_connection(q->conn);
+	pthread_mutex_unlock(&s->lock);
+	loop_wake(s->o.loop);
+	return true;
+}
+
+static void resume(struct req *q, int status)
+{
+	q->status = status;
+	MHD_resume_connection(q->conn);
+}
+
+/* ---- the batch of beacons ---- */
+
+static int known_release(struct server *s, const char *product, const char *release)
+{
+	char key[160];
+	int ret;
+
+	snprintf(key, sizeof(key), "%s/%s", product, release);
+	if (strmap_get(&s->known, key, strlen(key)))
+		return 1;
+	ret = history_release_exists(s->o.h, product, release);
+	if (ret == 1 && s->known.count < 4096)
+		strmap_put(&s->known, key, strlen(key))->value = (void *)1;
+	return ret;
+}
+
+static void commit_batch(struct server *s)
+{
+	size_t i, k, n = s->nbatch;
+	int64_t at = wall_ms();
+	bool ok;
+	const char *told[16];
+	size_t ntold = 0;
+
+	if (s->batch_timer) {
+		loop_del_timer(s->o.loop, s->batch_timer);
+		s->batch_timer = 0;
+	}
+	if (!n)
+		return;
+	ok = history_begin(s->o.h) == 0;
+	for (i = 0; ok && i < n; i++) {
+		struct req *q = s->batch[i];
+		struct event_record e = {0};
+		char *normalized, *frame, fp[BEACON_FP_HEX];
+		int known = known_release(s, q->b.product, q->b.release);
+
+		if (known < 0) {
+			ok = false;
+			break;
+		}
+		if (!known) {
+			q->status = 400;
+			continue;
+		}
+		beacon_fingerprint(&q->b, &normalized, &frame, fp);
+		e.product = q->b.product;
+		e.release = q->b.release;
+		e.kind = q->b.kind;
+		e.fingerprint = fp;
+		e.normalized = normalized;
+		e.frame = frame;
+		e.message = q->b.message;
+		e.stack = q->b.stack;
+		e.page = q->b.page;
+		e.client = q->client;
+		e.version = q->b.version;
+		e.at_ms = at;
+		ok = history_record_event(s->o.h, &e) == 0;
+		free(normalized);
+		free(frame);
+		q->status = 204;
+	}
+	if (ok && history_commit(s->o.h) < 0)
+		ok = false;
+	if (!ok) {
+		history_abort(s->o.h);
+		warn("the beacons of a batch could not be stored: answered 503");
+	}
+	atomic_fetch_add(&s->batches, 1);
+	for (i = 0; i < n; i++) {
+		struct req *q = s->batch[i];
+		int status = ok ? q->status : 503;
+
+		if (status == 204) {
+			atomic_fetch_add(&s->accepted, 1);
+			for (k = 0; k < ntold && strcmp(told[k], q->b.product); k++)
+				;
+			if (k == ntold && ntold < ARRAY_LEN(told))
+				told[ntold++] = q->b.product;
+		} else {
+			atomic_fetch_add(&s->dropped[status == 400 ? D_UNKNOWN : D_STORE], 1);
+		}
+		q->status = status;
+	}
+	/* the watch looks before the answers go, while the beacons are still held */
+	for (k = 0; k < ntold && s->o.hooks.committed; k++)
+		s->o.hooks.committed(s->o.hooks.data, told[k]);
+	for (i = 0; i < n; i++)
+		resume(s->batch[i], s->batch[i]->status);
+	s->nbatch = 0;
+}
+
+static void batch_due(struct loop *l, void *data)
+{
+	struct server *s = data;
+
+	(void)l;
+	s->batch_timer = 0;
+	commit_batch(s);
+}
+
+/* ---- admin work, in the loop ---- */
+
+static void do_rollback(struct server *s, struct req *q)
+{
+	json_error_t err;
+	json_t *root = json_loadb(q->body.data ? q->body.data : "", q->body.len, 0, &err);
+	const char *product = NULL, *to = NULL, *reason = NULL;
+	struct buf out = BUF_INIT;
+	int status = 400;
+
+	if (!root || !json_is_object(root) ||
+	    !json_is_string(json_object_get(root, "product")) ||
+	    (json_object_get(root, "to") && !json_is_string(json_object_get(root, "to"))) ||
+	    (json_object_get(root, "reason") && !json_is_string(json_object_get(root, "reason")))) {
+		buf_adds(&out, "{\"error\": \"the body must be {\\\"product\\\": NAME, \\\"to\\\"?: "
+			       "RELEASE, \\\"reason\\\"?: TEXT}\"}\n");
+	} else {
+		product = json_string_value(json_object_get(root, "product"));
+		if (json_object_get(root, "to"))
+			to = json_string_value(json_object_get(root, "to"));
+		if (json_object_get(root, "reason"))
+			reason = json_string_value(json_object_get(root, "reason"));
+		s->o.hooks.rollback(s->o.hooks.data, product, to, reason ? reason : "from the status page or API",
+				    &status, &out);
+	}
+	json_decref(root);
+	q->answer_type = "application/json";
+	q->answer = buf_detach(&out, &q->answer_len);
+	resume(q, status);
+}
+
+static void do_admin(struct server *s, struct req *q)
+{
+	struct buf out = BUF_INIT;
+	int status = 200;
+
+	switch (q->route) {
+	case R_STATUS:
+		status = page_status_html(s->o.h, s->products, s->nproducts, s->o.cfg, &out);
+		q->answer_type = "text/html; charset=utf-8";
+		break;
+	case R_API_STATUS:
+		status = page_status_json(s->o.h, s->products, s->nproducts, s->o.cfg, &out);
+		q->answer_type = "application/json";
+		break;
+	case R_METRICS: {
+		size_t r, i;
+		int64_t depth;
+
+		buf_adds(&out, "# TYPE relgate_requests_total counter\n");
+		for (r = 0; r < R_COUNT; r++)
+			for (i = 0; i < NCODES; i++)
+				if (atomic_load(&s->requests[r][i]))
+					buf_addf(&out, "relgate_requests_total{route=\"%s\",code=\"%d\"} %llu\n",
+						 route_names[r], codes[i],
+						 (unsigned long long)atomic_load(&s->requests[r][i]));
+		buf_addf(&out, "# TYPE relgate_beacons_accepted_total counter\n"
+			       "relgate_beacons_accepted_total %llu\n",
+			 (unsigned long long)atomic_load(&s->accepted));
+		buf_adds(&out, "# TYPE relgate_beacons_dropped_total counter\n");
+		for (i = 0; i < D_COUNT; i++)
+			buf_addf(&out, "relgate_beacons_dropped_total{reason=\"%s\"} %llu\n",
+				 drop_names[i], (unsigned long long)atomic_load(&s->dropped[i]));
+		pthread_mutex_lock(&s->lock);
+		depth = (int64_t)s->queued;
+		pthread_mutex_unlock(&s->lock);
+		buf_addf(&out, "# TYPE relgate_queue_depth gauge\nrelgate_queue_depth %lld\n"
+			       "# TYPE relgate_batches_total counter\nrelgate_batches_total %llu\n"
+			       "# TYPE relgate_rollbacks_total counter\nrelgate_rollbacks_total %llu\n",
+			 (long long)depth, (unsigned long long)atomic_load(&s->batches),
+			 (unsigned long long)atomic_load(&s->rollbacks));
+		status = page_metrics_events(s->o.h, &out);
+		q->answer_type = "text/plain; version=0.0.4; charset=utf-8";
+		break;
+	}
+	default:
+		BUG("route %d is not the loop's", (int)q->route);
+	}
+	q->answer = buf_detach(&out, &q->answer_len);
+	resume(q, status);
+}
+
+static void on_wake(struct loop *l, void *data)
+{
+	struct server *s = data;
+	struct req *q, *next;
+
+	pthread_mutex_lock(&s->lock);
+	q = s->head;
+	s->head = NULL;
+	s->tail = &s->head;
+	s->queued = 0;
+	pthread_mutex_unlock(&s->lock);
+	for (; q; q = next) {
+		next = q->next;
+		if (q->route == R_BEACON) {
+			s->batch[s->nbatch++] = q;
+			if (s->nbatch == BATCH_MAX)
+				commit_batch(s);
+		} else if (q->route == R_API_ROLLBACK) {
+			commit_batch(s);
+			do_rollback(s, q);
+		} else {
+			do_admin(s, q);
+		}
+	}
+	if (s->nbatch && !s->batch_timer)
+		s->batch_timer = loop_add_timer(l, now_ms() + BATCH_MS, batch_due, s);
+}
+
+/* ---- static files: /p/<product>/<path> ---- */
+
+/* A file name with a content hash in it ("app.3f9a1c2e.js", "index-B1x2y3z4.css"). */
+static bool hashed_name(const char *path)
+{
+	const char *base = strrchr(path, '/');
+	const char *p;
+	size_t run = 0, digits = 0;
+
+	for (p = base ? base + 1 : path; ; p++) {
+		bool word = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+			    (*p >= '0' && *p <= '9') || *p == '_';
+
+		if (word) {
+			run++;
+			digits += *p >= '0' && *p <= '9';
+			continue;
+		}
+		if (run >= 8 && digits)
+			return true;
+		if (!*p)
+			return false;
+		run = digits = 0;
+	}
+}
+
+static int cmp_desc(const void *a, const void *b)
+{
+	const char *x = *(char *const *)a, *y = *(char *const *)b;
+	size_t nx = strlen(x), ny = strlen(y);
+
+	return nx != ny ? (nx < ny) - (nx > ny) : -strcmp(x, y);
+}
+
+/*
+ * A hashed asset the active release lacks, from the newest kept release
+ * that has it: a tab opened before a rollback asks for the old bundle.
+ */
+static int open_in_older(struct server *s, const char *product, const char *path, char *from,
+			 size_t fromsize)
+{
+	char *dir = xasprintf("%s/%s/releases", s->o.store, product);
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	char **ids = NULL;
+	size_t n = 0, cap = 0, i;
+	int fd = -1;
+
+	if (!d) {
+		free(dir);
+		return -1;
+	}
+	while ((de = readdir(d)))
+		if (de->d_name[0] == 'r' && !strchr(de->d_name, '.') && store_name_ok(de->d_name)) {
+			if (n == cap)
+				ids = xreallocarray(ids, cap = cap ? cap * 2 : 16, sizeof(*ids));
+			ids[n++] = xstrdup(de->d_name);
+		}
+	closedir(d);
+	qsort(ids, n, sizeof(*ids), cmp_desc);
+	for (i = 0; i < n && fd < 0; i++) {
+		char *rel = xasprintf("%s/%s", dir, ids[i]);
+		int rfd = open(rel, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+		free(rel);
+		if (rfd < 0)
+			continue;
+		fd = httpd_open_beneath(rfd, path);
+		close(rfd);
+		if (fd >= 0)
+			snprintf(from, fromsize, "%s", ids[i]);
+	}
+	for (i = 0; i < n; i++)
+		free(ids[i]);
+	free(ids);
+	free(dir);
+	return fd;
+}
+
+static enum MHD_Result serve_static(struct server *s, struct req *q, const char *url)
+{
+	const char *rest = url + 3, *slash = strchr(rest, '/');
+	char product[128], release[RELEASE_ID_MAX] = "", etag[96], *path, *cur;
+	const char *inm;
+	struct MHD_Response *resp;
+	struct stat st;
+	enum MHD_Result r;
+	int dfd, fd = -1;
+	ssize_t n;
+
+	if (!slash) {
+		/* "/p/name": relative addresses in its page need the slash */
+		if (!store_name_ok(rest))
+			return answer_text(q, 404, "not found\n");
+		resp = MHD_create_response_from_buffer(0, "", MHD_RESPMEM_PERSISTENT);
+		snprintf(product, sizeof(product), "/p/%s/", rest);
+		MHD_add_response_header(resp, "Location", product);
+		r = MHD_queue_response(q->conn, 301, resp);
+		MHD_destroy_response(resp);
+		count(s, q->route, 301);
+		return r;
+	}
+	snprintf(product, sizeof(product), "%.*s", (int)(slash - rest), rest);
+	if ((size_t)(slash - rest) >= sizeof(product) || !store_name_ok(product))
+		return answer_text(q, 404, "not found\n");
+	path = xstrdup(slash + 1);
+	if (!*path || path[strlen(path) - 1] == '/') {
+		char *index = xasprintf("%sindex.html", path);
+
+		free(path);
+		path = index;
+	}
+	if (path_normalize(path) < 0 || !*path) {
+		free(path);
+		return answer_text(q, 403, "forbidden\n");
+	}
+	if (ends_with(path, ".map") && !s->serve_maps) {
+		free(path);
+		return answer_text(q, 404, "not found\n");
+	}
+	cur = xasprintf("%s/%s/current", s->o.store, product);
+	/* current is read once: a rollback between two requests is seen by the second */
+	{
+		char target[256];
+
+		n = readlink(cur, target, sizeof(target) - 1);
+		if (n > 0) {
+			target[n] = '\0';
+			const char *id = strrchr(target, '/') ? strrchr(target, '/') + 1 : target;
+
+			if (strlen(id) < sizeof(release))
+				memcpy(release, id, strlen(id) + 1);
+			free(cur);
+			cur = xasprintf("%s/%s/releases/%s", s->o.store, product, release);
+		}
+	}
+	dfd = n > 0 ? open(cur, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+	free(cur);
+	if (dfd >= 0) {
+		fd = httpd_open_beneath(dfd, path);
+		close(dfd);
+	}
+	if (fd < 0 && dfd >= 0 && hashed_name(path) && !ends_with(path, ".html"))
+		fd = open_in_older(s, product, path, release, sizeof(release));
+	if (fd >= 0 && (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))) {
+		close(fd);
+		fd = -1;
+	}
+	if (fd < 0) {
+		free(path);
+		return answer_text(q, 404, "not found\n");
+	}
+	/* a file is never changed in place: its inode, size and time name its bytes */
+	snprintf(etag, sizeof(etag), "\"%llx-%llx-%llx\"", (unsigned long long)st.st_ino,
+		 (unsigned long long)st.st_size, (unsigned long long)st.st_mtim.tv_sec);
+	inm = MHD_lookup_connection_value(q->conn, MHD_HEADER_KIND, "If-None-Match");
+	if (inm && strstr(inm, etag)) {
+		close(fd);
+		resp = MHD_create_response_from_buffer(0, "", MHD_RESPMEM_PERSISTENT);
+		r = 304;
+	} else {
+		resp = MHD_create_response_from_fd((uint64_t)st.st_size, fd);
+		MHD_add_response_header(resp, "Content-Type", httpd_content_type(path));
+		r = 200;
+	}
+	MHD_add_response_header(resp, "ETag", etag);
+	MHD_add_response_header(resp, "Cache-Control",
+				hashed_name(path) && !ends_with(path, ".html") ?
+				"public, max-age=31536000, immutable" : "no-cache");
+	MHD_add_response_header(resp, "X-Relgate-Release", release);
+	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+	count(s, q->route, (unsigned)r);
+	r = MHD_queue_response(q->conn, (unsigned)r, resp);
+	MHD_destroy_response(resp);
+	free(path);
+	return r;
+}
+
+/* ---- routing ---- */
+
+/* Compare two secrets in time that depends on neither. */
+static bool same_secret(const char *a, const char *b)
+{
+	uint8_t x[SHA256_DIGEST_SIZE], y[SHA256_DIGEST_SIZE];
+	struct sha256_ctx c;
+	unsigned diff = 0;
+	size_t i;
+
+	sha256_init(&c);
+	sha256_update(&c, strlen(a), (const uint8_t *)a);
+	sha256_digest(&c, sizeof(x), x);
+	sha256_init(&c);
+	sha256_update(&c, strlen(b), (const uint8_t *)b);
+	sha256_digest(&c, sizeof(y), y);
+	for (i = 0; i < sizeof(x); i++)
+		diff |= x[i] ^ y[i];
+	return diff == 0;
+}
+
+static bool authorized(struct server *s, struct MHD_Connection *c)
+{
+	const char *h = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
+
+	if (!s->o.token || !h || strncasecmp(h, "Bearer ", 7))
+		return false;
+	return same_secret(h + 7, s->o.token);
+}
+
+static enum route serve_route(const char *method, const char *url)
+{
+	bool get = !strcmp(method, "GET") || !strcmp(method, "HEAD");
+
+	if (!strcmp(url, "/beacon"))
+		return R_BEACON;
+	if (!strncmp(url, "/p/", 3))
+		return get ? R_STATIC : R_OTHER;
+	if (!strcmp(url, "/"))
+		return R_STATUS;
+	if (!strcmp(url, "/api/status"))
+		return R_API_STATUS;
+	if (!strcmp(url, "/api/rollback"))
+		return R_API_ROLLBACK;
+	if (!strcmp(url, "/healthz"))
+		return R_HEALTHZ;
+	if (!strcmp(url, "/metrics"))
+		return R_METRICS;
+	return R_OTHER;
+}
+
+static enum MHD_Result on_beacon(struct server *s, struct req *q, const char *method)
+{
+	const char *why;
+
+	if (!strcmp(method, "OPTIONS")) {
+		struct MHD_Response *resp;
+		enum MHD_Result r;
+
+		if (!q->origin)
+			return answer_text(q, 403, "origin not allowed\n");
+		resp = MHD_create_response_from_buffer(0, "", MHD_RESPMEM_PERSISTENT);
+		MHD_add_response_header(resp, "Access-Control-Allow-Origin", q->origin);
+		MHD_add_response_header(resp, "Access-Control-Allow-Methods", "POST");
+		MHD_add_response_header(resp, "Access-Control-Allow-Headers", "Content-Type");
+		MHD_add_response_header(resp, "Access-Control-Max-Age", "86400");
+		MHD_add_response_header(resp, "Vary", "Origin");
+		r = MHD_queue_response(q->conn, 204, resp);
+		MHD_destroy_response(resp);
+		count(s, q->route, 204);
+		return r;
+	}
+	if (strcmp(method, "POST"))
+		return answer_text(q, 405, "POST a beacon\n");
+	if (q->too_large) {
+		atomic_fetch_add(&s->dropped[D_TOO_LARGE], 1);
+		return answer_text(q, 413, "a beacon is at most 16 KiB\n");
+	}
+	if (beacon_parse(q->body.data ? q->body.data : "", q->body.len, &q->b, &why) < 0) {
+		char *msg = xasprintf("invalid beacon: %s\n", why);
+
+		atomic_fetch_add(&s->dropped[D_INVALID], 1);
+		return answer(q, 400, "text/plain; charset=utf-8", msg, strlen(msg), true);
+	}
+	client_key(s, q->conn, q->client);
+	if (!rate_take(s, q->client)) {
+		atomic_fetch_add(&s->dropped[D_RATE], 1);
+		return answer_text(q, 429, "too many beacons\n");
+	}
+	/* the watch's own visits are not real users */
+	{
+		const char *ua = MHD_lookup_connection_value(q->conn, MHD_HEADER_KIND, "User-Agent");
+
+		if (ua && strstr(ua, "relgate-probe"))
+			return answer(q, 204, NULL, "", 0, false);
+	}
+	if (!enqueue(s, q)) {
+		atomic_fetch_add(&s->dropped[D_QUEUE], 1);
+		return answer_text(q, 503, "busy: try again\n");
+	}
+	return MHD_YES;
+}
+
+static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *url,
+			      const char *method, const char *version, const char *upload,
+			      size_t *upload_len, void **state)
+{
+	struct server *s = cls;
+	struct req *q = *state;
+	bool refused;
+
+	(void)version;
+	if (!q) {
+		const char *len = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
+
+		q = xcalloc(1, sizeof(*q));
+		q->srv = s;
+		q->conn = c;
+		q->route = serve_route(method, url);
+		*state = q;
+		if (q->route == R_BEACON || q->route == R_API_ROLLBACK) {
+			q->origin = q->route == R_BEACON ? allowed_origin(s, c, &refused) : NULL;
+			if (q->route == R_BEACON && refused)
+				return answer_text(q, 403, "origin not allowed\n");
+			if (len && strtoull(len, NULL, 10) > (q->route == R_BEACON ? BEACON_BODY_MAX :
+							    ADMIN_BODY_MAX)) {
+				atomic_fetch_add(&s->dropped[D_TOO_LARGE], q->route == R_BEACON);
+				return answer_text(q, 413, "too large\n");
+			}
+		}
+		return MHD_YES;
+	}
+	if (q->answered)
+		return MHD_YES;
+	if (*upload_len) {
+		size_t max = q->route == R_BEACON ? BEACON_BODY_MAX : ADMIN_BODY_MAX;
+
+		if (q->body.len + *upload_len > max)
+			q->too_large = true;
+		else
+			buf_add(&q->body, upload, *upload_len);
+		*upload_len = 0;
+		return MHD_YES;
+	}
+	if (q->queued) {
+		/* resumed: the loop has the answer */
+		if (q->answer) {
+			char *a = q->answer;
+
+			q->answer = NULL;
+			return answer(q, (unsigned)q->status, q->answer_type, a, q->answer_len, true);
+		}
+		return q->status == 204 ? answer(q, 204, NULL, "", 0, false) :
+		       answer_text(q, (unsigned)q->status, q->status == 400 ? "unknown release\n" :
+				   "the beacon could not be stored: try again\n");
+	}
+	switch (q->route) {
+	case R_BEACON:
+		return on_beacon(s, q, method);
+	case R_STATIC:
+		return serve_static(s, q, url);
+	case R_HEALTHZ:
+		return answer_text(q, 200, "ok\n");
+	case R_STATUS:
+	case R_API_STATUS:
+	case R_METRICS:
+		if (strcmp(method, "GET") && strcmp(method, "HEAD"))
+			return answer_text(q, 405, "GET only\n");
+		if (!enqueue(s, q))
+			return answer_text(q, 503, "busy: try again\n");
+		return MHD_YES;
+	case R_API_ROLLBACK:
+		if (strcmp(method, "POST"))
+			return answer_text(q, 405, "POST only\n");
+		if (!authorized(s, c)) {
+			const char *msg = s->o.token ?
+				"{\"error\": \"a rollback needs the token: Authorization: Bearer TOKEN\"}\n" :
+				"{\"error\": \"no admin token is set: start relgate serve with the "
+				"variable server.tokenEnv names\"}\n";
+
+			return answer(q, 401, "application/json", (char *)msg, strlen(msg), false);
+		}
+		if (q->too_large)
+			return answer_text(q, 413, "too large\n");
+		if (!enqueue(s, q))
+			return answer_text(q, 503, "busy: try again\n");
+		return MHD_YES;
+	default:
+		return answer_text(q, 404, "not found\n");
+	}
+}
+
+static void completed(void *cls, struct MHD_Connection *c, void **state,
+		      enum MHD_RequestTerminationCode why)
+{
+	struct req *q = *state;
+
+	(void)cls;
+	(void)c;
+	(void)why;
+	if (!q)
+		return;
+	buf_release(&q->body);
+	beacon_release(&q->b);
+	free(q->origin);
+	free(q->answer);
+	free(q);
+	*state = NULL;
+}
+
+/* ---- start and stop ---- */
+
+static int parse_listen(const char *listen, struct sockaddr_storage *ss, bool *v6)
+{
+	const char *colon = strrchr(listen, ':');
+	char host[INET6_ADDRSTRLEN + 2];
+	char *end;
+	long port;
+
+	memset(ss, 0, sizeof(*ss));
+	if (!colon)
+		return -1;
+	port = strtol(colon + 1, &end, 10);
+	if (*end || colon[1] == '\0' || port < 0 || port > 65535 ||
+	    (size_t)(colon - listen) >= sizeof(host))
+		return -1;
+	snprintf(host, sizeof(host), "%.*s", (int)(colon - listen), listen);
+	if (host[0] == '[' && host[strlen(host) - 1] == ']') {
+		struct sockaddr_in6 *a = (struct sockaddr_in6 *)ss;
+
+		host[strlen(host) - 1] = '\0';
+		a->sin6_family = AF_INET6;
+		a->sin6_port = htons((uint16_t)port);
+		*v6 = true;
+		return inet_pton(AF_INET6, host + 1, &a->sin6_addr) == 1 ? 0 : -1;
+	} else {
+		struct sockaddr_in *a = (struct sockaddr_in *)ss;
+
+		a->sin_family = AF_INET;
+		a->sin_port = htons((uint16_t)port);
+		*v6 = false;
+		if (!*host)
+			return 0;
+		return inet_pton(AF_INET, host, &a->sin_addr) == 1 ? 0 : -1;
+	}
+}
+
+static int add_product(const char *product, void *data)
+{
+	struct server *s = data;
+	size_t i;
+
+	for (i = 0; i < s->nproducts; i++)
+		if (!strcmp(s->products[i], product))
+			return 0;
+	s->products = xreallocarray(s->products, s->nproducts + 1, sizeof(*s->products));
+	s->products[s->nproducts++] = xstrdup(product);
+	return 0;
+}
+
+int server_start(struct server **out, const struct serve_opts *o)
+{
+	struct server *s = xcalloc(1, sizeof(*s));
+	struct sockaddr_storage ss;
+	const union MHD_DaemonInfo *info;
+	bool v6 = false;
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	unsigned threads = ncpu < 1 ? 1 : ncpu > 8 ? 8 : (unsigned)ncpu;
+	const char *env = getenv("RELGATE_SERVE_THREADS");
+	size_t i;
+
+	*out = NULL;
+	s->o = *o;
+	s->serve_maps = o->cfg->serve_maps;
+	pthread_mutex_init(&s->lock, NULL);
+	s->tail = &s->head;
+	s->rate = xcalloc(RATE_SLOTS, sizeof(*s->rate));
+	s->batch = xcalloc(BATCH_MAX, sizeof(*s->batch));
+	strmap_init(&s->known, 64);
+	s->day = -1;
+	for (i = 0; i < o->cfg->nproducts; i++)
+		add_product(o->cfg->products[i].name, s);
+	if (history_products(o->h, add_product, s) < 0)
+		goto fail;
+	if (env && *env)
+		threads = (unsigned)strtoul(env, NULL, 10);
+	if (parse_listen(o->listen, &ss, &v6) < 0) {
+		error_as(FAULT_INPUT, "cannot listen on \"%s\": give ADDRESS:PORT (127.0.0.1:8080, "
+			 "[::1]:8080, :8080)", o->listen);
+		goto fail;
+	}
+	if (loop_on_wake(o->loop, on_wake, s) < 0)
+		goto fail;
+	s->mhd = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
+				  MHD_ALLOW_SUSPEND_RESUME | (v6 ? MHD_USE_IPv6 : 0), 0, NULL, NULL,
+				  handle, s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+				  MHD_OPTION_NOTIFY_COMPLETED, completed, s,
+				  MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)15,
+				  MHD_OPTION_CONNECTION_LIMIT, (unsigned)4096,
+				  MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)65536,
+				  MHD_OPTION_THREAD_POOL_SIZE, threads ? threads : 1,
+				  MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1,
+				  MHD_OPTION_END);
+	if (!s->mhd) {
+		error_as(FAULT_ENV, "cannot listen on %s: %s", o->listen,
+			 errno ? strerror(errno) : "libmicrohttpd could not start");
+		goto fail;
+	}
+	info = MHD_get_daemon_info(s->mhd, MHD_DAEMON_INFO_BIND_PORT);
+	s->port = info ? info->port : 0;
+	*out = s;
+	return 0;
+fail:
+	server_stop(s, 0);
+	return -1;
+}
+
+int server_port(const struct server *s)
+{
+	return s->port;
+}
+
+size_t server_products(struct server *s, const char ***names)
+{
+	*names = (const char **)s->products;
+	return s->nproducts;
+}
+
+void server_count_rollback(struct server *s)
+{
+	atomic_fetch_add(&s->rollbacks, 1);
+}
+
+void server_stop(struct server *s, int max_ms)
+{
+	size_t i;
+
+	if (!s)
+		return;
+	if (s->mhd) {
+		double end = now_ms() + max_ms;
+		int fd = MHD_quiesce_daemon(s->mhd);
+
+		pthread_mutex_lock(&s->lock);
+		s->stopping = true;
+		pthread_mutex_unlock(&s->lock);
+		/* what is queued is answered, the open batch committed */
+		on_wake(s->o.loop, s);
+		commit_batch(s);
+		while (now_ms() < end && loop_once(s->o.loop, 20) >= 0) {
+			pthread_mutex_lock(&s->lock);
+			i = s->queued;
+			pthread_mutex_unlock(&s->lock);
+			if (!i && !s->nbatch)
+				break;
+		}
+		/* a moment for the answers to leave */
+		if (now_ms() < end)
+			usleep((useconds_t)((end - now_ms() < 100 ? end - now_ms() : 100) * 1000));
+		MHD_stop_daemon(s->mhd);
+		if (fd >= 0)
+			close(fd);
+	}
+	for (i = 0; i < s->nproducts; i++)
+		free(s->products[i]);
+	free(s->products);
+	free(s->rate);
+	free(s->batch);
+	strmap_free(&s->known);
+	pthread_mutex_destroy(&s->lock);
+	free(s);
+}
