@@ -212,7 +212,7 @@ int cmd_serve(int argc, char **argv, struct setup *s)
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
-	const char *listen = s->cfg.listen, *token;
+	const char *listen = NULL, *token;
 	struct serve_opts o = {0};
 	struct ctx x;
 	bool watching = false;
@@ -231,6 +231,8 @@ int cmd_serve(int argc, char **argv, struct setup *s)
 		fputs(serve_usage, stderr);
 		return EXIT_USAGE;
 	}
+	if (!listen)
+		listen = s->cfg.listen;
 	if (ctx_open(&x, s, false) < 0) {
 		ctx_close(&x);
 		return EXIT_ENV;

@@ -305,6 +305,16 @@ static char *frame_of(const char *line, size_t n)
 		;
 	for (url_stop = scheme; url_stop < end && !url_end(*url_stop); url_stop++)
 		;
+	/* the position (":12:34") is where it went wrong in this build, not what */
+	for (int parts = 0; parts < 2; parts++) {
+		const char *d = url_stop;
+
+		while (d > url && d[-1] >= '0' && d[-1] <= '9')
+			d--;
+		if (d == url_stop || d == url || d[-1] != ':')
+			break;
+		url_stop = d - 1;
+	}
 	for (file = url_stop; file > url && file[-1] != '/'; file--)
 		;
 	while (fn < url && (*fn == ' ' || *fn == '\t'))
