@@ -29,13 +29,15 @@ _relgate()
 		return ;;
 	esac
 	case $cmd in
-	"") COMPREPLY=($(compgen -W "affected graph plan test boot release rollback status history diff fsck notify snippet runbook -C --config --color -q -v --help --version" -- "$cur")) ;;
+	"") COMPREPLY=($(compgen -W "affected graph plan test boot release rollback status history diff fsck notify snippet serve watch runbook -C --config --color -q -v --help --version" -- "$cur")) ;;
 	release) COMPREPLY=($(compgen -W "--from --gate-report --no-activate --force --reason --format --help" -- "$cur")) ;;
 	rollback) COMPREPLY=($(compgen -W "--to --expect --reason --force --format --help" -- "$cur")) ;;
 	status) COMPREPLY=($(compgen -W "--format --help" -- "$cur")) ;;
 	history) COMPREPLY=($(compgen -W "--limit --format --help" -- "$cur")) ;;
 	diff) COMPREPLY=($(compgen -W "--from --format --help" -- "$cur")) ;;
 	snippet) COMPREPLY=($(compgen -W "--release --csp-hash --format --help" -- "$cur")) ;;
+	serve) COMPREPLY=($(compgen -W "--listen --watch --help" -- "$cur")) ;;
+	watch) COMPREPLY=($(compgen -W "--once --no-probe --help" -- "$cur")) ;;
 	test) COMPREPLY=($(compgen -W "--affected --base --head --uncommitted --files -j --junit --json --grace --logs --help" -- "$cur")) ;;
 	boot) COMPREPLY=($(compgen -W "--dir --check --page --ready --timeout --format --help" -- "$cur")) ;;
 	affected) COMPREPLY=($(compgen -W "--base --head --uncommitted --files --packages --format --no-imports --no-cache --help" -- "$cur")) ;;

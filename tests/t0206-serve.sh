@@ -59,7 +59,7 @@ beacon() {
 }
 
 db() {
-	sqlite3 .relgate/store/relgate.db "$1"
+	sqlite3 -cmd ".timeout 10000" .relgate/store/relgate.db "$1"
 }
 
 test_expect_success 'setup: a product with two releases, the second active' '

@@ -6,7 +6,8 @@
 # distinct User-Agents open it as two visitors would; the snippet's beacons
 # arrive, the watch rolls v2 back to v1 by itself and marks it bad, the
 # status page and its JSON say so, and the notification reaches the local
-# receiver.  The chain is asserted in order; the times (activation to
+# receiver; then the status page, in chromium, rolls back with its button and
+# the token (a screenshot is kept in the scratch folder).  The chain is asserted in order; the times (activation to
 # detection, first visit to detection, detection to restore) are printed,
 # not asserted.  Then relgate watch --once: a product whose url does not
 # answer is rolled back by the probe, and the release it went back to,
@@ -103,27 +104,32 @@ test_expect_success 'two visitors: the beacons arrive, the watch rolls back by i
 	done &&
 	for b in $browsers; do kill -9 -$b 2>/dev/null; done; browsers= &&
 	test "$(current)" = r000001 &&
+	# the decision is written once the rollback is done
+	i=0 && while test "$(sqlite3 -cmd ".timeout 10000" hs/.relgate/store/relgate.db \
+			"select count(*) from watch_log")" = 0 && test $i -lt 100; do
+		sleep 0.1 && i=$((i + 1)) || return 1
+	done &&
 	echo $t_visit >t_visit
 '
 
 test_expect_success 'the chain, in order: beacons stored, release marked bad, rollback, watch log' '
 	db=hs/.relgate/store/relgate.db &&
-	test "$(sqlite3 $db "select count(distinct client) from event_clients")" -ge 2 &&
-	sqlite3 $db "select message from event_groups where release_id = \"r000002\"" >msgs &&
+	test "$(sqlite3 -cmd ".timeout 10000" $db "select count(distinct client) from event_clients")" -ge 2 &&
+	sqlite3 -cmd ".timeout 10000" $db "select message from event_groups where release_id = \"r000002\"" >msgs &&
 	test_grep "TypeError" msgs &&
-	first=$(sqlite3 $db "select min(first_ms) from event_groups where release_id = \"r000002\"") &&
-	rolled=$(sqlite3 $db "select at_ms from activations where kind = \"rollback\" order by seq desc limit 1") &&
-	decided=$(sqlite3 $db "select at_ms from watch_log where release_id = \"r000002\"") &&
+	first=$(sqlite3 -cmd ".timeout 10000" $db "select min(first_ms) from event_groups where release_id = \"r000002\"") &&
+	rolled=$(sqlite3 -cmd ".timeout 10000" $db "select at_ms from activations where kind = \"rollback\" order by seq desc limit 1") &&
+	decided=$(sqlite3 -cmd ".timeout 10000" $db "select at_ms from watch_log where release_id = \"r000002\"") &&
 	test "$first" -le "$decided" && test "$decided" -le "$rolled" &&
-	test "$(sqlite3 $db "select action from watch_log")" = "rolled back" &&
-	test "$(sqlite3 $db "select bad from releases where id = \"r000002\"")" = 1 &&
-	sqlite3 $db "select bad_reason from releases where id = \"r000002\"" >why &&
+	test "$(sqlite3 -cmd ".timeout 10000" $db "select action from watch_log")" = "rolled back" &&
+	test "$(sqlite3 -cmd ".timeout 10000" $db "select bad from releases where id = \"r000002\"")" = 1 &&
+	sqlite3 -cmd ".timeout 10000" $db "select bad_reason from releases where id = \"r000002\"" >why &&
 	test_grep "watch: .*fatal events from 2 clients.*TypeError" why &&
 	"$RELGATE" -C hs status >status.out &&
 	test_grep "bad: r000002" status.out &&
-	activated=$(sqlite3 $db "select at_ms from activations where to_release = \"r000002\"") &&
-	detect=$(sqlite3 $db "select detect_ms from watch_log") &&
-	restore=$(sqlite3 $db "select restore_ms from watch_log") &&
+	activated=$(sqlite3 -cmd ".timeout 10000" $db "select at_ms from activations where to_release = \"r000002\"") &&
+	detect=$(sqlite3 -cmd ".timeout 10000" $db "select detect_ms from watch_log") &&
+	restore=$(sqlite3 -cmd ".timeout 10000" $db "select restore_ms from watch_log") &&
 	{
 		echo "# activation to detection: $detect ms (mostly the setup before the visitors came)"
 		echo "# first visit to detection: $((decided - $(cat t_visit))) ms (the browsers start, load, crash, send)"
@@ -156,8 +162,8 @@ test_expect_success 'the notification reached the receiver: what failed, with it
 test_expect_success 'a second failure in the same bake window is told, not rolled back (flapping guard)' '
 	"$RELGATE" -C hs rollback distributor --to r000002 --force --reason "again" >/dev/null &&
 	test "$(current)" = r000002 &&
-	sqlite3 hs/.relgate/store/relgate.db "delete from watch_log" &&
-	sqlite3 hs/.relgate/store/relgate.db "insert into watch_log (product, release_id, verdict, action, at, at_ms) values (\"distributor\", \"r000000\", \"failed to start\", \"rolled back\", \"now\", $(ms))" &&
+	sqlite3 -cmd ".timeout 10000" hs/.relgate/store/relgate.db "delete from watch_log" &&
+	sqlite3 -cmd ".timeout 10000" hs/.relgate/store/relgate.db "insert into watch_log (product, release_id, verdict, action, at, at_ms) values (\"distributor\", \"r000000\", \"failed to start\", \"rolled back\", \"now\", $(ms))" &&
 	port=$(cat port) &&
 	for who in three four; do
 		curl -s -o /dev/null -A "visitor-$who" -H "Content-Type: text/plain" --data-binary \
@@ -166,8 +172,23 @@ test_expect_success 'a second failure in the same bake window is told, not rolle
 	done &&
 	sleep 0.5 &&
 	test "$(current)" = r000002 &&
-	sqlite3 hs/.relgate/store/relgate.db "select action from watch_log where release_id = \"r000002\"" >act &&
+	sqlite3 -cmd ".timeout 10000" hs/.relgate/store/relgate.db "select action from watch_log where release_id = \"r000002\"" >act &&
 	test_grep "told \(rolled back once in this bake window" act
+'
+
+test_expect_success 'the status page in chromium: the table, the rollback button with the token' '
+	port=$(cat port) &&
+	test "$(current)" = r000002 &&
+	python3 "$SRCDIR/tests/status-page.py" "http://127.0.0.1:$port/" distributor sekrit \
+		"$TRASH/shots" >page.out 2>page.err &&
+	printf "%s\n" "commander none" "distributor r000002" "portal none" -- "commander none" \
+		"distributor r000001" "portal none" "said: distributor rolled back to r000001" >expect &&
+	test_cmp expect page.out &&
+	test "$(current)" = r000001 &&
+	test -s "$TRASH/shots/status.png" &&
+	test "$(head -c 4 "$TRASH/shots/status.png" | od -An -c | tr -d " ")" = "211PNG" &&
+	"$RELGATE" -C hs history --format json >h.json &&
+	test_grep "from the status page" h.json
 '
 
 test_expect_success 'SIGTERM ends serve with 0' '
@@ -175,7 +196,8 @@ test_expect_success 'SIGTERM ends serve with 0' '
 '
 
 test_expect_success 'relgate watch --once: a url that does not answer three times is rolled back' '
-	sqlite3 hs/.relgate/store/relgate.db "delete from watch_log; delete from event_clients; delete from event_samples; delete from event_groups" &&
+	sqlite3 -cmd ".timeout 10000" hs/.relgate/store/relgate.db "delete from watch_log; delete from event_clients; delete from event_samples; delete from event_groups" &&
+	"$RELGATE" -C hs rollback distributor --to r000002 --force --reason "once more" >/dev/null &&
 	jq ".products.distributor.url = \"http://127.0.0.1:9/p/distributor/\"" hs/relgate.json >rg.json &&
 	mv rg.json hs/relgate.json &&
 	test_expect_code 1 "$RELGATE" -C hs watch distributor --once >watch.out 2>watch.err &&
