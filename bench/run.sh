@@ -276,6 +276,15 @@ if [ "$HAVE_RELGATE" = 1 ]; then
 	store=$(bash "$BENCH_DIR/store.sh") || die "bench/store.sh failed"
 fi
 
+# The collector and the static server against nginx, and the watch's times.
+serve="## Serve
+
+Not measured in this run (./relgate was not built)."
+if [ "$HAVE_RELGATE" = 1 ]; then
+	echo "bench: relgate serve against nginx (bench/serve.sh)" >&2
+	serve=$(bash "$BENCH_DIR/serve.sh") || die "bench/serve.sh failed"
+fi
+
 # The snippet's size: what every page of a release carries.
 snippet="## Snippet
 
@@ -354,6 +363,7 @@ EOF
 	printf '%s\n\n' "$supervisor"
 	printf '%s\n' "$store"
 	echo
+	printf '%s\n\n' "$serve"
 	printf '%s\n' "$snippet"
 } >"$RESULTS.tmp"
 mv "$RESULTS.tmp" "$RESULTS"

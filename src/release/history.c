@@ -921,7 +921,7 @@ static sqlite3_stmt *kept(struct history *h, int which)
 		[EV_GROUPS_OF] = "SELECT count(*) FROM event_groups WHERE product = ? AND release_id = ?",
 		[EV_NEW_GROUP] = "INSERT INTO event_groups (product, release_id, kind, fingerprint, "
 				 "message, frame, first_ms, last_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-		[EV_COUNT] = "UPDATE event_groups SET events = events + 1, last_ms = ?, "
+		[EV_COUNT] = "UPDATE event_groups SET events = events + ?, last_ms = ?, "
 			     "clients = clients + ?, samples = samples + ? WHERE seq = ?",
 		[EV_CLIENT] = "INSERT OR IGNORE INTO event_clients (grp, client, last_ms) "
 			      "VALUES (?, ?, ?)",
@@ -1029,17 +1029,14 @@ static int64_t event_group(struct history *h, const struct event_record *e, cons
 	return sqlite3_last_insert_rowid(h->db);
 }
 
-int history_record_event(struct history *h, const struct event_record *e)
+/* One event's client into group grp (counted when new) and, while there is room, its sample. */
+static int record_one(struct history *h, int64_t grp, const struct event_record *e, bool client,
+		      bool sample, int *new_client)
 {
 	sqlite3_stmt *st;
-	int64_t grp, clients = 0;
-	int samples = 0, new_client = 0, sample;
 
-	if ((grp = event_group(h, e, e->fingerprint, e->normalized, e->frame, &samples,
-			       &clients)) < 0)
-		return -1;
-	/* the distinct clients of a group: counted up to a bound, then only the events */
-	if (e->client && clients < EVENT_CLIENTS_MAX) {
+	*new_client = 0;
+	if (client && e->client) {
 		if (!(st = kept(h, EV_CLIENT)))
 			return -1;
 		sqlite3_bind_int64(st, 1, grp);
@@ -1047,8 +1044,8 @@ int history_record_event(struct history *h, const struct event_record *e)
 		sqlite3_bind_int64(st, 3, e->at_ms);
 		if (kept_step(h, st, "cannot record the client") < 0)
 			return -1;
-		new_client = sqlite3_changes(h->db) == 1;
-		if (!new_client) {
+		*new_client = sqlite3_changes(h->db) == 1;
+		if (!*new_client) {
 			if (!(st = kept(h, EV_CLIENT_SEEN)))
 				return -1;
 			sqlite3_bind_int64(st, 1, e->at_ms);
@@ -1058,7 +1055,6 @@ int history_record_event(struct history *h, const struct event_record *e)
 				return -1;
 		}
 	}
-	sample = samples < EVENT_SAMPLES_MAX;
 	if (sample) {
 		if (!(st = kept(h, EV_SAMPLE)))
 			return -1;
@@ -1071,13 +1067,38 @@ int history_record_event(struct history *h, const struct event_record *e)
 		if (kept_step(h, st, "cannot record the event") < 0)
 			return -1;
 	}
+	return 0;
+}
+
+int history_record_events(struct history *h, const struct event_record *const *e, size_t n)
+{
+	sqlite3_stmt *st;
+	int64_t grp, clients = 0, added = 0;
+	int samples = 0, sampled = 0, fresh;
+	size_t i;
+
+	if (!n)
+		return 0;
+	if ((grp = event_group(h, e[0], e[0]->fingerprint, e[0]->normalized, e[0]->frame, &samples,
+			       &clients)) < 0)
+		return -1;
+	/* the distinct clients of a group: counted up to a bound, then only the events */
+	for (i = 0; i < n; i++) {
+		bool sample = samples + sampled < EVENT_SAMPLES_MAX;
+
+		if (record_one(h, grp, e[i], clients + added < EVENT_CLIENTS_MAX, sample, &fresh) < 0)
+			return -1;
+		added += fresh;
+		sampled += sample;
+	}
 	if (!(st = kept(h, EV_COUNT)))
 		return -1;
-	sqlite3_bind_int64(st, 1, e->at_ms);
-	sqlite3_bind_int64(st, 2, new_client);
-	sqlite3_bind_int64(st, 3, sample);
-	sqlite3_bind_int64(st, 4, grp);
-	return kept_step(h, st, "cannot count the event") < 0 ? -1 : 0;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)n);
+	sqlite3_bind_int64(st, 2, e[n - 1]->at_ms);
+	sqlite3_bind_int64(st, 3, added);
+	sqlite3_bind_int64(st, 4, sampled);
+	sqlite3_bind_int64(st, 5, grp);
+	return kept_step(h, st, "cannot count the events") < 0 ? -1 : 0;
 }
 
 /* The kinds of event that say a release did not start (a rejection may be handled later). */

@@ -190,8 +190,11 @@ struct event_record {
 int history_set_relaxed(struct history *h);
 /* Whether release id is product's (complete, or pruned since): 1, 0, or -1 after an error. */
 int history_release_exists(struct history *h, const char *product, const char *id);
-/* One event, into its group.  0, or -1 after an error. */
-int history_record_event(struct history *h, const struct event_record *e);
+/*
+ * Events of one group (the same product, release and fingerprint: a
+ * batch's), in the order they came.  0, or -1 after an error.
+ */
+int history_record_events(struct history *h, const struct event_record *const *e, size_t n);
 
 struct event_group {
 	const char *product, *release, *kind, *fingerprint, *message, *frame;

@@ -41,7 +41,6 @@
 
 #define QUEUE_MAX 8192
 #define BATCH_MAX 256
-#define BATCH_MS 2.0
 #define ADMIN_BODY_MAX 4096
 #define RATE_SLOTS 4096
 #define RATE_BURST 20.0        /* beacons a client may send at once */
@@ -72,6 +71,8 @@ struct req {
 	char client[CLIENT_HEX];
 	char *origin;              /* to allow in the answer (CORS), or NULL */
 	struct beacon b;
+	char *normalized, *frame;  /* its fingerprint's parts, made on libmicrohttpd's thread */
+	char fp[BEACON_FP_HEX];
 	/* the loop's answer */
 	int status;
 	char *answer;
@@ -83,6 +84,12 @@ struct req {
 struct rate_slot {
 	char key[CLIENT_HEX];
 	double tokens, at_ms;
+};
+
+struct release_dir {
+	char product[128];
+	char release[RELEASE_ID_MAX];
+	int fd;
 };
 
 struct server {
@@ -103,9 +110,12 @@ struct server {
 	/* the loop's own */
 	struct req **batch;
 	size_t nbatch;
-	unsigned batch_timer;
 	bool stopping;
 	struct strmap known;       /* "product/release" that exist */
+
+	pthread_rwlock_t dirs_lock;   /* the active releases' folders, kept open */
+	struct release_dir dirs[64];
+	size_t ndirs;
 
 	atomic_uint_fast64_t requests[R_COUNT][NCODES];
 	atomic_uint_fast64_t accepted, dropped[D_COUNT], rollbacks, batches;
@@ -281,6 +291,8 @@ static char *allowed_origin(struct server *s, struct MHD_Connection *c, bool *re
 
 static bool enqueue(struct server *s, struct req *q)
 {
+	bool first;
+
 	pthread_mutex_lock(&s->lock);
 	if (s->queued >= QUEUE_MAX || s->stopping) {
 		pthread_mutex_unlock(&s->lock);
@@ -289,11 +301,13 @@ static bool enqueue(struct server *s, struct req *q)
 	q->next = NULL;
 	*s->tail = q;
 	s->tail = &q->next;
-	s->queued++;
+	first = s->queued++ == 0;
 	q->queued = true;
 	MHD_suspend_connection(q->conn);
 	pthread_mutex_unlock(&s->lock);
-	loop_wake(s->o.loop);
+	/* the loop takes the whole queue when it wakes: one wake for all that came meanwhile */
+	if (first)
+		loop_wake(s->o.loop);
 	return true;
 }
 
@@ -321,50 +335,47 @@ static int known_release(struct server *s, const char *product, const char *rele
 
 static void commit_batch(struct server *s)
 {
-	size_t i, k, n = s->nbatch;
+	const struct event_record *group[BATCH_MAX];
+	struct event_record ev[BATCH_MAX];
+	bool done[BATCH_MAX] = {false};
+	size_t i, j, k, n = s->nbatch;
 	int64_t at = wall_ms();
 	bool ok;
 	const char *told[16];
 	size_t ntold = 0;
 
-	if (s->batch_timer) {
-		loop_del_timer(s->o.loop, s->batch_timer);
-		s->batch_timer = 0;
-	}
 	if (!n)
 		return;
 	ok = history_begin(s->o.h) == 0;
 	for (i = 0; ok && i < n; i++) {
 		struct req *q = s->batch[i];
-		struct event_record e = {0};
-		char *normalized, *frame, fp[BEACON_FP_HEX];
 		int known = known_release(s, q->b.product, q->b.release);
 
 		if (known < 0) {
 			ok = false;
 			break;
 		}
-		if (!known) {
-			q->status = 400;
+		q->status = known ? 204 : 400;
+		done[i] = !known;
+		ev[i] = (struct event_record){
+			.product = q->b.product, .release = q->b.release, .kind = q->b.kind,
+			.fingerprint = q->fp, .normalized = q->normalized, .frame = q->frame,
+			.message = q->b.message, .stack = q->b.stack, .page = q->b.page,
+			.client = q->client, .version = q->b.version, .at_ms = at,
+		};
+	}
+	/* a batch's events of one group are written together: one lookup, one count */
+	for (i = 0; ok && i < n; i++) {
+		if (done[i])
 			continue;
-		}
-		beacon_fingerprint(&q->b, &normalized, &frame, fp);
-		e.product = q->b.product;
-		e.release = q->b.release;
-		e.kind = q->b.kind;
-		e.fingerprint = fp;
-		e.normalized = normalized;
-		e.frame = frame;
-		e.message = q->b.message;
-		e.stack = q->b.stack;
-		e.page = q->b.page;
-		e.client = q->client;
-		e.version = q->b.version;
-		e.at_ms = at;
-		ok = history_record_event(s->o.h, &e) == 0;
-		free(normalized);
-		free(frame);
-		q->status = 204;
+		for (j = i, k = 0; j < n; j++)
+			if (!done[j] && !strcmp(ev[j].fingerprint, ev[i].fingerprint) &&
+			    !strcmp(ev[j].release, ev[i].release) &&
+			    !strcmp(ev[j].product, ev[i].product)) {
+				group[k++] = &ev[j];
+				done[j] = true;
+			}
+		ok = history_record_events(s->o.h, group, k) == 0;
 	}
 	if (ok && history_commit(s->o.h) < 0)
 		ok = false;
@@ -394,15 +405,6 @@ static void commit_batch(struct server *s)
 	for (i = 0; i < n; i++)
 		resume(s->batch[i], s->batch[i]->status);
 	s->nbatch = 0;
-}
-
-static void batch_due(struct loop *l, void *data)
-{
-	struct server *s = data;
-
-	(void)l;
-	s->batch_timer = 0;
-	commit_batch(s);
 }
 
 /* ---- admin work, in the loop ---- */
@@ -511,8 +513,13 @@ static void on_wake(struct loop *l, void *data)
 			do_admin(s, q);
 		}
 	}
-	if (s->nbatch && !s->batch_timer)
-		s->batch_timer = loop_add_timer(l, now_ms() + BATCH_MS, batch_due, s);
+	/*
+	 * Group commit: what came while the last batch was being written is
+	 * the next batch, written at once.  Under load a batch grows by
+	 * itself; with nothing else to wait for, no beacon waits for others.
+	 */
+	(void)l;
+	commit_batch(s);
 }
 
 /* ---- static files: /p/<product>/<path> ---- */
@@ -594,6 +601,58 @@ static int open_in_older(struct server *s, const char *product, const char *path
 	return fd;
 }
 
+/*
+ * Open path in release of product, whose folder stays open while it is
+ * the one current names (an open and a close less per request).
+ * *have_dir: the release's folder is there.
+ */
+static int open_in_release(struct server *s, const char *product, const char *release,
+			   const char *path, bool *have_dir)
+{
+	struct release_dir *d;
+	char *dir;
+	int fd, dfd;
+	size_t i;
+
+	pthread_rwlock_rdlock(&s->dirs_lock);
+	for (i = 0; i < s->ndirs; i++) {
+		d = &s->dirs[i];
+		if (!strcmp(d->product, product) && !strcmp(d->release, release)) {
+			fd = httpd_open_beneath(d->fd, path);
+			pthread_rwlock_unlock(&s->dirs_lock);
+			*have_dir = true;
+			return fd;
+		}
+	}
+	pthread_rwlock_unlock(&s->dirs_lock);
+	dir = xasprintf("%s/%s/releases/%s", s->o.store, product, release);
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	free(dir);
+	if (dfd < 0)
+		return -1;
+	*have_dir = true;
+	fd = httpd_open_beneath(dfd, path);
+	pthread_rwlock_wrlock(&s->dirs_lock);
+	for (i = 0; i < s->ndirs && strcmp(s->dirs[i].product, product); i++)
+		;
+	if (i == s->ndirs && s->ndirs < ARRAY_LEN(s->dirs))
+		s->ndirs++;
+	else if (i == s->ndirs)
+		i = ARRAY_LEN(s->dirs);     /* full: this one is not kept */
+	else
+		close(s->dirs[i].fd);       /* another release is active now */
+	if (i < ARRAY_LEN(s->dirs)) {
+		d = &s->dirs[i];
+		snprintf(d->product, sizeof(d->product), "%s", product);
+		snprintf(d->release, sizeof(d->release), "%s", release);
+		d->fd = dfd;
+	} else {
+		close(dfd);
+	}
+	pthread_rwlock_unlock(&s->dirs_lock);
+	return fd;
+}
+
 static enum MHD_Result serve_static(struct server *s, struct req *q, const char *url)
 {
 	const char *rest = url + 3, *slash = strchr(rest, '/');
@@ -602,7 +661,8 @@ static enum MHD_Result serve_static(struct server *s, struct req *q, const char 
 	struct MHD_Response *resp;
 	struct stat st;
 	enum MHD_Result r;
-	int dfd, fd = -1;
+	bool have_dir = false;
+	int fd = -1;
 	ssize_t n;
 
 	if (!slash) {
@@ -647,17 +707,12 @@ static enum MHD_Result serve_static(struct server *s, struct req *q, const char 
 
 			if (strlen(id) < sizeof(release))
 				memcpy(release, id, strlen(id) + 1);
-			free(cur);
-			cur = xasprintf("%s/%s/releases/%s", s->o.store, product, release);
 		}
 	}
-	dfd = n > 0 ? open(cur, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
 	free(cur);
-	if (dfd >= 0) {
-		fd = httpd_open_beneath(dfd, path);
-		close(dfd);
-	}
-	if (fd < 0 && dfd >= 0 && hashed_name(path) && !ends_with(path, ".html"))
+	if (*release)
+		fd = open_in_release(s, product, release, path, &have_dir);
+	if (fd < 0 && have_dir && hashed_name(path) && !ends_with(path, ".html"))
 		fd = open_in_older(s, product, path, release, sizeof(release));
 	if (fd >= 0 && (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))) {
 		close(fd);
@@ -789,6 +844,8 @@ static enum MHD_Result on_beacon(struct server *s, struct req *q, const char *me
 		if (ua && strstr(ua, "relgate-probe"))
 			return answer(q, 204, NULL, "", 0, false);
 	}
+	/* the fingerprint is made here, on one of many threads, not by the one writer */
+	beacon_fingerprint(&q->b, &q->normalized, &q->frame, q->fp);
 	if (!enqueue(s, q)) {
 		atomic_fetch_add(&s->dropped[D_QUEUE], 1);
 		return answer_text(q, 503, "busy: try again\n");
@@ -897,6 +954,8 @@ static void completed(void *cls, struct MHD_Connection *c, void **state,
 		return;
 	buf_release(&q->body);
 	beacon_release(&q->b);
+	free(q->normalized);
+	free(q->frame);
 	free(q->origin);
 	free(q->answer);
 	free(q);
@@ -968,6 +1027,7 @@ int server_start(struct server **out, const struct serve_opts *o)
 	s->o = *o;
 	s->serve_maps = o->cfg->serve_maps;
 	pthread_mutex_init(&s->lock, NULL);
+	pthread_rwlock_init(&s->dirs_lock, NULL);
 	s->tail = &s->head;
 	s->rate = xcalloc(RATE_SLOTS, sizeof(*s->rate));
 	s->batch = xcalloc(BATCH_MAX, sizeof(*s->batch));
@@ -992,7 +1052,7 @@ int server_start(struct server **out, const struct serve_opts *o)
 				  MHD_OPTION_NOTIFY_COMPLETED, completed, s,
 				  MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)15,
 				  MHD_OPTION_CONNECTION_LIMIT, (unsigned)4096,
-				  MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)65536,
+				  MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)32768,
 				  MHD_OPTION_THREAD_POOL_SIZE, threads ? threads : 1,
 				  MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1,
 				  MHD_OPTION_END);
@@ -1062,6 +1122,9 @@ void server_stop(struct server *s, int max_ms)
 	free(s->rate);
 	free(s->batch);
 	strmap_free(&s->known);
+	for (i = 0; i < s->ndirs; i++)
+		close(s->dirs[i].fd);
+	pthread_rwlock_destroy(&s->dirs_lock);
 	pthread_mutex_destroy(&s->lock);
 	free(s);
 }

@@ -12,9 +12,10 @@
  * the request (static files, health, refusals); whatever reads or writes
  * the history goes to the process's loop through one bounded queue, with
  * its connection suspended until the loop has the answer.  Beacons are
- * written by the loop alone, in batches: a batch is committed after
- * BATCH_MS or BATCH_MAX beacons, whichever comes first, and each of its
- * beacons is answered 204 only then, so that a 204 means stored.
+ * written by the loop alone, in batches (group commit): what arrived while
+ * the last batch was being committed is the next one, at most BATCH_MAX,
+ * and each of its beacons is answered 204 only once it is committed, so
+ * that a 204 means stored.
  */
 #ifndef RELGATE_SERVER_H
 #define RELGATE_SERVER_H
