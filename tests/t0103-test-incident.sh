@@ -8,20 +8,7 @@
 
 . "$(dirname "$0")/test-lib.sh"
 
-HS=$SRCDIR/examples/hotel-suite
-REPLAY=$HS/replay-incident.sh
-
-command -v jq >/dev/null || skip_all "jq is missing (apt-get install jq)"
-test -x "$REPLAY" || skip_all "$REPLAY is missing"
-if ! test -d "$HS/node_modules/terser"; then
-	if test -n "${RELGATE_REQUIRE_PEERS:-}"; then
-		echo "Bail out! examples/hotel-suite has no node_modules/terser: run npm ci there (make test does)"
-		exit 1
-	fi
-	skip_all "examples/hotel-suite needs npm ci (make test does it)"
-fi
-command -v npm >/dev/null || skip_all "npm is missing (apt-get install nodejs npm)"
-test -x /usr/bin/chromium || skip_all "no /usr/bin/chromium (apt-get install chromium)"
+require_hotel_suite
 unset RELGATE_NO_CGROUP
 
 test_expect_success 'setup: replay the incident' '

@@ -28,6 +28,25 @@ skip_all() {
 	exit 0
 }
 
+# The example workspace with its npm packages, and the tools its builds
+# need: skips the file without them (or bails out under
+# RELGATE_REQUIRE_PEERS, where they must be there).  Sets $HS and $REPLAY.
+require_hotel_suite() {
+	HS=$SRCDIR/examples/hotel-suite
+	REPLAY=$HS/replay-incident.sh
+	command -v jq >/dev/null || skip_all "jq is missing (apt-get install jq)"
+	test -x "$REPLAY" || skip_all "$REPLAY is missing"
+	if ! test -d "$HS/node_modules/terser"; then
+		if test -n "${RELGATE_REQUIRE_PEERS:-}"; then
+			echo "Bail out! examples/hotel-suite has no node_modules/terser: run npm ci there (make test does)"
+			exit 1
+		fi
+		skip_all "examples/hotel-suite needs npm ci (make test does it)"
+	fi
+	command -v npm >/dev/null || skip_all "npm is missing (apt-get install nodejs npm)"
+	test -x /usr/bin/chromium || skip_all "no /usr/bin/chromium (apt-get install chromium)"
+}
+
 # A peer (turbo, node) a differential test needs is missing: skipped, or a
 # failure where RELGATE_REQUIRE_PEERS=1 (as in CI).
 missing_peer() {

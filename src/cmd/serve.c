@@ -20,6 +20,17 @@
 #include "watch/watch.h"
 
 #define STOP_MS 3000
+/* serve --watch looks at a product at most this often under a flood of beacons */
+#define WATCH_EVERY_MS 100.0
+#define WATCHED_MAX 64
+
+struct ctx;
+struct watched {
+	struct ctx *x;
+	char product[128];
+	double last_ms;
+	unsigned timer;
+};
 #define PRUNE_EVERY_MS (3600.0 * 1000)
 
 struct ctx {
@@ -31,6 +42,8 @@ struct ctx {
 	struct watch w;
 	bool watching, stop;
 	int failed;               /* releases the watch found failing */
+	struct watched watched[WATCHED_MAX];
+	size_t nwatched;
 };
 
 /* ---- what the server and the watch ask of the commands ---- */
@@ -121,12 +134,53 @@ static void watch_tell(void *data, const struct watch_record *w, const char *sta
 	notice_release(&n);
 }
 
+static void look(struct ctx *x, const char *product)
+{
+	if (watch_product(&x->w, product) < 0)
+		warn("%s: the watch could not look at its release", product);
+}
+
+static void look_later(struct loop *l, void *data)
+{
+	struct watched *w = data;
+
+	(void)l;
+	w->timer = 0;
+	w->last_ms = now_ms();
+	look(w->x, w->product);
+}
+
+/*
+ * A batch with beacons of product is committed: the watch looks at once,
+ * or, when it looked less than WATCH_EVERY_MS ago, once that much has
+ * passed (a flood of beacons is not a flood of looks).
+ */
 static void committed(void *data, const char *product)
 {
 	struct ctx *x = data;
+	struct watched *w = NULL;
+	double now = now_ms();
+	size_t i;
 
-	if (x->watching && watch_product(&x->w, product) < 0)
-		warn("%s: the watch could not look at its release", product);
+	if (!x->watching)
+		return;
+	for (i = 0; i < x->nwatched && !w; i++)
+		if (!strcmp(x->watched[i].product, product))
+			w = &x->watched[i];
+	if (!w && x->nwatched < WATCHED_MAX && strlen(product) < sizeof(w->product)) {
+		w = &x->watched[x->nwatched++];
+		w->x = x;
+		snprintf(w->product, sizeof(w->product), "%s", product);
+		w->last_ms = -WATCH_EVERY_MS;
+	}
+	if (!w) {
+		look(x, product);
+	} else if (now - w->last_ms >= WATCH_EVERY_MS) {
+		w->last_ms = now;
+		look(x, product);
+	} else if (!w->timer) {
+		w->timer = loop_add_timer(x->loop, w->last_ms + WATCH_EVERY_MS, look_later, w);
+	}
 }
 
 /* ---- the process ---- */

@@ -772,6 +772,8 @@ struct status_row {
 	int64_t created_ms;
 	struct buf bad;
 	int64_t nbad;
+	struct buf watch;        /* what the watch last decided, for people; "" when nothing */
+	char watch_release[RELEASE_ID_MAX], watch_action[96], watch_at[32];
 };
 
 static int add_bad(const struct release_record *r, void *data)
@@ -798,6 +800,23 @@ static int add_product(const char *product, void *data)
 	memset(row, 0, sizeof(*row));
 	snprintf(row->product, sizeof(row->product), "%s", product);
 	buf_init(&row->bad);
+	buf_init(&row->watch);
+	return 0;
+}
+
+static int last_watch(const struct watch_record *w, void *data)
+{
+	struct status_row *row = data;
+
+	buf_addf(&row->watch, "%s %s %s at %s: %s%s%s", row->product, w->release, w->verdict, w->at,
+		 w->action, w->restored ? " to " : "", w->restored ? w->restored : "");
+	if (w->restore_ms >= 0)
+		buf_addf(&row->watch, " (detected %.1f s after activation, restored in %lld ms)",
+			 (double)w->detect_ms / 1000, (long long)w->restore_ms);
+	buf_addf(&row->watch, "; %s", w->detail ? w->detail : "");
+	snprintf(row->watch_release, sizeof(row->watch_release), "%s", w->release);
+	snprintf(row->watch_action, sizeof(row->watch_action), "%s", w->action);
+	snprintf(row->watch_at, sizeof(row->watch_at), "%s", w->at ? w->at : "");
 	return 0;
 }
 
@@ -818,7 +837,7 @@ static int fill_row(struct store *st, struct status_row *row)
 		return -1;
 	if (row->nbad > 10)
 		buf_addf(&row->bad, " and %lld more", (long long)(row->nbad - 10));
-	return 0;
+	return history_watch_log(st->h, row->product, 1, last_watch, row);
 }
 
 int cmd_status(int argc, char **argv, struct setup *s)
@@ -893,6 +912,15 @@ int cmd_status(int argc, char **argv, struct setup *s)
 			jw_kstr(&w, "gate", *row->gate ? row->gate : NULL);
 			jw_kstr(&w, "lastGood", *row->good ? row->good : NULL);
 			jw_kint(&w, "bad", row->nbad);
+			if (row->watch.len) {
+				jw_key(&w, "watch");
+				jw_object(&w);
+				jw_kstr(&w, "release", row->watch_release);
+				jw_kstr(&w, "action", row->watch_action);
+				jw_kstr(&w, "at", row->watch_at);
+				jw_kstr(&w, "summary", row->watch.data);
+				jw_end(&w);
+			}
 			jw_end(&w);
 		}
 		jw_end(&w);
@@ -927,6 +955,9 @@ int cmd_status(int argc, char **argv, struct setup *s)
 		}
 		if (!all.n && !md)
 			buf_adds(&b, "nothing released yet\n");
+		for (i = 0; i < all.n; i++)
+			if (all.rows[i].watch.len)
+				buf_addf(&b, "%swatch: %s\n", md ? "\n" : "", term_safe(all.rows[i].watch.data));
 		if (pending || failed)
 			buf_addf(&b, "%snotifications: %lld waiting for a retry, %lld given up (relgate "
 				 "notify --list)\n", md ? "\n" : "", (long long)pending,
@@ -934,8 +965,10 @@ int cmd_status(int argc, char **argv, struct setup *s)
 	}
 	fwrite(b.data, 1, b.len, stdout);
 out:
-	for (i = 0; i < all.n; i++)
+	for (i = 0; i < all.n; i++) {
 		buf_release(&all.rows[i].bad);
+		buf_release(&all.rows[i].watch);
+	}
 	free(all.rows);
 	buf_release(&b);
 	store_close(&st);
