@@ -39,7 +39,7 @@ _relgate()
 	serve) COMPREPLY=($(compgen -W "--listen --watch --help" -- "$cur")) ;;
 	watch) COMPREPLY=($(compgen -W "--once --no-probe --help" -- "$cur")) ;;
 	test) COMPREPLY=($(compgen -W "--affected --base --head --uncommitted --files -j --junit --json --grace --logs --help" -- "$cur")) ;;
-	boot) COMPREPLY=($(compgen -W "--dir --check --page --ready --timeout --format --help" -- "$cur")) ;;
+	boot) COMPREPLY=($(compgen -W "--dir --url --check --page --ready --timeout --format --help" -- "$cur")) ;;
 	affected) COMPREPLY=($(compgen -W "--base --head --uncommitted --files --packages --format --no-imports --no-cache --help" -- "$cur")) ;;
 	graph) COMPREPLY=($(compgen -W "--format --file-nodes --no-imports --no-cache --help" -- "$cur")) ;;
 	plan) COMPREPLY=($(compgen -W "--base --head --uncommitted --files --built --format --no-imports --no-cache --help" -- "$cur")) ;;

@@ -9,7 +9,8 @@
 # receiver; then the status page, in chromium, rolls back with its button and
 # the token (a screenshot is kept in the scratch folder).  The chain is asserted in order; the times (activation to
 # detection, first visit to detection, detection to restore) are printed,
-# not asserted.  Then relgate watch --once: a product whose url does not
+# not asserted.  Then relgate watch --once: the boot check against the live
+# url fails (the probe's own beacons not counted) and it rolls back; a product whose url does not
 # answer is rolled back by the probe, and the release it went back to,
 # failing too within the bake window, is told about and left alone.
 
@@ -179,6 +180,22 @@ test_expect_success 'the status page in chromium: the table, the rollback button
 	test "$(head -c 4 "$TRASH/shots/status.png" | od -An -c | tr -d " ")" = "211PNG" &&
 	"$RELGATE" -C hs history --format json >h.json &&
 	test_grep "from the status page" h.json
+'
+
+test_expect_success 'relgate watch --once: the boot check against the live url fails, the probe rolls back' '
+	port=$(cat port) &&
+	db=hs/.relgate/store/relgate.db &&
+	"$RELGATE" -C hs rollback distributor --to r000002 --force --reason "live probe" >/dev/null &&
+	sqlite3 -cmd ".timeout 10000" $db "delete from watch_log; delete from event_clients; delete from event_samples; delete from event_groups" &&
+	jq ".products.distributor.url = \"http://127.0.0.1:$port/p/distributor/\"" hs/relgate.json >rg.json &&
+	mv rg.json hs/relgate.json &&
+	test_expect_code 1 "$RELGATE" -C hs watch distributor --once >watch.out 2>watch.err &&
+	test_grep "r000002 failed to start: the probe failed 3 times in a row: the boot check of http://127.0.0.1:$port/p/distributor/ failed: .*TypeError" watch.out &&
+	test "$(current)" = r000001 &&
+	# the probe s own visits sent beacons; the collector did not count them
+	test "$(sqlite3 -cmd ".timeout 10000" $db "select count(*) from event_groups")" = 0 &&
+	curl -s "http://127.0.0.1:$port/metrics" >metrics &&
+	test_grep "relgate_rollbacks_total" metrics
 '
 
 test_expect_success 'SIGTERM ends serve with 0' '

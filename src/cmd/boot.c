@@ -17,7 +17,7 @@
 #include "lib/term.h"
 
 static const char usage[] =
-	"usage: relgate boot (PRODUCT [--check NAME] | --dir DIR) [--page PAGE]\n"
+	"usage: relgate boot (PRODUCT [--check NAME] | --dir DIR) [--url URL] [--page PAGE]\n"
 	"                    [--ready EXPR] [--timeout DURATION] [--format text|json]\n"
 	"\n"
 	"Serves the built artifact on loopback, opens the page in headless chromium,\n"
@@ -25,6 +25,9 @@ static const char usage[] =
 	"or failed request before EXPR is true (default: the load event, then 1s).\n"
 	"A PRODUCT's boot check in relgate.json (its first, or the one --check names)\n"
 	"gives the page, the ready expression and the timeout; options override them.\n"
+	"--url URL: open that live page instead of serving anything (its own origin is\n"
+	"the URL's; the browser says relgate-probe in its User-Agent, so that relgate\n"
+	"serve does not count its visits).\n"
 	"\n"
 	"exit codes: 0 it started, 1 it did not (or the artifact is missing),\n"
 	"            2 usage or configuration error, 3 no browser\n";
@@ -89,6 +92,7 @@ int cmd_boot(int argc, char **argv, struct setup *unused)
 {
 	static const struct option longopts[] = {
 		{"dir", required_argument, NULL, 'd'},
+		{"url", required_argument, NULL, 'u'},
 		{"page", required_argument, NULL, 'p'},
 		{"ready", required_argument, NULL, 'r'},
 		{"timeout", required_argument, NULL, 't'},
@@ -99,7 +103,7 @@ int cmd_boot(int argc, char **argv, struct setup *unused)
 		{NULL, 0, NULL, 0},
 	};
 	struct boot_opts o = {.page = "index.html", .timeout_ms = CONFIG_BOOT_TIMEOUT_MS};
-	const char *page = NULL, *ready = NULL, *check = NULL;
+	const char *page = NULL, *ready = NULL, *check = NULL, *url = NULL;
 	int64_t timeout_ms = 0;
 	enum output_format format = FORMAT_TEXT;
 	const char *name = NULL;
@@ -113,6 +117,7 @@ int cmd_boot(int argc, char **argv, struct setup *unused)
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'd': o.dir = optarg; break;
+		case 'u': url = optarg; break;
 		case 'p': page = optarg; break;
 		case 'r': ready = optarg; break;
 		case 'c': check = optarg; break;
@@ -133,7 +138,9 @@ int cmd_boot(int argc, char **argv, struct setup *unused)
 			return EXIT_USAGE;
 		}
 	}
-	if ((optind < argc) == (o.dir != NULL))
+	if (url && o.dir)
+		die(EXIT_USAGE, "relgate boot: --dir serves a folder, --url opens a live page: not both");
+	if (!url && (optind < argc) == (o.dir != NULL))
 		die(EXIT_USAGE, "relgate boot: name a product or give --dir, not both or neither");
 	if (optind + 1 < argc)
 		die(EXIT_USAGE, "relgate boot: one product at a time");
@@ -158,7 +165,7 @@ int cmd_boot(int argc, char **argv, struct setup *unused)
 			ret = EXIT_USAGE;
 			goto out;
 		}
-		if (!p->artifact) {
+		if (!p->artifact && !url) {
 			error("product \"%s\" has no \"artifact\" folder to serve", p->name);
 			ret = EXIT_USAGE;
 			goto out;
@@ -179,8 +186,12 @@ int cmd_boot(int argc, char **argv, struct setup *unused)
 		o.ready = ready;
 	if (timeout_ms)
 		o.timeout_ms = timeout_ms;
+	if (url) {
+		o.url = url;
+		o.dir = NULL;
+	}
 	if (!name)
-		name = o.dir;
+		name = url ? url : o.dir;
 	loop = loop_new();
 	sv = supervisor_new(loop);
 	if (!sv) {

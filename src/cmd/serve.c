@@ -10,6 +10,7 @@
 
 #include "analyze/setup.h"
 #include "cmd/cmd.h"
+#include "gate/supervise.h"
 #include "lib/diag.h"
 #include "lib/jsonw.h"
 #include "lib/loop.h"
@@ -224,6 +225,8 @@ static int ctx_open(struct ctx *x, struct setup *s, bool probe)
 	if (loop_add_signal(x->loop, SIGTERM, on_stop, x) < 0 ||
 	    loop_add_signal(x->loop, SIGINT, on_stop, x) < 0)
 		return -1;
+	if (probe && !(x->w.sv = supervisor_new(x->loop)))
+		return -1;
 	x->w.cfg = &s->cfg;
 	x->w.h = x->h;
 	x->w.store = x->st.root;
@@ -236,6 +239,8 @@ static int ctx_open(struct ctx *x, struct setup *s, bool probe)
 
 static void ctx_close(struct ctx *x)
 {
+	if (x->w.sv)
+		supervisor_free(x->w.sv);
 	watch_release(&x->w);
 	if (x->loop)
 		loop_free(x->loop);

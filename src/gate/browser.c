@@ -105,13 +105,10 @@ static char *first_line(const char *s)
 	return xstrndup(s, strcspn(s, "\n"));
 }
 
-/* "http://127.0.0.1:port/app.js" -> "app.js" */
-static const char *local_path(const char *url, int port)
+/* "http://127.0.0.1:port/app.js" -> "app.js": a URL of the page's origin, without it */
+static const char *local_path(const char *url, const char *origin)
 {
-	char prefix[64];
-
-	snprintf(prefix, sizeof(prefix), "http://127.0.0.1:%d/", port);
-	return starts_with(url, prefix) ? url + strlen(prefix) : url;
+	return starts_with(url, origin) ? url + strlen(origin) : url;
 }
 
 /* The code around line:col of a served file, on one line. */
@@ -155,7 +152,7 @@ static void note_boot_failure(struct boot_result *r, const char *kind, const cha
 	r->message = xstrdup(message);
 }
 
-static void on_exception(struct boot_result *r, json_t *params, int dirfd, int port)
+static void on_exception(struct boot_result *r, json_t *params, int dirfd, const char *origin)
 {
 	json_t *d = json_object_get(params, "exceptionDetails");
 	json_t *ex = json_object_get(d, "exception");
@@ -185,11 +182,9 @@ static void on_exception(struct boot_result *r, json_t *params, int dirfd, int p
 	free(msg);
 	if (desc && !r->stack) {
 		/* the port changes every run: the stack reads better without the origin */
-		char origin[64];
 		struct buf b = BUF_INIT;
 		const char *p = desc, *hit;
 
-		snprintf(origin, sizeof(origin), "http://127.0.0.1:%d/", port);
 		while ((hit = strstr(p, origin))) {
 			buf_add(&b, p, (size_t)(hit - p));
 			p = hit + strlen(origin);
@@ -198,10 +193,11 @@ static void on_exception(struct boot_result *r, json_t *params, int dirfd, int p
 		r->stack = buf_detach(&b, NULL);
 	}
 	if (url && *url && !r->where) {
-		const char *file = local_path(url, port);
+		const char *file = local_path(url, origin);
 
 		r->where = xasprintf("%s:%ld:%ld", file, line, col);
-		r->excerpt = excerpt(dirfd, file, line, col);
+		/* the code is at hand only when relgate serves the artifact itself */
+		r->excerpt = dirfd >= 0 ? excerpt(dirfd, file, line, col) : NULL;
 	}
 }
 
@@ -302,7 +298,7 @@ static void on_log(struct boot_result *r, json_t *params)
  * server's, so that another local client's request (a port scanner, a
  * second check) is never the page's failure.
  */
-static void on_response(struct boot_result *r, json_t *params, int port)
+static void on_response(struct boot_result *r, json_t *params, const char *origin)
 {
 	json_t *resp = json_object_get(params, "response");
 	const char *url = json_string_value(json_object_get(resp, "url"));
@@ -311,7 +307,7 @@ static void on_response(struct boot_result *r, json_t *params, int port)
 	const char *path;
 	char *msg;
 
-	if (!url || status < 400 || (path = local_path(url, port)) == url ||
+	if (!url || status < 400 || (path = local_path(url, origin)) == url ||
 	    !strcmp(path, "favicon.ico"))
 		return;
 	msg = xasprintf("/%s: %d%s%s", path, (int)status, text && *text ? " " : "",
@@ -328,22 +324,20 @@ static void on_response(struct boot_result *r, json_t *params, int port)
  * be reached (the error page can come before the request's event), it is
  * the frame's unreachableUrl.
  */
-static void on_navigated(struct cdp *c, struct boot_result *r, json_t *params, int port,
-			 bool requested)
+static void on_navigated(struct cdp *c, struct boot_result *r, json_t *params,
+			 const char *origin, bool requested)
 {
 	json_t *frame = requested ? params : json_object_get(params, "frame");
 	const char *url = json_string_value(json_object_get(frame, "url"));
 	/* a page that could not be reached shows chrome-error://: the address it was going to */
 	const char *unreachable = json_string_value(json_object_get(frame, "unreachableUrl"));
 	const char *id = json_string_value(json_object_get(frame, requested ? "frameId" : "id"));
-	char origin[64];
 
 	if (!url || json_object_get(frame, "parentId") || !strcmp(url, "about:blank") ||
 	    (requested && (!id || !c->target || strcmp(id, c->target))))
 		return;
 	if (unreachable && *unreachable)
 		url = unreachable;
-	snprintf(origin, sizeof(origin), "http://127.0.0.1:%d/", port);
 	if (!starts_with(url, origin)) {
 		char *m = xasprintf("the page navigated away from the artifact, to %.200s", url);
 
@@ -352,8 +346,8 @@ static void on_navigated(struct cdp *c, struct boot_result *r, json_t *params, i
 	}
 }
 
-static void cdp_message(struct cdp *c, struct boot_result *r, json_t *msg, int dirfd, int port,
-			const char *page_url)
+static void cdp_message(struct cdp *c, struct boot_result *r, json_t *msg, int dirfd,
+			const char *origin, const char *page_url)
 {
 	json_t *result;
 	const char *method;
@@ -420,17 +414,17 @@ static void cdp_message(struct cdp *c, struct boot_result *r, json_t *msg, int d
 		json_t *params = json_object_get(msg, "params");
 
 		if (!strcmp(method, "Runtime.exceptionThrown"))
-			on_exception(r, params, dirfd, port);
+			on_exception(r, params, dirfd, origin);
 		else if (!strcmp(method, "Runtime.consoleAPICalled"))
 			on_console(r, params);
 		else if (!strcmp(method, "Log.entryAdded"))
 			on_log(r, params);
 		else if (!strcmp(method, "Network.responseReceived"))
-			on_response(r, params, port);
+			on_response(r, params, origin);
 		else if (!strcmp(method, "Page.frameNavigated"))
-			on_navigated(c, r, params, port, false);
+			on_navigated(c, r, params, origin, false);
 		else if (!strcmp(method, "Page.frameRequestedNavigation"))
-			on_navigated(c, r, params, port, true);
+			on_navigated(c, r, params, origin, true);
 		else if (!strcmp(method, "Page.loadEventFired") && !c->loaded) {
 			verbose("boot: load event at %.0f ms", now_ms());
 			c->loaded = true;
@@ -453,6 +447,21 @@ static int wait_ms(double now, double deadline)
  * The page's URL, its path percent-encoded: a file named with a space, a
  * "#" or letters beyond ASCII is still that file.
  */
+/* "https://shop.example:8443/": the origin of url, with a slash; NULL when it is not http(s). */
+static char *origin_of(const char *url)
+{
+	const char *p = NULL, *end;
+
+	if (starts_with(url, "http://"))
+		p = url + 7;
+	else if (starts_with(url, "https://"))
+		p = url + 8;
+	if (!p || !*p || *p == '/')
+		return NULL;
+	end = p + strcspn(p, "/?#");
+	return xasprintf("%.*s/", (int)(end - url), url);
+}
+
 static char *page_url_of(int port, const char *page)
 {
 	static const char hex[] = "0123456789ABCDEF";
@@ -477,7 +486,8 @@ static char *page_url_of(int port, const char *page)
 struct devtools_io {
 	struct cdp *c;
 	struct boot_result *r;
-	const struct httpd_files *srv;
+	int dirfd;                /* the served artifact's, or -1 (a live URL) */
+	const char *origin;       /* "http://127.0.0.1:PORT/": the page's own */
 	const char *page_url;
 	bool closed;              /* the browser closed its end */
 };
@@ -486,7 +496,7 @@ static void on_message(json_t *msg, void *data)
 {
 	struct devtools_io *io = data;
 
-	cdp_message(io->c, io->r, msg, io->srv->dirfd, io->srv->port, io->page_url);
+	cdp_message(io->c, io->r, msg, io->dirfd, io->origin, io->page_url);
 }
 
 static void on_devtools(struct loop *l, int fd, short revents, void *data)
@@ -520,13 +530,15 @@ int boot_check(struct supervisor *sv, const struct boot_opts *o, struct boot_res
 		"--disable-background-networking", "--disable-component-update",
 		"--disable-sync", "--disable-dev-shm-usage", "--no-default-browser-check",
 		"--disable-extensions", "--mute-audio", "--no-proxy-server", "--remote-debugging-pipe",
-		NULL /* --user-data-dir= */, "about:blank", NULL,
+		NULL /* --user-data-dir= */, "about:blank",
+		NULL /* --user-agent= for a live URL */, NULL,
 	};
 	bool have_res = false;
 	int64_t answer_ms;
 	struct loop *loop = sv_loop(sv);
-	struct devtools_io io = {.c = &c, .r = r, .srv = &srv};
+	struct devtools_io io = {.c = &c, .r = r, .dirfd = -1};
 	char *chromium, *page_url = NULL, *profile = NULL, *arg_profile = NULL, *eval = NULL;
+	char *origin = NULL;
 	char tmpl[] = "/tmp/relgate-chromium-XXXXXX";
 	int to[2] = {-1, -1}, from[2] = {-1, -1}, ret = 0;
 	bool started = false;
@@ -535,7 +547,14 @@ int boot_check(struct supervisor *sv, const struct boot_opts *o, struct boot_res
 	char *page_path;
 
 	memset(r, 0, sizeof(*r));
+	memset(&srv, 0, sizeof(srv));
+	srv.dirfd = -1;
 	devtools_init(&c.dt);
+	if (o->url) {
+		if (!(origin = origin_of(o->url)))
+			return error_as(FAULT_INPUT, "%s is not an http:// or https:// URL", o->url);
+		goto find;
+	}
 	if (stat(o->dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
 		return error_as(FAULT_REFUSED, "the artifact folder %s does not exist: did the build "
 				"write its output there?", o->dir);
@@ -547,17 +566,28 @@ int boot_check(struct supervisor *sv, const struct boot_opts *o, struct boot_res
 		return fault(FAULT_REFUSED);
 	}
 	free(page_path);
+find:
 	chromium = find_chromium(o->chromium);
 	if (!chromium) {
+		free(origin);
 		return error_as(FAULT_ENV, "no chromium to run the boot check: install Debian's "
 				"(apt-get install chromium) or set RELGATE_CHROMIUM to a Chromium or "
 				"Chrome binary");
 	}
-	if (httpd_files_start(&srv, o->dir) < 0) {
+	if (!o->url && httpd_files_start(&srv, o->dir) < 0) {
 		error("cannot serve %s on loopback:", o->dir);
 		free(chromium);
 		return fault(FAULT_ENV);
 	}
+	if (!o->url) {
+		origin = xasprintf("http://127.0.0.1:%d/", srv.port);
+		io.dirfd = srv.dirfd;
+	} else {
+		/* its visits are the watch's own: the collector does not count them */
+		argv[ARRAY_LEN(argv) - 2] = "--user-agent=Mozilla/5.0 (X11; Linux x86_64) "
+					    "HeadlessChrome relgate-probe/1";
+	}
+	io.origin = origin;
 	profile = mkdtemp(tmpl);
 	if (!profile || pipe2(to, O_CLOEXEC) < 0 || pipe2(from, O_CLOEXEC) < 0) {
 		error("cannot prepare the browser:");
@@ -566,7 +596,7 @@ int boot_check(struct supervisor *sv, const struct boot_opts *o, struct boot_res
 	}
 	arg_profile = xasprintf("--user-data-dir=%s", profile);
 	argv[0] = chromium;
-	argv[ARRAY_LEN(argv) - 3] = arg_profile;
+	argv[ARRAY_LEN(argv) - 4] = arg_profile;
 	step.name = "browser";
 	step.argv = argv;
 	step.fd3 = to[0];
@@ -589,7 +619,7 @@ int boot_check(struct supervisor *sv, const struct boot_opts *o, struct boot_res
 	c.dt.to = to[1];
 	c.dt.from = from[0];
 	fcntl(c.dt.from, F_SETFL, O_NONBLOCK);
-	page_url = page_url_of(srv.port, o->page);
+	page_url = o->url ? xstrdup(o->url) : page_url_of(srv.port, o->page);
 	io.page_url = page_url;
 	loop_add_fd(loop, c.dt.from, POLLIN, on_devtools, &io);
 	/*
@@ -717,6 +747,7 @@ out:
 	free(c.target);
 	free(eval);
 	free(page_url);
+	free(origin);
 	free(arg_profile);
 	free(chromium);
 	return ret;

@@ -19,6 +19,7 @@
 struct boot_opts {
 	const char *dir;          /* the artifact folder to serve */
 	const char *page;         /* the page to open, relative to dir */
+	const char *url;          /* or a live page to open instead (dir and page unused) */
 	const char *ready;        /* a JavaScript expression; NULL: the load event, then 1s */
 	int64_t timeout_ms;
 	const char *chromium;     /* NULL: RELGATE_CHROMIUM, or chromium on PATH */

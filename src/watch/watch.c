@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gate/browser.h"
 #include "lib/diag.h"
 #include "lib/file.h"
 #include "serve/page.h"
@@ -56,6 +57,38 @@ int watch_probe_url(const char *url, char *why, size_t size)
 		return -1;
 	}
 	return 0;
+}
+
+/*
+ * The product's boot check against its live url, in chromium: 0 when it
+ * started (or there is no boot check, or no browser: said once), -1 with why.
+ */
+static int probe_boot(struct watch *w, const struct cfg_product *cp, char *why, size_t size)
+{
+	const struct cfg_check *bc = boot_check_of(cp, NULL);
+	struct boot_opts o = {0};
+	struct boot_result r;
+	int ret = 0;
+
+	if (!w->sv || !bc)
+		return 0;
+	o.url = cp->url;
+	o.ready = bc->boot.ready;
+	o.timeout_ms = bc->boot.timeout_ms;
+	if (boot_check(w->sv, &o, &r) < 0) {
+		fault_clear();
+		if (!w->no_browser)
+			warn("%s: the probe cannot run the boot check, only the HTTP one", cp->name);
+		w->no_browser = true;
+		return 0;
+	}
+	if (!r.passed) {
+		snprintf(why, size, "the boot check of %s failed: %s (%s)", cp->url,
+			 r.message ? r.message : "", r.kind);
+		ret = -1;
+	}
+	boot_result_release(&r);
+	return ret;
 }
 
 static struct watch_probe *probe_of(struct watch *w, const char *product, const char *release)
@@ -144,7 +177,8 @@ int watch_product(struct watch *w, const char *product)
 	if (w->probe && cp && cp->url) {
 		struct watch_probe *p = probe_of(w, product, l.active);
 
-		if (watch_probe_url(cp->url, probe_why, sizeof(probe_why)) < 0) {
+		if (watch_probe_url(cp->url, probe_why, sizeof(probe_why)) < 0 ||
+		    probe_boot(w, cp, probe_why, sizeof(probe_why)) < 0) {
 			p->failures++;
 			snprintf(p->last, sizeof(p->last), "%s", probe_why);
 		} else {

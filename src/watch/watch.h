@@ -7,8 +7,9 @@
  *   product's own origin before it was ready, failed loads of its own
  *   scripts and styles, boot timeouts) from at least watch.fatal.clients
  *   distinct clients, of fingerprints the release it replaced did not have;
- * - the probe: its url answered with an error, or not at all, three times
- *   running (the probe's own visits are never counted as clients: its
+ * - the probe: its url answered with an error, or not at all, or its boot
+ *   check (relgate.json's, in chromium, against the live url) failed, three
+ *   times running (the probe's own visits are never counted as clients: its
  *   User-Agent says relgate-probe, and the collector drops those).
  *
  * A release that failed to start is rolled back when watch.autoRollback is
@@ -26,6 +27,8 @@
 
 #include "lib/config.h"
 #include "release/history.h"
+
+struct supervisor;
 
 struct watch_hooks {
 	/*
@@ -53,6 +56,8 @@ struct watch {
 	const char *store;
 	struct watch_hooks hooks;
 	bool probe;                /* probe the products' urls (relgate watch; not serve --watch) */
+	struct supervisor *sv;     /* for the boot check against the live url; NULL: HTTP only */
+	bool no_browser;           /* the boot check could not start a browser (said once) */
 	struct watch_probe *probes;
 	size_t nprobes;
 };
