@@ -82,10 +82,17 @@ static int html_release(const struct release_record *r, void *data)
 	return 0;
 }
 
+struct html_groups {
+	struct buf *b;
+	size_t n;
+};
+
 static int html_group(const struct event_group *g, void *data)
 {
-	struct buf *b = data;
+	struct html_groups *hg = data;
+	struct buf *b = hg->b;
 
+	hg->n++;
 	buf_addf(b, "<details class=%s><summary><b>%lld</b> from <b>%lld</b> client%s: ",
 		 g->fatal && !g->known ? "fatal" : "other", (long long)g->events,
 		 (long long)g->clients, g->clients == 1 ? "" : "s");
@@ -197,12 +204,16 @@ int page_status_html(struct history *h, char **products, size_t n, const struct 
 		x.active = l.active;
 		buf_addf(out, "<h2 id=\"%s\">%s</h2>\n", products[i], products[i]);
 		if (*l.active) {
+			struct html_groups hg = {out, 0};
+
 			buf_addf(out, "<h3>events of %s since its activation</h3>\n", l.active);
 			if (history_event_groups(h, products[i], l.active, *l.previous ? l.previous : NULL,
-						 l.activated_ms, PAGE_GROUPS, html_group, out) < 0) {
+						 l.activated_ms, PAGE_GROUPS, html_group, &hg) < 0) {
 				live_release(&l);
 				goto fail;
 			}
+			if (!hg.n)
+				buf_adds(out, "<p class=ok>none</p>\n");
 		}
 		buf_adds(out, "<h3>what the watch did</h3>\n<ul class=watch>\n");
 		if (history_watch_log(h, products[i], PAGE_WATCH, html_watch, out) < 0) {
