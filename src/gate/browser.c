@@ -12,13 +12,17 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <jansson.h>
 #include <poll.h>
+#include <pwd.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "gate/browser.h"
@@ -447,6 +451,53 @@ static int wait_ms(double now, double deadline)
  * The page's URL, its path percent-encoded: a file named with a space, a
  * "#" or letters beyond ASCII is still that file.
  */
+/*
+ * A live page is opened by chromium as an unprivileged user (from root:
+ * nobody) with its sandbox on where the kernel lets that user make a user
+ * namespace, which chromium's sandbox needs; where it cannot (a container's
+ * seccomp, a sysctl), the browser runs without it and relgate says so once.
+ */
+struct browser_user {
+	bool drop;
+	uid_t uid;
+	gid_t gid;
+	bool sandbox;
+};
+
+static void browser_user(struct browser_user *u)
+{
+	static int known = -1;   /* the namespace test's result, once per process */
+	static bool said;
+	struct passwd *pw;
+	pid_t pid;
+	int status;
+
+	memset(u, 0, sizeof(*u));
+	if (geteuid() == 0) {
+		pw = getpwnam("nobody");
+		u->drop = true;
+		u->uid = pw ? pw->pw_uid : 65534;
+		u->gid = pw ? pw->pw_gid : 65534;
+	}
+	if (known < 0) {
+		/* whether the user chromium runs as may make a user namespace: try it */
+		pid = fork();
+		if (pid == 0) {
+			if (u->drop && (setgroups(0, NULL) < 0 || setgid(u->gid) < 0 || setuid(u->uid) < 0))
+				_exit(1);
+			_exit(unshare(CLONE_NEWUSER) == 0 ? 0 : 1);
+		}
+		known = pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
+			WEXITSTATUS(status) == 0;
+	}
+	u->sandbox = known == 1;
+	if (!u->sandbox && !said) {
+		warn("the kernel lets %s make no user namespace: chromium runs without its sandbox",
+		     u->drop ? "nobody" : "this user");
+		said = true;
+	}
+}
+
 /* "https://shop.example:8443/": the origin of url, with a slash; NULL when it is not http(s). */
 static char *origin_of(const char *url)
 {
@@ -538,7 +589,7 @@ int boot_check(struct supervisor *sv, const struct boot_opts *o, struct boot_res
 	struct loop *loop = sv_loop(sv);
 	struct devtools_io io = {.c = &c, .r = r, .dirfd = -1};
 	char *chromium, *page_url = NULL, *profile = NULL, *arg_profile = NULL, *eval = NULL;
-	char *origin = NULL;
+	char *origin = NULL, *env_home = NULL, *envs[2] = {NULL, NULL};
 	char tmpl[] = "/tmp/relgate-chromium-XXXXXX";
 	int to[2] = {-1, -1}, from[2] = {-1, -1}, ret = 0;
 	bool started = false;
@@ -583,9 +634,18 @@ find:
 		origin = xasprintf("http://127.0.0.1:%d/", srv.port);
 		io.dirfd = srv.dirfd;
 	} else {
+		struct browser_user u;
+
 		/* its visits are the watch's own: the collector does not count them */
 		argv[ARRAY_LEN(argv) - 2] = "--user-agent=Mozilla/5.0 (X11; Linux x86_64) "
 					    "HeadlessChrome relgate-probe/1";
+		/* a page from the network: not as root, and in chromium's sandbox where it can be */
+		browser_user(&u);
+		step.as_user = u.drop;
+		step.uid = u.uid;
+		step.gid = u.gid;
+		if (u.sandbox)
+			argv[2] = "--disable-setuid-sandbox";   /* the namespace sandbox, not the helper */
 	}
 	io.origin = origin;
 	profile = mkdtemp(tmpl);
@@ -593,6 +653,17 @@ find:
 		error("cannot prepare the browser:");
 		ret = fault(FAULT_ENV);
 		goto out;
+	}
+	if (step.as_user) {
+		/* the unprivileged user's own profile, and its home */
+		if (chown(profile, step.uid, step.gid) < 0) {
+			error("cannot give %s to the browser's user:", profile);
+			ret = fault(FAULT_ENV);
+			goto out;
+		}
+		env_home = xasprintf("HOME=%s", profile);
+		envs[0] = env_home;
+		step.env = envs;
 	}
 	arg_profile = xasprintf("--user-data-dir=%s", profile);
 	argv[0] = chromium;
@@ -748,6 +819,7 @@ out:
 	free(eval);
 	free(page_url);
 	free(origin);
+	free(env_home);
 	free(arg_profile);
 	free(chromium);
 	return ret;

@@ -20,6 +20,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -561,6 +562,12 @@ static void child(const struct sv_step *step, int out_w, int err_w, const char *
 		goto fail;
 	if (step->cwd && chdir(step->cwd) < 0)
 		goto fail;
+	if (step->as_user) {
+		/* the parent-death signal is cleared when the credentials change: set again */
+		if (setgroups(0, NULL) < 0 || setgid(step->gid) < 0 || setuid(step->uid) < 0 ||
+		    prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
+			goto fail;
+	}
 	/* extra descriptors (the browser's DevTools pipe) at 3 and 4 */
 	if (step->fd3 >= 0 || step->fd4 >= 0) {
 		int a = step->fd3 >= 0 ? fcntl(step->fd3, F_DUPFD_CLOEXEC, 10) : -1;

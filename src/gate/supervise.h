@@ -43,6 +43,9 @@ struct sv_step {
 	size_t tail_max;           /* bytes of output kept in memory; 0: the default */
 	int fd3, fd4;              /* given to the child as descriptors 3 and 4; -1: none */
 	const char *stdin_path;    /* the child's stdin; NULL: /dev/null */
+	bool as_user;              /* run as uid and gid (from root: an unprivileged user) */
+	uid_t uid;
+	gid_t gid;
 };
 
 enum sv_outcome {
