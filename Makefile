@@ -42,7 +42,7 @@ ANALYZE = setup changes gitindex filelist workspace scan resolve lockentry npmlo
 GATE = supervise gate devtools browser report
 RELEASE = history store snippet
 NOTIFY = notice outbox
-SERVE = beacon page server
+SERVE = beacon route page server
 WATCH = watch
 CORE = $(LIB:%=lib/%) $(ANALYZE:%=analyze/%) $(GATE:%=gate/%) $(RELEASE:%=release/%) \
        $(NOTIFY:%=notify/%) $(SERVE:%=serve/%) $(WATCH:%=watch/%)

@@ -13,7 +13,7 @@
 FUZZ_RUNS=${FUZZ_RUNS:-20000}
 FUZZ_SEED=${FUZZ_SEED:-1}
 FUZZ_CC=${FUZZ_CC:-clang}
-FUZZ_TARGETS='scan glob jsonfile lockfile yarn1lock config gitindex manifest artifact notice snippet beacon'
+FUZZ_TARGETS='scan glob jsonfile lockfile yarn1lock config gitindex manifest artifact notice snippet beacon route'
 
 command -v "$FUZZ_CC" >/dev/null 2>&1 || skip_all "$FUZZ_CC is not installed"
 command -v pkg-config >/dev/null 2>&1 || skip_all "pkg-config is not installed"

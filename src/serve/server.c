@@ -37,6 +37,7 @@
 #include "release/store.h"
 #include "serve/beacon.h"
 #include "serve/page.h"
+#include "serve/route.h"
 #include "serve/server.h"
 
 #define QUEUE_MAX 8192
@@ -47,10 +48,6 @@
 #define RATE_PER_S 2.0         /* and then per second */
 #define CLIENT_HEX 33
 
-enum route {
-	R_BEACON, R_STATIC, R_STATUS, R_API_STATUS, R_API_ROLLBACK, R_HEALTHZ, R_METRICS, R_OTHER,
-	R_COUNT
-};
 static const char *const route_names[R_COUNT] = {
 	"beacon", "static", "status", "api_status", "api_rollback", "healthz", "metrics", "other",
 };
@@ -655,46 +652,29 @@ static int open_in_release(struct server *s, const char *product, const char *re
 
 static enum MHD_Result serve_static(struct server *s, struct req *q, const char *url)
 {
-	const char *rest = url + 3, *slash = strchr(rest, '/');
 	char product[128], release[RELEASE_ID_MAX] = "", etag[96], *path, *cur;
 	const char *inm;
 	struct MHD_Response *resp;
 	struct stat st;
 	enum MHD_Result r;
 	bool have_dir = false;
-	int fd = -1;
+	int fd = -1, status = route_static(url, s->serve_maps, product, sizeof(product), &path);
 	ssize_t n;
 
-	if (!slash) {
+	if (status == 301) {
 		/* "/p/name": relative addresses in its page need the slash */
-		if (!store_name_ok(rest))
-			return answer_text(q, 404, "not found\n");
+		char location[160];
+
 		resp = MHD_create_response_from_buffer(0, "", MHD_RESPMEM_PERSISTENT);
-		snprintf(product, sizeof(product), "/p/%s/", rest);
-		MHD_add_response_header(resp, "Location", product);
+		snprintf(location, sizeof(location), "/p/%s/", product);
+		MHD_add_response_header(resp, "Location", location);
 		r = MHD_queue_response(q->conn, 301, resp);
 		MHD_destroy_response(resp);
 		count(s, q->route, 301);
 		return r;
 	}
-	snprintf(product, sizeof(product), "%.*s", (int)(slash - rest), rest);
-	if ((size_t)(slash - rest) >= sizeof(product) || !store_name_ok(product))
-		return answer_text(q, 404, "not found\n");
-	path = xstrdup(slash + 1);
-	if (!*path || path[strlen(path) - 1] == '/') {
-		char *index = xasprintf("%sindex.html", path);
-
-		free(path);
-		path = index;
-	}
-	if (path_normalize(path) < 0 || !*path) {
-		free(path);
-		return answer_text(q, 403, "forbidden\n");
-	}
-	if (ends_with(path, ".map") && !s->serve_maps) {
-		free(path);
-		return answer_text(q, 404, "not found\n");
-	}
+	if (status != 200)
+		return answer_text(q, (unsigned)status, status == 403 ? "forbidden\n" : "not found\n");
 	cur = xasprintf("%s/%s/current", s->o.store, product);
 	/* current is read once: a rollback between two requests is seen by the second */
 	{
@@ -778,27 +758,6 @@ static bool authorized(struct server *s, struct MHD_Connection *c)
 	return same_secret(h + 7, s->o.token);
 }
 
-static enum route serve_route(const char *method, const char *url)
-{
-	bool get = !strcmp(method, "GET") || !strcmp(method, "HEAD");
-
-	if (!strcmp(url, "/beacon"))
-		return R_BEACON;
-	if (!strncmp(url, "/p/", 3))
-		return get ? R_STATIC : R_OTHER;
-	if (!strcmp(url, "/"))
-		return R_STATUS;
-	if (!strcmp(url, "/api/status"))
-		return R_API_STATUS;
-	if (!strcmp(url, "/api/rollback"))
-		return R_API_ROLLBACK;
-	if (!strcmp(url, "/healthz"))
-		return R_HEALTHZ;
-	if (!strcmp(url, "/metrics"))
-		return R_METRICS;
-	return R_OTHER;
-}
-
 static enum MHD_Result on_beacon(struct server *s, struct req *q, const char *method)
 {
 	const char *why;
@@ -868,7 +827,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 		q = xcalloc(1, sizeof(*q));
 		q->srv = s;
 		q->conn = c;
-		q->route = serve_route(method, url);
+		q->route = route_of(method, url);
 		*state = q;
 		if (q->route == R_BEACON || q->route == R_API_ROLLBACK) {
 			q->origin = q->route == R_BEACON ? allowed_origin(s, c, &refused) : NULL;
