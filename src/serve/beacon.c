@@ -4,8 +4,11 @@
 #include <jansson.h>
 #include <nettle/sha2.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <string.h>
 
+#include "lib/arena.h"
+#include "lib/jsonscan.h"
 #include "lib/util.h"
 #include "release/history.h"
 #include "release/store.h"
@@ -74,32 +77,165 @@ static void mend_surrogates(char *s, size_t len)
 	}
 }
 
-/* A string field of at most max bytes (required: absent is an error). */
-static int get_field(json_t *o, const char *key, size_t max, bool required, char **out,
-		     const char **why)
-{
-	json_t *v = json_object_get(o, key);
+/* The fields a beacon has, in the order their errors are reported. */
+static const struct field {
+	const char *name;
+	size_t max;
+	bool required;
+	size_t offset;
+} fields[] = {
+	{"product", 100, true, offsetof(struct beacon, product)},
+	{"release", RELEASE_ID_MAX - 1, true, offsetof(struct beacon, release)},
+	{"kind", 16, true, offsetof(struct beacon, kind)},
+	{"message", BEACON_MESSAGE_MAX, false, offsetof(struct beacon, message)},
+	{"stack", BEACON_STACK_MAX, false, offsetof(struct beacon, stack)},
+	{"page", BEACON_PAGE_MAX, false, offsetof(struct beacon, page)},
+};
 
-	*out = NULL;
-	if (!v || json_is_null(v)) {
-		if (!required) {
-			*out = xstrdup("");
-			return 0;
+static char **field_of(struct beacon *b, const struct field *f)
+{
+	return (char **)((char *)b + f->offset);
+}
+
+/* Each field given (a string within its bound), or absent (NULL: "" unless required). */
+static int check_fields(struct beacon *b, const bool *wrong_type, const bool *too_long,
+			const char **why)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_LEN(fields); i++) {
+		char **v = field_of(b, &fields[i]);
+
+		if (wrong_type[i]) {
+			*why = "a field is not a string";
+			return -1;
 		}
-		*why = "a field is missing";
-		return -1;
+		if (too_long[i]) {
+			*why = "a field is too long";
+			return -1;
+		}
+		if (!*v && fields[i].required) {
+			*why = "a field is missing";
+			return -1;
+		}
+		if (!*v)
+			*v = xstrdup("");
 	}
-	if (!json_is_string(v)) {
-		*why = "a field is not a string";
-		return -1;
-	}
-	if (json_string_length(v) > max) {
-		*why = "a field is too long";
-		return -1;
-	}
-	/* jansson has checked the UTF-8; a NUL it refuses without JSON_ALLOW_NUL */
-	*out = xstrdup(json_string_value(v));
 	return 0;
+}
+
+/*
+ * The fast path: the body read in place (lib/jsonscan), which builds
+ * nothing.  1 read, 0 not its subset (jansson reads it), -1 refused.
+ */
+static int read_fast(const char *text, size_t len, struct beacon *b, const char **why)
+{
+	bool wrong_type[ARRAY_LEN(fields)] = {false}, too_long[ARRAY_LEN(fields)] = {false};
+	bool seen[ARRAY_LEN(fields)] = {false}, seen_v = false;
+	struct arena a = ARENA_INIT;
+	struct jsval root, key, val;
+	struct jsiter it;
+	int ret = 1;
+	size_t i;
+
+	if (!js_document(text, len, &root))
+		return 0;
+	if (root.type != JS_OBJECT) {
+		*why = "not a JSON object";
+		return -1;
+	}
+	b->version = 1;
+	js_iter(&it, &root);
+	while (ret == 1 && js_next(&it, &key, &val)) {
+		const char *k = key.escaped ? js_string(&key, &a) : NULL;
+
+		if (k ? !strcmp(k, "v") : js_is(&key, "v")) {
+			/* a key given twice is what jansson, told to refuse it, calls not JSON */
+			if (seen_v) {
+				*why = "not JSON";
+				ret = -1;
+			} else if (val.type != JS_NUMBER || val.len != 1 || val.p[0] < '1' ||
+				   val.p[0] > '0' + BEACON_VERSION) {
+				*why = "unknown version";
+				ret = -1;
+			}
+			seen_v = true;
+			b->version = val.p[0] - '0';
+			continue;
+		}
+		for (i = 0; i < ARRAY_LEN(fields); i++)
+			if (k ? !strcmp(k, fields[i].name) : js_is(&key, fields[i].name))
+				break;
+		if (i == ARRAY_LEN(fields))
+			continue;    /* a newer snippet's field */
+		if (seen[i]) {
+			*why = "not JSON";
+			ret = -1;
+			break;
+		}
+		seen[i] = true;
+		if (val.type == JS_NULL)
+			continue;
+		if (val.type != JS_STRING) {
+			wrong_type[i] = true;
+			continue;
+		}
+		{
+			const char *str = js_string(&val, &a);
+
+			if (strlen(str) > fields[i].max)
+				too_long[i] = true;
+			else
+				*field_of(b, &fields[i]) = xstrdup(str);
+		}
+	}
+	arena_free(&a);
+	if (ret == 1 && check_fields(b, wrong_type, too_long, why) < 0)
+		ret = -1;
+	return ret;
+}
+
+/* Any JSON jansson reads (duplicate keys refused; UTF-8 checked; a NUL refused). */
+static int read_jansson(const char *text, size_t len, struct beacon *b, const char **why)
+{
+	bool wrong_type[ARRAY_LEN(fields)] = {false}, too_long[ARRAY_LEN(fields)] = {false};
+	json_error_t err;
+	json_t *root, *v;
+	size_t i;
+
+	root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &err);
+	if (!root) {
+		*why = "not JSON";
+		return -1;
+	}
+	if (!json_is_object(root)) {
+		*why = "not a JSON object";
+		json_decref(root);
+		return -1;
+	}
+	b->version = 1;
+	if ((v = json_object_get(root, "v"))) {
+		if (!json_is_integer(v) || json_integer_value(v) < 1 ||
+		    json_integer_value(v) > BEACON_VERSION) {
+			*why = "unknown version";
+			json_decref(root);
+			return -1;
+		}
+		b->version = (int)json_integer_value(v);
+	}
+	for (i = 0; i < ARRAY_LEN(fields); i++) {
+		v = json_object_get(root, fields[i].name);
+		if (!v || json_is_null(v))
+			continue;
+		if (!json_is_string(v))
+			wrong_type[i] = true;
+		else if (json_string_length(v) > fields[i].max)
+			too_long[i] = true;
+		else
+			*field_of(b, &fields[i]) = xstrdup(json_string_value(v));
+	}
+	json_decref(root);
+	return check_fields(b, wrong_type, too_long, why);
 }
 
 static bool release_id_ok(const char *id)
@@ -117,10 +253,9 @@ static bool release_id_ok(const char *id)
 int beacon_parse(const char *body, size_t len, struct beacon *b, const char **why)
 {
 	static const char *const kinds[] = {"error", "resource", "rejection", "boot-timeout"};
-	json_error_t err;
-	json_t *root, *v;
 	char *copy;
 	size_t i;
+	int ret;
 
 	memset(b, 0, sizeof(*b));
 	*why = NULL;
@@ -132,31 +267,13 @@ int beacon_parse(const char *body, size_t len, struct beacon *b, const char **wh
 	memcpy(copy, body, len);
 	copy[len] = '\0';
 	mend_surrogates(copy, len);
-	root = json_loadb(copy, len, JSON_REJECT_DUPLICATES, &err);
+	ret = read_fast(copy, len, b, why);
+	if (!ret) {
+		beacon_release(b);
+		ret = read_jansson(copy, len, b, why) < 0 ? -1 : 1;
+	}
 	free(copy);
-	if (!root) {
-		*why = "not JSON";
-		return -1;
-	}
-	if (!json_is_object(root)) {
-		*why = "not a JSON object";
-		goto bad;
-	}
-	b->version = 1;
-	if ((v = json_object_get(root, "v"))) {
-		if (!json_is_integer(v) || json_integer_value(v) < 1 ||
-		    json_integer_value(v) > BEACON_VERSION) {
-			*why = "unknown version";
-			goto bad;
-		}
-		b->version = (int)json_integer_value(v);
-	}
-	if (get_field(root, "product", 100, true, &b->product, why) < 0 ||
-	    get_field(root, "release", RELEASE_ID_MAX - 1, true, &b->release, why) < 0 ||
-	    get_field(root, "kind", 16, true, &b->kind, why) < 0 ||
-	    get_field(root, "message", BEACON_MESSAGE_MAX, false, &b->message, why) < 0 ||
-	    get_field(root, "stack", BEACON_STACK_MAX, false, &b->stack, why) < 0 ||
-	    get_field(root, "page", BEACON_PAGE_MAX, false, &b->page, why) < 0)
+	if (ret < 0)
 		goto bad;
 	if (!store_name_ok(b->product)) {
 		*why = "not a product's name";
@@ -175,10 +292,8 @@ int beacon_parse(const char *body, size_t len, struct beacon *b, const char **wh
 	beacon_strip_queries(b->message);
 	beacon_strip_queries(b->stack);
 	b->page[strcspn(b->page, "?#")] = '\0';
-	json_decref(root);
 	return 0;
 bad:
-	json_decref(root);
 	beacon_release(b);
 	return -1;
 }

@@ -1005,7 +1005,8 @@ int server_start(struct server **out, const struct serve_opts *o)
 	}
 	if (loop_on_wake(o->loop, on_wake, s) < 0)
 		goto fail;
-	s->mhd = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
+	/* turbo: optimistic reads on epoll, no shutdown() before close */
+	s->mhd = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_TURBO |
 				  MHD_ALLOW_SUSPEND_RESUME | (v6 ? MHD_USE_IPv6 : 0), 0, NULL, NULL,
 				  handle, s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 				  MHD_OPTION_NOTIFY_COMPLETED, completed, s,
