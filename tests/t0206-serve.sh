@@ -9,7 +9,8 @@
 # release that has it, no source maps, no way out of the release folder;
 # /api/rollback with and without the token; the status page and its JSON;
 # /healthz and /metrics; hostile requests (deep JSON, invalid UTF-8, a
-# slow client, a flood) that neither crash it nor block others; SIGTERM:
+# slow client, a flood from one client, a flood of distinct errors) that
+# neither crash it, grow its storage without bound, nor block others; SIGTERM:
 # every 204 is in the history.
 
 . "$(dirname "$0")/test-lib.sh"
@@ -188,6 +189,23 @@ test_expect_success 'POST /beacon: a flood from one client is rate-limited, othe
 	echo "$codes" | grep " 429" &&
 	echo "$codes" | grep " 204" &&
 	test "$(beacon "$good" "someone else")" = 204
+'
+
+test_expect_success 'a flood of distinct errors fills 500 groups of a release, then one more for the rest' '
+	python3 - "$port" <<-\PYEOF &&
+	import http.client, json, sys
+	words = ["".join(chr(97 + (n // 26 ** k) % 26) for k in range(3)) for n in range(600)]
+	for i, w in enumerate(words):
+	    c = http.client.HTTPConnection("127.0.0.1", int(sys.argv[1]), timeout=10)
+	    body = json.dumps({"v": 1, "product": "web", "release": "r000001", "kind": "error",
+	                       "message": "Error: " + w, "stack": ""})
+	    c.request("POST", "/beacon", body, {"User-Agent": "flood " + w})
+	    if c.getresponse().status != 204:
+	        sys.exit("beacon %d was not stored" % i)
+	PYEOF
+	test "$(db "select count(*) from event_groups where release_id = \"r000001\"")" = 501 &&
+	test "$(db "select events from event_groups where release_id = \"r000001\" and fingerprint = \"overflow\"")" = 100 &&
+	test "$(db "select sum(events) from event_groups where release_id = \"r000001\"")" = 600
 '
 
 test_expect_success 'a slow client does not block the others' '
