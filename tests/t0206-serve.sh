@@ -231,6 +231,10 @@ test_expect_success '/api/rollback: the token, then 404, 200, 409' '
 	test "$(code POST /api/rollback -H "Authorization: Bearer sekrit" -d "{\"product\":\"web\",\"reason\":\"api test\"}")" = 200 &&
 	test "$(jq -r .to body)" = r000001 && test "$(jq -r .from body)" = r000002 &&
 	test "$(readlink .relgate/store/web/current)" = releases/r000001 &&
+	# the next request sees the rollback, whatever was answered before
+	curl -s -D h -o page "$U/p/web/" &&
+	test_grep "<body>v1</body>" page &&
+	grep -qi "^X-Relgate-Release: r000001" h &&
 	test "$(code POST /api/rollback -H "Authorization: Bearer sekrit" -d "{\"product\":\"web\"}")" = 409 &&
 	"$RELGATE" history --format json >hist.json &&
 	test_grep "api test" hist.json &&

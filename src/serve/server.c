@@ -89,6 +89,22 @@ struct release_dir {
 	int fd;
 };
 
+/*
+ * A file of an active release, answered before: its response (a file
+ * response libmicrohttpd may queue on many connections at once), kept
+ * while the same release is active.  Releases never change, so a
+ * response made once is right for as long as its release is the one
+ * current names.  Direct-mapped: a new entry replaces the one in its slot.
+ */
+#define ANSWER_SLOTS 256
+struct kept_answer {
+	char *key;                 /* "product/release/path", release the active one */
+	struct MHD_Response *resp;
+	char etag[64];
+	const char *cache_control;
+	char release[RELEASE_ID_MAX];   /* the release it came from (an older one for a hashed asset) */
+};
+
 struct server {
 	struct serve_opts o;
 	struct MHD_Daemon *mhd;
@@ -109,6 +125,9 @@ struct server {
 	size_t nbatch;
 	bool stopping;
 	struct strmap known;       /* "product/release" that exist */
+
+	pthread_mutex_t answers_lock;
+	struct kept_answer answers[ANSWER_SLOTS];
 
 	pthread_rwlock_t dirs_lock;   /* the active releases' folders, kept open */
 	struct release_dir dirs[64];
@@ -650,10 +669,82 @@ static int open_in_release(struct server *s, const char *product, const char *re
 	return fd;
 }
 
+/* 304 for a client that has the file already: ETag and caching as the 200 would say. */
+static enum MHD_Result not_modified(struct server *s, struct req *q, const char *etag,
+				    const char *cache_control, const char *release)
+{
+	struct MHD_Response *resp = MHD_create_response_from_buffer(0, "", MHD_RESPMEM_PERSISTENT);
+	enum MHD_Result r;
+
+	MHD_add_response_header(resp, "ETag", etag);
+	MHD_add_response_header(resp, "Cache-Control", cache_control);
+	MHD_add_response_header(resp, "X-Relgate-Release", release);
+	count(s, q->route, 304);
+	r = MHD_queue_response(q->conn, 304, resp);
+	MHD_destroy_response(resp);
+	return r;
+}
+
+static bool has_etag(struct req *q, const char *etag)
+{
+	const char *inm = MHD_lookup_connection_value(q->conn, MHD_HEADER_KIND, "If-None-Match");
+
+	return inm && strstr(inm, etag);
+}
+
+/* Answer from a kept response: true with *r, false when key's is not kept. */
+static bool answer_kept(struct server *s, struct req *q, const char *key, enum MHD_Result *r)
+{
+	struct kept_answer *k = &s->answers[hash_bytes(key, strlen(key)) % ANSWER_SLOTS];
+	char etag[64], release[RELEASE_ID_MAX];
+	const char *cache_control;
+
+	pthread_mutex_lock(&s->answers_lock);
+	if (!k->key || strcmp(k->key, key)) {
+		pthread_mutex_unlock(&s->answers_lock);
+		return false;
+	}
+	if (!has_etag(q, k->etag)) {
+		/* queued under the lock: the slot's response cannot be replaced meanwhile */
+		*r = MHD_queue_response(q->conn, 200, k->resp);
+		pthread_mutex_unlock(&s->answers_lock);
+		count(s, q->route, 200);
+		return true;
+	}
+	memcpy(etag, k->etag, sizeof(etag));
+	memcpy(release, k->release, sizeof(release));
+	cache_control = k->cache_control;
+	pthread_mutex_unlock(&s->answers_lock);
+	*r = not_modified(s, q, etag, cache_control, release);
+	return true;
+}
+
+/* Keep resp as key's answer (the slot's own reference). */
+static void keep_answer(struct server *s, const char *key, struct MHD_Response *resp,
+			const char *etag, const char *cache_control, const char *release)
+{
+	struct kept_answer *k = &s->answers[hash_bytes(key, strlen(key)) % ANSWER_SLOTS];
+	struct MHD_Response *old = NULL;
+	char *oldkey;
+
+	pthread_mutex_lock(&s->answers_lock);
+	oldkey = k->key;
+	old = k->resp;
+	k->key = xstrdup(key);
+	k->resp = resp;
+	snprintf(k->etag, sizeof(k->etag), "%s", etag);
+	k->cache_control = cache_control;
+	snprintf(k->release, sizeof(k->release), "%s", release);
+	pthread_mutex_unlock(&s->answers_lock);
+	free(oldkey);
+	if (old)
+		MHD_destroy_response(old);   /* freed once the connections that use it are done */
+}
+
 static enum MHD_Result serve_static(struct server *s, struct req *q, const char *url)
 {
-	char product[128], release[RELEASE_ID_MAX] = "", etag[96], *path, *cur;
-	const char *inm;
+	char product[128], release[RELEASE_ID_MAX] = "", etag[64], *path, *cur, *key;
+	const char *cache_control;
 	struct MHD_Response *resp;
 	struct stat st;
 	enum MHD_Result r;
@@ -690,8 +781,17 @@ static enum MHD_Result serve_static(struct server *s, struct req *q, const char 
 		}
 	}
 	free(cur);
-	if (*release)
-		fd = open_in_release(s, product, release, path, &have_dir);
+	if (!*release) {
+		free(path);
+		return answer_text(q, 404, "not found\n");
+	}
+	key = xasprintf("%s/%s/%s", product, release, path);
+	if (answer_kept(s, q, key, &r)) {
+		free(key);
+		free(path);
+		return r;
+	}
+	fd = open_in_release(s, product, release, path, &have_dir);
 	if (fd < 0 && have_dir && hashed_name(path) && !ends_with(path, ".html"))
 		fd = open_in_older(s, product, path, release, sizeof(release));
 	if (fd >= 0 && (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))) {
@@ -699,31 +799,35 @@ static enum MHD_Result serve_static(struct server *s, struct req *q, const char 
 		fd = -1;
 	}
 	if (fd < 0) {
+		free(key);
 		free(path);
 		return answer_text(q, 404, "not found\n");
 	}
 	/* a file is never changed in place: its inode, size and time name its bytes */
 	snprintf(etag, sizeof(etag), "\"%llx-%llx-%llx\"", (unsigned long long)st.st_ino,
 		 (unsigned long long)st.st_size, (unsigned long long)st.st_mtim.tv_sec);
-	inm = MHD_lookup_connection_value(q->conn, MHD_HEADER_KIND, "If-None-Match");
-	if (inm && strstr(inm, etag)) {
+	cache_control = hashed_name(path) && !ends_with(path, ".html") ?
+			"public, max-age=31536000, immutable" : "no-cache";
+	resp = MHD_create_response_from_fd((uint64_t)st.st_size, fd);
+	if (!resp) {
 		close(fd);
-		resp = MHD_create_response_from_buffer(0, "", MHD_RESPMEM_PERSISTENT);
-		r = 304;
-	} else {
-		resp = MHD_create_response_from_fd((uint64_t)st.st_size, fd);
-		MHD_add_response_header(resp, "Content-Type", httpd_content_type(path));
-		r = 200;
+		free(key);
+		free(path);
+		return MHD_NO;
 	}
+	MHD_add_response_header(resp, "Content-Type", httpd_content_type(path));
 	MHD_add_response_header(resp, "ETag", etag);
-	MHD_add_response_header(resp, "Cache-Control",
-				hashed_name(path) && !ends_with(path, ".html") ?
-				"public, max-age=31536000, immutable" : "no-cache");
+	MHD_add_response_header(resp, "Cache-Control", cache_control);
 	MHD_add_response_header(resp, "X-Relgate-Release", release);
 	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
-	count(s, q->route, (unsigned)r);
-	r = MHD_queue_response(q->conn, (unsigned)r, resp);
-	MHD_destroy_response(resp);
+	if (has_etag(q, etag)) {
+		r = not_modified(s, q, etag, cache_control, release);
+	} else {
+		count(s, q->route, 200);
+		r = MHD_queue_response(q->conn, 200, resp);
+	}
+	keep_answer(s, key, resp, etag, cache_control, release);
+	free(key);
 	free(path);
 	return r;
 }
@@ -987,6 +1091,7 @@ int server_start(struct server **out, const struct serve_opts *o)
 	s->serve_maps = o->cfg->serve_maps;
 	pthread_mutex_init(&s->lock, NULL);
 	pthread_rwlock_init(&s->dirs_lock, NULL);
+	pthread_mutex_init(&s->answers_lock, NULL);
 	s->tail = &s->head;
 	s->rate = xcalloc(RATE_SLOTS, sizeof(*s->rate));
 	s->batch = xcalloc(BATCH_MAX, sizeof(*s->batch));
@@ -1084,6 +1189,12 @@ void server_stop(struct server *s, int max_ms)
 	strmap_free(&s->known);
 	for (i = 0; i < s->ndirs; i++)
 		close(s->dirs[i].fd);
+	for (i = 0; i < ANSWER_SLOTS; i++)
+		if (s->answers[i].key) {
+			free(s->answers[i].key);
+			MHD_destroy_response(s->answers[i].resp);
+		}
+	pthread_mutex_destroy(&s->answers_lock);
 	pthread_rwlock_destroy(&s->dirs_lock);
 	pthread_mutex_destroy(&s->lock);
 	free(s);
