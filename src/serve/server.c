@@ -117,7 +117,7 @@ struct server {
 	struct req *head, **tail;
 	size_t queued;
 	struct rate_slot *rate;
-	uint8_t day_key[32];
+	struct hmac_sha256_ctx day_hmac;   /* keyed with the day's key */
 	int64_t day;
 
 	/* the loop's own */
@@ -233,11 +233,16 @@ static void client_key(struct server *s, struct MHD_Connection *c, char out[CLIE
 	}
 	pthread_mutex_lock(&s->lock);
 	if (day != s->day) {
-		if (getrandom(s->day_key, sizeof(s->day_key), 0) != (ssize_t)sizeof(s->day_key))
+		uint8_t key[32];
+
+		if (getrandom(key, sizeof(key), 0) != (ssize_t)sizeof(key))
 			BUG("getrandom failed");
+		/* the key's pads computed once a day; the key itself is not kept */
+		hmac_sha256_set_key(&s->day_hmac, sizeof(key), key);
+		explicit_bzero(key, sizeof(key));
 		s->day = day;
 	}
-	hmac_sha256_set_key(&h, sizeof(s->day_key), s->day_key);
+	h = s->day_hmac;
 	pthread_mutex_unlock(&s->lock);
 	hmac_sha256_update(&h, strlen(addr) + 1, (const uint8_t *)addr);
 	if (ua)
