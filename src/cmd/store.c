@@ -171,21 +171,6 @@ static int report_passes(const char *path, const char *product, const char *dige
 	return ret;
 }
 
-static void age(int64_t ms, char *out, size_t size)
-{
-	int64_t s = (wall_ms() - ms) / 1000;
-
-	if (s < 0)
-		s = 0;
-	if (s < 120)
-		snprintf(out, size, "%llds ago", (long long)s);
-	else if (s < 7200)
-		snprintf(out, size, "%lldm ago", (long long)(s / 60));
-	else if (s < 172800)
-		snprintf(out, size, "%lldh ago", (long long)(s / 3600));
-	else
-		snprintf(out, size, "%lldd ago", (long long)(s / 86400));
-}
 
 /*
  * The artifact of product (DIR, else relgate.json's "artifact"), scanned
@@ -940,7 +925,7 @@ int cmd_status(int argc, char **argv, struct setup *s)
 			char when[32] = "";
 
 			if (row->created_ms)
-				age(row->created_ms, when, sizeof(when));
+				age_text(row->created_ms, " ago", when, sizeof(when));
 			if (md)
 				buf_addf(&b, "| %s | %s | %s | %s | %s | %s | %s |\n", row->product,
 					 *row->active ? row->active : "none", when, row->commit,

@@ -469,6 +469,22 @@ int64_t wall_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+void age_text(int64_t ms, const char *suffix, char *out, size_t size)
+{
+	int64_t s = (wall_ms() - ms) / 1000;
+
+	if (s < 0)
+		s = 0;
+	if (s < 120)
+		snprintf(out, size, "%llds%s", (long long)s, suffix);
+	else if (s < 7200)
+		snprintf(out, size, "%lldm%s", (long long)(s / 60), suffix);
+	else if (s < 172800)
+		snprintf(out, size, "%lldh%s", (long long)(s / 3600), suffix);
+	else
+		snprintf(out, size, "%lldd%s", (long long)(s / 86400), suffix);
+}
+
 void iso_time(int64_t ms, char *out, size_t size)
 {
 	time_t s = (time_t)(ms / 1000);

@@ -142,6 +142,8 @@ double now_ms(void);
 int64_t wall_ms(void);
 /* ms since the epoch as ISO 8601 in UTC, "2026-12-01T16:20:05.123Z", into out. */
 void iso_time(int64_t ms, char *out, size_t size);
+/* How long ago wall_ms()'s ms was, for people ("42s", "5m", "3h", "2d"), then suffix. */
+void age_text(int64_t ms, const char *suffix, char *out, size_t size);
 
 /*
  * Parse a duration like "500ms", "20s", "5m", "1h" (also "1.5s") into

@@ -42,21 +42,6 @@ void live_release(struct live *l)
 	l->kind = NULL;
 }
 
-static void age(int64_t ms, char *out, size_t size)
-{
-	int64_t s = (wall_ms() - ms) / 1000;
-
-	if (s < 0)
-		s = 0;
-	if (s < 120)
-		snprintf(out, size, "%llds", (long long)s);
-	else if (s < 7200)
-		snprintf(out, size, "%lldm", (long long)(s / 60));
-	else if (s < 172800)
-		snprintf(out, size, "%lldh", (long long)(s / 3600));
-	else
-		snprintf(out, size, "%lldd", (long long)(s / 86400));
-}
 
 /* ---- HTML ---- */
 
@@ -70,7 +55,7 @@ static int html_release(const struct release_record *r, void *data)
 	struct html *x = data;
 	char when[16];
 
-	age(r->created_ms, when, sizeof(when));
+	age_text(r->created_ms, "", when, sizeof(when));
 	buf_addf(x->b, "<tr%s><td>%s</td><td>%s ago</td><td>", !strcmp(r->id, x->active) ?
 		 " class=active" : "", r->id, when);
 	buf_add_html(x->b, r->commit ? r->commit : "");
@@ -184,7 +169,7 @@ int page_status_html(struct history *h, char **products, size_t n, const struct 
 		if (live_of(h, products[i], &l) < 0)
 			goto fail;
 		if (l.activated_ms)
-			age(l.activated_ms, when, sizeof(when));
+			age_text(l.activated_ms, "", when, sizeof(when));
 		buf_addf(out, "<tr data-product=\"%s\"><td><a href=\"#%s\">%s</a></td><td class=release>"
 			 "%s</td><td>%s%s</td><td>%s</td><td class=%s>%lld events, %lld clients</td>"
 			 "<td><button data-rollback=\"%s\"%s>roll back</button></td></tr>\n",
