@@ -17,6 +17,7 @@
 #include "lib/term.h"
 #include "notify/notice.h"
 #include "release/store.h"
+#include "serve/page.h"
 #include "serve/server.h"
 #include "watch/watch.h"
 
@@ -346,23 +347,6 @@ static const char watch_usage[] =
 	"exit codes: 0 nothing failed, 1 a release failed to start (--once), 2 usage\n"
 	"            error, 3 environment error\n";
 
-static int add_name(const char *product, void *data)
-{
-	struct strlist *l = data;
-
-	if (strlist_has(l, product))
-		return 0;
-	l->v = xreallocarray(l->v, l->n + 1, sizeof(*l->v));
-	l->v[l->n++] = xstrdup(product);
-	return 0;
-}
-
-static void tick(struct loop *l, void *data)
-{
-	(void)l;
-	(void)data;
-}
-
 int cmd_watch(int argc, char **argv, struct setup *s)
 {
 	static const struct option longopts[] = {
@@ -394,13 +378,9 @@ int cmd_watch(int argc, char **argv, struct setup *s)
 		return EXIT_ENV;
 	}
 	for (i = (size_t)optind; i < (size_t)argc; i++)
-		add_name(argv[i], &products);
-	if (!products.n) {
-		for (i = 0; i < s->cfg.nproducts; i++)
-			add_name(s->cfg.products[i].name, &products);
-		if (history_products(x.h, add_name, &products) < 0)
-			ret = EXIT_ENV;
-	}
+		strlist_add_once(&products, argv[i]);
+	if (!products.n && known_products(&s->cfg, x.h, &products) < 0)
+		ret = EXIT_ENV;
 	for (round = 0; ret == EXIT_OK && !x.stop; round++) {
 		bool again = false;
 
@@ -416,16 +396,15 @@ int cmd_watch(int argc, char **argv, struct setup *s)
 		}
 		if (once && (!again || round >= 2))
 			break;
-		loop_add_timer(x.loop, now_ms() + (once ? 1000.0 : (double)s->cfg.interval_ms), tick,
-			       &x);
-		if (loop_once(x.loop, -1) < 0)
-			ret = EXIT_ENV;
+		/* until the next round, or a signal: other wakes (a child's end) wait on */
+		for (double until = now_ms() + (once ? 1000.0 : (double)s->cfg.interval_ms);
+		     ret == EXIT_OK && !x.stop && now_ms() < until;)
+			if (loop_once(x.loop, (int)(until - now_ms()) + 1) < 0)
+				ret = EXIT_ENV;
 	}
 	if (ret == EXIT_OK && once && x.failed)
 		ret = EXIT_GATE;
-	for (i = 0; i < products.n; i++)
-		free(products.v[i]);
-	free(products.v);
+	strlist_free(&products);
 	ctx_close(&x);
 	return ret;
 }

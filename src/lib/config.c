@@ -618,7 +618,15 @@ bool strlist_has(const struct strlist *l, const char *s)
 	return false;
 }
 
-static void strlist_free(struct strlist *l)
+void strlist_add_once(struct strlist *l, const char *s)
+{
+	if (strlist_has(l, s))
+		return;
+	l->v = xreallocarray(l->v, l->n + 1, sizeof(*l->v));
+	l->v[l->n++] = xstrdup(s);
+}
+
+void strlist_free(struct strlist *l)
 {
 	size_t i;
 

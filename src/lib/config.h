@@ -109,6 +109,10 @@ void config_defaults(struct config *c);
 
 /* Is s one of l's? */
 bool strlist_has(const struct strlist *l, const char *s);
+/* Add a copy of s to l unless it is there. */
+void strlist_add_once(struct strlist *l, const char *s);
+/* Free l's strings and l's array; l is empty after. */
+void strlist_free(struct strlist *l);
 struct cfg_product *config_product(const struct config *c, const char *name);
 /* The channel of that name, or NULL. */
 const struct cfg_channel *config_channel(const struct config *c, const char *name);

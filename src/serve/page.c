@@ -23,6 +23,21 @@ static int last_activation(const struct activation_record *a, void *data)
 	return 1;
 }
 
+static int add_known(const char *product, void *data)
+{
+	strlist_add_once(data, product);
+	return 0;
+}
+
+int known_products(const struct config *c, struct history *h, struct strlist *out)
+{
+	size_t i;
+
+	for (i = 0; i < c->nproducts; i++)
+		strlist_add_once(out, c->products[i].name);
+	return history_products(h, add_known, out);
+}
+
 int live_of(struct history *h, const char *product, struct live *l)
 {
 	memset(l, 0, sizeof(*l));
@@ -156,18 +171,23 @@ static const char page_script[] =
 int page_status_html(struct history *h, char **products, size_t n, const struct config *c,
 		     struct buf *out)
 {
+	struct live *lives;
 	size_t i;
+	int ret;
 
 	buf_adds(out, page_head);
 	buf_adds(out, "<p id=said role=status></p>\n<table id=products><tr><th>product</th>"
 		      "<th>active</th><th>since</th><th>previous good</th><th>fatal since "
 		      "activation</th><th></th></tr>\n");
+	/* each product's facts, read once for the table and its section */
+	lives = xcalloc(n ? n : 1, sizeof(*lives));
+	for (i = 0; i < n; i++)
+		if (live_of(h, products[i], &lives[i]) < 0)
+			goto fail;
 	for (i = 0; i < n; i++) {
-		struct live l;
+		const struct live l = lives[i];
 		char when[16] = "-";
 
-		if (live_of(h, products[i], &l) < 0)
-			goto fail;
 		if (l.activated_ms)
 			age_text(l.activated_ms, "", when, sizeof(when));
 		buf_addf(out, "<tr data-product=\"%s\"><td><a href=\"#%s\">%s</a></td><td class=release>"
@@ -177,52 +197,47 @@ int page_status_html(struct history *h, char **products, size_t n, const struct 
 			 l.activated_ms ? " ago" : "", *l.last_good ? l.last_good : "none",
 			 l.fatal_events ? "bad" : "ok", (long long)l.fatal_events,
 			 (long long)l.fatal_clients, products[i], *l.last_good ? "" : " disabled");
-		live_release(&l);
 	}
 	buf_adds(out, "</table>\n");
 	for (i = 0; i < n; i++) {
-		struct live l;
-		struct html x = {out, ""};
+		const struct live l = lives[i];
+		struct html x = {out, l.active};
 
-		if (live_of(h, products[i], &l) < 0)
-			goto fail;
-		x.active = l.active;
 		buf_addf(out, "<h2 id=\"%s\">%s</h2>\n", products[i], products[i]);
 		if (*l.active) {
 			struct html_groups hg = {out, 0};
 
 			buf_addf(out, "<h3>events of %s since its activation</h3>\n", l.active);
 			if (history_event_groups(h, products[i], l.active, *l.previous ? l.previous : NULL,
-						 l.activated_ms, PAGE_GROUPS, html_group, &hg) < 0) {
-				live_release(&l);
+						 l.activated_ms, PAGE_GROUPS, html_group, &hg) < 0)
 				goto fail;
-			}
 			if (!hg.n)
 				buf_adds(out, "<p class=ok>none</p>\n");
 		}
 		buf_adds(out, "<h3>what the watch did</h3>\n<ul class=watch>\n");
-		if (history_watch_log(h, products[i], PAGE_WATCH, html_watch, out) < 0) {
-			live_release(&l);
+		if (history_watch_log(h, products[i], PAGE_WATCH, html_watch, out) < 0)
 			goto fail;
-		}
 		buf_adds(out, "</ul>\n<h3>releases</h3>\n<table class=releases>\n");
-		if (history_releases(h, products[i], PAGE_RELEASES, html_release, &x) < 0) {
-			live_release(&l);
+		if (history_releases(h, products[i], PAGE_RELEASES, html_release, &x) < 0)
 			goto fail;
-		}
 		buf_adds(out, "</table>\n");
-		live_release(&l);
 	}
 	buf_addf(out, "<p>bake window %lld s; rollback by itself: %s; fatal: %d events from %d "
 		      "clients</p>\n", (long long)(c->bake_ms / 1000), c->auto_rollback ? "on" : "off",
 		 c->fatal_events, c->fatal_clients);
 	buf_adds(out, page_script);
 	buf_adds(out, "</body></html>\n");
-	return 200;
+	ret = 200;
+	goto out;
 fail:
 	buf_reset(out);
 	buf_adds(out, "the history cannot be read: relgate serve's log says why\n");
-	return 500;
+	ret = 500;
+out:
+	for (i = 0; i < n; i++)
+		live_release(&lives[i]);
+	free(lives);
+	return ret;
 }
 
 /* ---- JSON ---- */

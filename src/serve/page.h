@@ -24,6 +24,12 @@ int page_status_json(struct history *h, char **products, size_t n, const struct 
 		     struct buf *out);
 int page_metrics_events(struct history *h, struct buf *out);
 
+/*
+ * The products there are: relgate.json's, then those the history knows,
+ * each once, appended to out (its strings malloc'd).  0, or -1 after an error.
+ */
+int known_products(const struct config *c, struct history *h, struct strlist *out);
+
 /* What a product's live release is, for the page, the API and the watch. */
 struct live {
 	char active[RELEASE_ID_MAX];

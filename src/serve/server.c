@@ -109,9 +109,7 @@ struct server {
 	struct serve_opts o;
 	struct MHD_Daemon *mhd;
 	int port;
-	char **products;
-	size_t nproducts;
-	bool serve_maps;
+	struct strlist products;   /* relgate.json's, then the history's */
 
 	pthread_mutex_t lock;      /* the queue, the rate table and the day key */
 	struct req *head, **tail;
@@ -466,11 +464,11 @@ static void do_admin(struct server *s, struct req *q)
 
 	switch (q->route) {
 	case R_STATUS:
-		status = page_status_html(s->o.h, s->products, s->nproducts, s->o.cfg, &out);
+		status = page_status_html(s->o.h, s->products.v, s->products.n, s->o.cfg, &out);
 		q->answer_type = "text/html; charset=utf-8";
 		break;
 	case R_API_STATUS:
-		status = page_status_json(s->o.h, s->products, s->nproducts, s->o.cfg, &out);
+		status = page_status_json(s->o.h, s->products.v, s->products.n, s->o.cfg, &out);
 		q->answer_type = "application/json";
 		break;
 	case R_METRICS: {
@@ -754,7 +752,7 @@ static enum MHD_Result serve_static(struct server *s, struct req *q, const char 
 	struct stat st;
 	enum MHD_Result r;
 	bool have_dir = false;
-	int fd = -1, status = route_static(url, s->serve_maps, product, sizeof(product), &path);
+	int fd = -1, status = route_static(url, s->o.cfg->serve_maps, product, sizeof(product), &path);
 	ssize_t n;
 
 	if (status == 301) {
@@ -1067,19 +1065,6 @@ static int parse_listen(const char *listen, struct sockaddr_storage *ss, bool *v
 	}
 }
 
-static int add_product(const char *product, void *data)
-{
-	struct server *s = data;
-	size_t i;
-
-	for (i = 0; i < s->nproducts; i++)
-		if (!strcmp(s->products[i], product))
-			return 0;
-	s->products = xreallocarray(s->products, s->nproducts + 1, sizeof(*s->products));
-	s->products[s->nproducts++] = xstrdup(product);
-	return 0;
-}
-
 int server_start(struct server **out, const struct serve_opts *o)
 {
 	struct server *s = xcalloc(1, sizeof(*s));
@@ -1089,11 +1074,9 @@ int server_start(struct server **out, const struct serve_opts *o)
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	unsigned threads = ncpu < 1 ? 1 : ncpu > 8 ? 8 : (unsigned)ncpu;
 	const char *env = getenv("RELGATE_SERVE_THREADS");
-	size_t i;
 
 	*out = NULL;
 	s->o = *o;
-	s->serve_maps = o->cfg->serve_maps;
 	pthread_mutex_init(&s->lock, NULL);
 	pthread_rwlock_init(&s->dirs_lock, NULL);
 	pthread_mutex_init(&s->answers_lock, NULL);
@@ -1102,9 +1085,7 @@ int server_start(struct server **out, const struct serve_opts *o)
 	s->batch = xcalloc(BATCH_MAX, sizeof(*s->batch));
 	strmap_init(&s->known, 64);
 	s->day = -1;
-	for (i = 0; i < o->cfg->nproducts; i++)
-		add_product(o->cfg->products[i].name, s);
-	if (history_products(o->h, add_product, s) < 0)
+	if (known_products(o->cfg, o->h, &s->products) < 0)
 		goto fail;
 	if (env && *env)
 		threads = (unsigned)strtoul(env, NULL, 10);
@@ -1147,8 +1128,8 @@ int server_port(const struct server *s)
 
 size_t server_products(struct server *s, const char ***names)
 {
-	*names = (const char **)s->products;
-	return s->nproducts;
+	*names = (const char **)s->products.v;
+	return s->products.n;
 }
 
 void server_count_rollback(struct server *s)
@@ -1186,9 +1167,7 @@ void server_stop(struct server *s, int max_ms)
 		if (fd >= 0)
 			close(fd);
 	}
-	for (i = 0; i < s->nproducts; i++)
-		free(s->products[i]);
-	free(s->products);
+	strlist_free(&s->products);
 	free(s->rate);
 	free(s->batch);
 	strmap_free(&s->known);

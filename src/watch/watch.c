@@ -23,7 +23,8 @@ static size_t discard(char *p, size_t size, size_t n, void *data)
 	return size * n;
 }
 
-int watch_probe_url(const char *url, char *why, size_t size)
+/* The HTTP probe: 0 when url answered below 400, else -1 with why. */
+static int probe_url(const char *url, char *why, size_t size)
 {
 	CURL *c = curl_easy_init();
 	char err[CURL_ERROR_SIZE] = "";
@@ -177,7 +178,7 @@ int watch_product(struct watch *w, const char *product)
 	if (w->probe && cp && cp->url) {
 		struct watch_probe *p = probe_of(w, product, l.active);
 
-		if (watch_probe_url(cp->url, probe_why, sizeof(probe_why)) < 0 ||
+		if (probe_url(cp->url, probe_why, sizeof(probe_why)) < 0 ||
 		    probe_boot(w, cp, probe_why, sizeof(probe_why)) < 0) {
 			p->failures++;
 			snprintf(p->last, sizeof(p->last), "%s", probe_why);

@@ -77,7 +77,4 @@ enum watch_outcome {
 int watch_product(struct watch *w, const char *product);
 void watch_release(struct watch *w);
 
-/* The HTTP probe alone: 0 when url answered below 400, else -1 with why. */
-int watch_probe_url(const char *url, char *why, size_t size);
-
 #endif
