@@ -83,12 +83,6 @@ struct rate_slot {
 	double tokens, at_ms;
 };
 
-struct release_dir {
-	char product[128];
-	char release[RELEASE_ID_MAX];
-	int fd;
-};
-
 /*
  * A file of an active release, answered before: its response (a file
  * response libmicrohttpd may queue on many connections at once), kept
@@ -127,9 +121,6 @@ struct server {
 	pthread_mutex_t answers_lock;
 	struct kept_answer answers[ANSWER_SLOTS];
 
-	pthread_rwlock_t dirs_lock;   /* the active releases' folders, kept open */
-	struct release_dir dirs[64];
-	size_t ndirs;
 
 	atomic_uint_fast64_t requests[R_COUNT][NCODES];
 	atomic_uint_fast64_t accepted, dropped[D_COUNT], rollbacks, batches;
@@ -620,55 +611,19 @@ static int open_in_older(struct server *s, const char *product, const char *path
 	return fd;
 }
 
-/*
- * Open path in release of product, whose folder stays open while it is
- * the one current names (an open and a close less per request).
- * *have_dir: the release's folder is there.
- */
+/* Open path in release of product.  *have_dir: the release's folder is there. */
 static int open_in_release(struct server *s, const char *product, const char *release,
 			   const char *path, bool *have_dir)
 {
-	struct release_dir *d;
-	char *dir;
-	int fd, dfd;
-	size_t i;
+	char *dir = xasprintf("%s/%s/releases/%s", s->o.store, product, release);
+	int fd, dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
-	pthread_rwlock_rdlock(&s->dirs_lock);
-	for (i = 0; i < s->ndirs; i++) {
-		d = &s->dirs[i];
-		if (!strcmp(d->product, product) && !strcmp(d->release, release)) {
-			fd = httpd_open_beneath(d->fd, path);
-			pthread_rwlock_unlock(&s->dirs_lock);
-			*have_dir = true;
-			return fd;
-		}
-	}
-	pthread_rwlock_unlock(&s->dirs_lock);
-	dir = xasprintf("%s/%s/releases/%s", s->o.store, product, release);
-	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	free(dir);
 	if (dfd < 0)
 		return -1;
 	*have_dir = true;
 	fd = httpd_open_beneath(dfd, path);
-	pthread_rwlock_wrlock(&s->dirs_lock);
-	for (i = 0; i < s->ndirs && strcmp(s->dirs[i].product, product); i++)
-		;
-	if (i == s->ndirs && s->ndirs < ARRAY_LEN(s->dirs))
-		s->ndirs++;
-	else if (i == s->ndirs)
-		i = ARRAY_LEN(s->dirs);     /* full: this one is not kept */
-	else
-		close(s->dirs[i].fd);       /* another release is active now */
-	if (i < ARRAY_LEN(s->dirs)) {
-		d = &s->dirs[i];
-		snprintf(d->product, sizeof(d->product), "%s", product);
-		snprintf(d->release, sizeof(d->release), "%s", release);
-		d->fd = dfd;
-	} else {
-		close(dfd);
-	}
-	pthread_rwlock_unlock(&s->dirs_lock);
+	close(dfd);
 	return fd;
 }
 
@@ -1078,7 +1033,6 @@ int server_start(struct server **out, const struct serve_opts *o)
 	*out = NULL;
 	s->o = *o;
 	pthread_mutex_init(&s->lock, NULL);
-	pthread_rwlock_init(&s->dirs_lock, NULL);
 	pthread_mutex_init(&s->answers_lock, NULL);
 	s->tail = &s->head;
 	s->rate = xcalloc(RATE_SLOTS, sizeof(*s->rate));
@@ -1171,15 +1125,12 @@ void server_stop(struct server *s, int max_ms)
 	free(s->rate);
 	free(s->batch);
 	strmap_free(&s->known);
-	for (i = 0; i < s->ndirs; i++)
-		close(s->dirs[i].fd);
 	for (i = 0; i < ANSWER_SLOTS; i++)
 		if (s->answers[i].key) {
 			free(s->answers[i].key);
 			MHD_destroy_response(s->answers[i].resp);
 		}
 	pthread_mutex_destroy(&s->answers_lock);
-	pthread_rwlock_destroy(&s->dirs_lock);
 	pthread_mutex_destroy(&s->lock);
 	free(s);
 }
