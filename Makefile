@@ -46,7 +46,7 @@ SERVE = beacon route page server
 WATCH = watch
 CORE = $(LIB:%=lib/%) $(ANALYZE:%=analyze/%) $(GATE:%=gate/%) $(RELEASE:%=release/%) \
        $(NOTIFY:%=notify/%) $(SERVE:%=serve/%) $(WATCH:%=watch/%)
-CMDS = common reasons affected graph plan test boot store notify snippet serve runbook
+CMDS = common reasons affected graph plan test boot store notify snippet serve runbook ship
 CORE_OBJ = $(CORE:%=$(O)/%.o)
 CMD_OBJ = $(CMDS:%=$(O)/cmd/%.o)
 OBJ = $(CORE_OBJ) $(CMD_OBJ) $(O)/main.o

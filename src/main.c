@@ -58,6 +58,8 @@ static const struct command {
 	 "roll a fresh release back by itself when it does not start in real browsers"},
 	{"runbook", cmd_runbook, NEED_SETUP,
 	 "what to do when a product fails in production, with the real names"},
+	{"ship", cmd_ship, NEED_SETUP,
+	 "the whole pipeline for a change: plan, notify, gate, release what passed, watch"},
 	{"fsck", cmd_fsck, NEED_SETUP,
 	 "check every release against its manifest; remove unfinished work"},
 };

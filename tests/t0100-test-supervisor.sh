@@ -399,7 +399,7 @@ test_expect_success "$mode: relgate gets SIG$sig during a long step: trees kille
 	ms=$(($(now_ms) - start)) total=$(($(now_ms) - launch)) &&
 	test $seen = 0 &&
 	echo "exit $rc $ms ms after SIG$sig, $total ms in all" &&
-	test $rc = 1 &&
+	test $rc = 130 &&
 	within $((500 + 1000)) &&
 	test -s r.json && test -s j.xml &&
 	test "$(jq -r .passed r.json)" = false &&

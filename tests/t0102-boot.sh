@@ -662,7 +662,7 @@ test_expect_success "$mode: relgate test interrupted during a boot check: the br
 	gone=$? &&
 	test $seen = 0 &&
 	echo "exit $rc, $ms ms after SIGINT" &&
-	test $rc = 1 &&
+	test $rc = 130 &&
 	test "$ms" -lt $((4000 + 1000 + 1500)) &&
 	test "$(jq -r ".products[0].steps[0].outcome" r.json)" = interrupted &&
 	test $gone = 0

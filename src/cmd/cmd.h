@@ -65,6 +65,7 @@ int cmd_notify(int argc, char **argv, struct setup *s);
 int cmd_snippet(int argc, char **argv, struct setup *s);
 int cmd_serve(int argc, char **argv, struct setup *s);
 int cmd_watch(int argc, char **argv, struct setup *s);
+int cmd_ship(int argc, char **argv, struct setup *s);
 
 /* What the snippet in product's pages is told (its release id left out): relgate.json's say. */
 struct snippet_page;

@@ -62,6 +62,17 @@ static void flush_in_background(const struct setup *s, const struct store *st)
 	waitpid(pid, &status, 0);
 }
 
+/*
+ * A flush that SIGINT or SIGTERM cut short ends the command, as the signal
+ * would have: what was not sent is queued, for relgate notify --flush.
+ */
+static void interrupted_flush(const struct outbox_report *rep)
+{
+	if (rep->stop_signal)
+		die(EXIT_INTERRUPTED, "interrupted by %s: what was not sent stays queued "
+		    "(relgate notify --flush)", strsignal(rep->stop_signal));
+}
+
 void notify_queued(const struct setup *s, struct store *st, struct outbox_report *rep)
 {
 	bool queued = false;
@@ -96,6 +107,7 @@ void notify_send(const struct setup *s, struct store *st, const struct notice *n
 		fault_clear();
 	}
 	outbox_report_print(&rep);
+	interrupted_flush(&rep);
 	outbox_report_release(&rep);
 }
 
@@ -291,6 +303,7 @@ int cmd_notify(int argc, char **argv, struct setup *s)
 		ret = EXIT_ENV;
 	if (!quiet)
 		outbox_report_print(&rep);
+	interrupted_flush(&rep);
 	if (!ret && !outbox_report_ok(&rep))
 		ret = EXIT_ENV;
 	if (!quiet && flush && !rep.n)

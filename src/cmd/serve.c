@@ -333,7 +333,7 @@ int cmd_serve(int argc, char **argv, struct setup *s)
 }
 
 static const char watch_usage[] =
-	"usage: relgate watch [PRODUCT...] [--once] [--no-probe]\n"
+	"usage: relgate watch [PRODUCT...] [--once | --until-baked] [--no-probe]\n"
 	"\n"
 	"Every watch.interval, for each product (default: all) whose active release is\n"
 	"inside its bake window: probes its url (three failures in a row fail it) and\n"
@@ -342,21 +342,72 @@ static const char watch_usage[] =
 	"replaced did not have).  A release that failed to start is rolled back when\n"
 	"watch.autoRollback is on (at most once per bake window without a person), marked\n"
 	"bad with the evidence, and the owners are told.  --once: look once (a failing\n"
-	"probe is tried three times, a second apart) and exit.\n"
+	"probe is tried three times, a second apart) and exit.  --until-baked: exit\n"
+	"once every product's active release is out of its bake window or was acted on\n"
+	"(as relgate ship does after a release).\n"
 	"\n"
-	"exit codes: 0 nothing failed, 1 a release failed to start (--once), 2 usage\n"
-	"            error, 3 environment error\n";
+	"exit codes: 0 nothing failed, 1 a release failed to start (--once,\n"
+	"            --until-baked), 2 usage error, 3 environment error, 130 interrupted\n"
+	"            (--until-baked; without it SIGINT and SIGTERM end the watch with 0)\n";
+
+/*
+ * --until-baked: what is watched, and, once its window is over, what was
+ * seen of it: the evidence for "healthy", so that none is claimed without.
+ */
+static void say_baking(struct ctx *x, const char *product, bool over)
+{
+	const struct cfg_product *cp = config_product(&x->s->cfg, product);
+	const char *url = x->w.probe && cp && cp->url ? cp->url : NULL;
+	struct live l;
+	int64_t left;
+
+	if (live_of(x->h, product, &l) < 0) {
+		fault_clear();
+		return;
+	}
+	left = l.activated_ms + x->s->cfg.bake_ms - wall_ms();
+	if (!*l.active)
+		printf("%s: no active release to watch\n", term_safe(product));
+	else if (!over)
+		printf("%s: watching %s until its bake window ends (%.0f s): %s%s%s\n",
+		       term_safe(product), l.active, left > 0 ? (double)left / 1e3 : 0.0,
+		       url ? "probing " : "", url ? term_safe(url) : "no url to probe",
+		       ", counting beacons");
+	else {
+		const struct watch_probe *p = NULL;
+		char probed[320];
+
+		for (size_t k = 0; k < x->w.nprobes; k++)
+			if (!strcmp(x->w.probes[k].product, product) &&
+			    !strcmp(x->w.probes[k].release, l.active))
+				p = &x->w.probes[k];
+		if (!url)
+			snprintf(probed, sizeof(probed), "; no url probed");
+		else if (p && p->failures)
+			snprintf(probed, sizeof(probed), "; the probe's last %d failed, fewer than 3: %s",
+				 p->failures, p->last);
+		else
+			snprintf(probed, sizeof(probed), "; the probe passed");
+		printf("%s: %s baked: no fatal start-up failure (%lld new fatal events from %lld "
+		       "clients%s)\n", term_safe(product), l.active, (long long)l.fatal_events,
+		       (long long)l.fatal_clients, term_safe(probed));
+	}
+	fflush(stdout);
+	live_release(&l);
+}
 
 int cmd_watch(int argc, char **argv, struct setup *s)
 {
 	static const struct option longopts[] = {
 		{"once", no_argument, NULL, '1'},
+		{"until-baked", no_argument, NULL, 'b'},
 		{"no-probe", no_argument, NULL, 'n'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
 	struct strlist products = {0};
-	bool once = false, probe = true;
+	bool once = false, probe = true, until_baked = false;
+	bool *settled = NULL;
 	struct ctx x;
 	size_t i;
 	int c, ret = EXIT_OK, round;
@@ -365,10 +416,15 @@ int cmd_watch(int argc, char **argv, struct setup *s)
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (c) {
 		case '1': once = true; break;
+		case 'b': until_baked = true; break;
 		case 'n': probe = false; break;
 		case 'h': fputs(watch_usage, stdout); return EXIT_OK;
 		default: fputs(watch_usage, stderr); return EXIT_USAGE;
 		}
+	}
+	if (once && until_baked) {
+		error("relgate watch: --once and --until-baked exclude each other");
+		return EXIT_USAGE;
 	}
 	for (i = (size_t)optind; i < (size_t)argc; i++)
 		if (store_check_name("product", argv[i]) < 0)
@@ -381,14 +437,23 @@ int cmd_watch(int argc, char **argv, struct setup *s)
 		strlist_add_once(&products, argv[i]);
 	if (!products.n && known_products(&s->cfg, x.h, &products) < 0)
 		ret = EXIT_ENV;
+	settled = xcalloc(products.n + 1, sizeof(*settled));
+	if (until_baked)
+		for (i = 0; i < products.n; i++)
+			say_baking(&x, products.v[i], false);
 	for (round = 0; ret == EXIT_OK && !x.stop; round++) {
-		bool again = false;
+		bool again = false, all = true;
 
 		for (i = 0; i < products.n && !x.stop; i++) {
-			int r = watch_product(&x.w, products.v[i]);
+			int r = settled[i] ? WATCH_IDLE : watch_product(&x.w, products.v[i]);
 
 			if (r < 0)
 				ret = EXIT_ENV;
+			/* --until-baked: out of the window, or acted on, is settled */
+			if (until_baked && !settled[i] && r == WATCH_IDLE)
+				say_baking(&x, products.v[i], true);
+			settled[i] = r == WATCH_IDLE || r == WATCH_DONE || r == WATCH_FAILED;
+			all &= settled[i];
 			/* --once: a probe that failed is tried again, up to three in all */
 			for (size_t k = 0; k < x.w.nprobes; k++)
 				again |= !strcmp(x.w.probes[k].product, products.v[i]) &&
@@ -396,14 +461,19 @@ int cmd_watch(int argc, char **argv, struct setup *s)
 		}
 		if (once && (!again || round >= 2))
 			break;
+		if (until_baked && all && ret == EXIT_OK)
+			break;
 		/* until the next round, or a signal: other wakes (a child's end) wait on */
 		for (double until = now_ms() + (once ? 1000.0 : (double)s->cfg.interval_ms);
 		     ret == EXIT_OK && !x.stop && now_ms() < until;)
 			if (loop_once(x.loop, (int)(until - now_ms()) + 1) < 0)
 				ret = EXIT_ENV;
 	}
-	if (ret == EXIT_OK && once && x.failed)
+	if (ret == EXIT_OK && (once || until_baked) && x.failed)
 		ret = EXIT_GATE;
+	if (until_baked && x.stop)
+		ret = EXIT_INTERRUPTED;
+	free(settled);
 	strlist_free(&products);
 	ctx_close(&x);
 	return ret;

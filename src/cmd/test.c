@@ -42,8 +42,8 @@ static const char usage[] =
 	"  --notify          tell each failed product's owners (relgate.json), within\n"
 	"                    notify.timeout; what could not be sent stays queued\n"
 	"\n"
-	"exit codes: 0 every product passed, 1 a step failed or relgate was interrupted,\n"
-	"            2 usage or configuration error, 3 environment error\n";
+	"exit codes: 0 every product passed, 1 a step failed, 2 usage or configuration\n"
+	"            error, 3 environment error, 130 interrupted (SIGINT, SIGTERM)\n";
 
 struct display {
 	bool live;
@@ -240,9 +240,10 @@ static void bind_artifacts(struct gate *g, const struct setup *s)
 
 /*
  * --notify: each product the gate stopped, to its owners: which step, what
- * it said, and that its artifact will not be released.
+ * it said, and that its artifact will not be released.  Returns the signal
+ * that cut the sending short, or 0.
  */
-static void notify_failures(const struct gate *g, const struct setup *s)
+static int notify_failures(const struct gate *g, const struct setup *s)
 {
 	struct outbox_report rep = {0};
 	struct flush_opts fo = {0};
@@ -252,9 +253,10 @@ static void notify_failures(const struct gate *g, const struct setup *s)
 	char branch[256], commit[48];
 	char *scope = NULL;
 	size_t i, k;
+	int stopped;
 
 	if (g->stop_signal)
-		return;
+		return 0;
 	for (i = 0; i < g->n; i++) {
 		const struct gate_product *gp = &g->products[i];
 		const struct gate_step *bad = NULL;
@@ -323,9 +325,11 @@ static void notify_failures(const struct gate *g, const struct setup *s)
 		outbox_report_print(&rep);
 		store_close(&st);
 	}
+	stopped = rep.stop_signal;
 	outbox_report_release(&rep);
 	free(scope);
 	buf_release(&msg);
+	return stopped;
 }
 
 int cmd_test(int argc, char **argv, struct setup *s)
@@ -444,14 +448,16 @@ int cmd_test(int argc, char **argv, struct setup *s)
 		ret = exit_code_of_failure();
 	if (n)
 		print_summary(&g);
+	if (g.stop_signal)
+		ret = EXIT_INTERRUPTED;
 	/* a check that could not run for the machine's sake is no verdict on the product */
 	if (!ret && gate_env_failed(&g))
 		ret = EXIT_ENV;
 	if (!ret)
 		ret = gate_passed(&g) ? 0 : EXIT_GATE;
 	supervisor_free(g.sv);
-	if (notify)
-		notify_failures(&g, s);
+	if (notify && notify_failures(&g, s))
+		ret = EXIT_INTERRUPTED;
 out_gate:
 	loop_free(loop);
 	gate_release(&g);

@@ -27,6 +27,7 @@ enum {
 	EXIT_GATE = 1,   /* the gate said no */
 	EXIT_USAGE = 2,  /* usage or configuration error */
 	EXIT_ENV = 3,    /* environment error: git ref, browser, store */
+	EXIT_INTERRUPTED = 130, /* stopped by SIGINT or SIGTERM, as a shell says 128 + 2 */
 };
 
 /* What kind of trouble a failure was. */

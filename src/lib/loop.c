@@ -44,7 +44,7 @@ struct loop {
 	struct {
 		loop_signal_fn *fn;
 		void *data;
-	} sig[_NSIG];
+	} sig[_NSIG][LOOP_SIGNAL_FNS];
 	int wakefd;                    /* -1 until loop_on_wake */
 	loop_wake_fn *wake_fn;
 	void *wake_data;
@@ -133,9 +133,14 @@ int loop_add_signal(struct loop *l, int signo, loop_signal_fn *fn, void *data)
 	if (fd < 0)
 		return error("cannot read signals through a signalfd:");
 	l->sigfd = fd;
-	l->sig[signo].fn = fn;
-	l->sig[signo].data = data;
-	return 0;
+	for (size_t i = 0; i < LOOP_SIGNAL_FNS; i++)
+		if (!l->sig[signo][i].fn || (l->sig[signo][i].fn == fn &&
+					     l->sig[signo][i].data == data)) {
+			l->sig[signo][i].fn = fn;
+			l->sig[signo][i].data = data;
+			return 0;
+		}
+	BUG("more than %d callbacks for signal %d", LOOP_SIGNAL_FNS, signo);
 }
 
 void loop_child_mask(const struct loop *l, sigset_t *out)
@@ -234,8 +239,9 @@ static int run_signals(struct loop *l)
 	while (read(l->sigfd, &si, sizeof(si)) == sizeof(si)) {
 		int signo = (int)si.ssi_signo;
 
-		if (signo > 0 && signo < _NSIG && l->sig[signo].fn) {
-			l->sig[signo].fn(l, &si, l->sig[signo].data);
+		for (size_t i = 0; signo > 0 && signo < _NSIG && i < LOOP_SIGNAL_FNS &&
+				   l->sig[signo][i].fn; i++) {
+			l->sig[signo][i].fn(l, &si, l->sig[signo][i].data);
 			ran++;
 		}
 	}

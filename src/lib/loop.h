@@ -40,8 +40,11 @@ void loop_del_fd(struct loop *l, int fd);
 
 /*
  * Take signo from the process: it is blocked and delivered to fn from the
- * loop.  Returns 0, or -1 after an error message.
+ * loop.  Up to LOOP_SIGNAL_FNS callbacks may take the same signal (the
+ * supervisor's and its user's), called in the order they were added; the
+ * same fn and data again is one.  Returns 0, or -1 after an error message.
  */
+#define LOOP_SIGNAL_FNS 4
 int loop_add_signal(struct loop *l, int signo, loop_signal_fn *fn, void *data);
 /* Ignore signo (SIGPIPE: a closed pipe is an error to read, not a death). */
 void loop_ignore_signal(struct loop *l, int signo);

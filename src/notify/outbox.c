@@ -1193,6 +1193,11 @@ int outbox_flush(struct history *h, const struct config *cfg, const struct flush
 		}
 		if (!running || now_ms() >= f.deadline)
 			break;
+		/* SIGINT or SIGTERM (the supervisor of the commands holds them): stop here */
+		if (f.sv && sv_stop_signal(f.sv)) {
+			rep->stop_signal = sv_stop_signal(f.sv);
+			break;
+		}
 		curl_multi_poll(f.multi, NULL, 0, 20, NULL);
 	}
 	/* what did not answer in time: ended now, retried later */
@@ -1207,7 +1212,9 @@ int outbox_flush(struct history *h, const struct config *cfg, const struct flush
 
 		if (!x->started || x->recorded)
 			continue;
-		if (!x->done)
+		if (!x->done && rep->stop_signal)
+			set_detail(x, "interrupted by %s", strsignal(rep->stop_signal));
+		else if (!x->done)
 			set_detail(x, "no answer within %.1f s", (double)timeout / 1000.0);
 		record(&f, x, rep);
 	}

@@ -54,6 +54,7 @@ struct outbox_item {
 struct outbox_report {
 	struct outbox_item *v;
 	size_t n, cap;
+	int stop_signal;       /* the flush was interrupted by it: the rest stays queued */
 };
 
 /*

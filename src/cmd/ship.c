@@ -1,0 +1,823 @@
+/*
+ * relgate ship: the whole pipeline for one change, each stage its own
+ * relgate command run as a child (as git pull runs fetch and merge), so
+ * that what a stage prints, decides and exits with is exactly what that
+ * command does on its own:
+ *
+ *   plan      relgate plan CHANGE --notify     the products, why, the owners told
+ *   gate      relgate test PRODUCT... --notify  build and check (or --from-reports:
+ *                                              the reports of a gate run elsewhere)
+ *   release   relgate release PRODUCT --gate-report REPORT, for each that passed
+ *   watch     relgate watch --until-baked PRODUCT..., for each newly activated
+ *
+ * ship itself reads the change (to know the products), the gate's JSON
+ * report (to know which passed), and the store's active releases before and
+ * after (to know what was released and what the watch rolled back), then
+ * prints one summary.  A child runs in a process group of its own, so that
+ * an interruption reaches it once, from ship: the gate and the watch are
+ * stopped at once (their reports written), a release is let finish (it
+ * takes milliseconds, and a product is never left half-released) and the
+ * next is not begun.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <jansson.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "analyze/impact.h"
+#include "analyze/setup.h"
+#include "cmd/cmd.h"
+#include "lib/artifact.h"
+#include "lib/diag.h"
+#include "lib/file.h"
+#include "lib/jsonfile.h"
+#include "lib/term.h"
+#include "release/store.h"
+
+static const char usage[] =
+	"usage: relgate ship (--base REF [--head REF] | --uncommitted | --files PATH...)\n"
+	"                    [--dry-run] [--no-watch] [--no-notify] [-j N] [--junit FILE]\n"
+	"                    [--json FILE] [--from-reports DIR]\n"
+	"\n"
+	"The whole pipeline for a change, each stage the relgate command of its name:\n"
+	"  plan     the products the change reaches and why; the owners and notify.plan\n"
+	"           are told (relgate plan --notify)\n"
+	"  gate     build and check those products (relgate test --notify: the owners of\n"
+	"           a product that fails are told why)\n"
+	"  release  each product that passed, bound to the artifact the gate checked\n"
+	"           (relgate release --gate-report); a product that failed is not released\n"
+	"  watch    each newly activated release, for its bake window (watch.bake): one\n"
+	"           that fails to start in browsers is rolled back (relgate watch)\n"
+	"  --dry-run           print the plan and the commands, do nothing\n"
+	"  --no-watch          end after the release\n"
+	"  --no-notify         tell nobody (the plan, the gate's failures)\n"
+	"  -j N                products built and checked in parallel (relgate test -j)\n"
+	"  --junit, --json     the gate's reports, as relgate test writes them\n"
+	"  --from-reports DIR  no gate here: release what the relgate test --json reports\n"
+	"                      in DIR passed (one CI job per product, then this)\n"
+	"Safe to run twice: an artifact identical to the active release is not released\n"
+	"again, and the summary says so.\n"
+	"\n"
+	"exit codes: 0 every affected product shipped (or nothing was affected), 1 the\n"
+	"            gate, the release or the watch stopped one, 2 usage or configuration\n"
+	"            error, 3 environment error, 130 interrupted\n";
+
+/* ---- the children ---- */
+
+static volatile sig_atomic_t stop_signal;
+static volatile sig_atomic_t child_group;   /* the running stage's process group, or 0 */
+static volatile sig_atomic_t forwarding;    /* whether an interruption goes to it */
+
+static void on_signal(int sig)
+{
+	if (!stop_signal)
+		stop_signal = sig;
+	if (child_group > 0 && forwarding)
+		kill(-(pid_t)child_group, sig);
+}
+
+struct args {
+	char **v;
+	size_t n, cap;
+};
+
+static void args_add(struct args *a, const char *s)
+{
+	GROW(a->v, a->n + 2, a->cap);
+	a->v[a->n++] = xstrdup(s);
+	a->v[a->n] = NULL;
+}
+
+static void args_free(struct args *a)
+{
+	for (size_t i = 0; i < a->n; i++)
+		free(a->v[i]);
+	free(a->v);
+	memset(a, 0, sizeof(*a));
+}
+
+struct ship {
+	const struct setup *s;
+	char self[PATH_MAX];
+	struct args global;       /* the options given before "ship", for every child */
+	struct args change;       /* the change, as the children take it */
+	bool dry_run;
+};
+
+/* A relgate command line for stage: ship's global options, then the command. */
+static void relgate_args(const struct ship *sh, struct args *a, const char *command)
+{
+	args_add(a, sh->self);
+	for (size_t i = 0; i < sh->global.n; i++)
+		args_add(a, sh->global.v[i]);
+	args_add(a, command);
+}
+
+static void print_command(const struct args *a)
+{
+	printf("  relgate");
+	for (size_t i = 1; i < a->n; i++) {
+		const char *v = a->v[i];
+		bool plain = *v && strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+					  "0123456789-_./=:@+,") == strlen(v);
+
+		if (plain) {
+			printf(" %s", term_safe(v));
+			continue;
+		}
+		/* quoted for a POSIX shell */
+		printf(" '");
+		for (; *v; v++)
+			if (*v == '\'')
+				printf("'\\''");
+			else
+				putchar(*v);
+		printf("'");
+	}
+	printf("\n");
+}
+
+/*
+ * Run a relgate child to its end: its exit code (128 + the signal that
+ * ended it).  An interruption of ship is passed to it when forward is set;
+ * otherwise it is let finish.  -1 when it could not start (said).
+ */
+static int run_child(const struct args *a, bool forward)
+{
+	sigset_t block, old;
+	pid_t pid;
+	int status;
+
+	fflush(stdout);
+	fflush(stderr);
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	sigprocmask(SIG_BLOCK, &block, &old);
+	pid = fork();
+	if (pid < 0) {
+		sigprocmask(SIG_SETMASK, &old, NULL);
+		error("cannot start relgate %s:", a->v[1]);
+		return -1;
+	}
+	if (pid == 0) {
+		int null = open("/dev/null", O_RDONLY);
+
+		signal(SIGINT, SIG_DFL);
+		signal(SIGTERM, SIG_DFL);
+		setpgid(0, 0);
+		/* ship's end is the child's: nothing of a stage outlives the pipeline */
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		if (null >= 0) {
+			dup2(null, 0);
+			close(null);
+		}
+		sigprocmask(SIG_SETMASK, &old, NULL);
+		execv(a->v[0], a->v);
+		_exit(127);
+	}
+	setpgid(pid, pid);
+	child_group = pid;
+	forwarding = forward;
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR) {
+			status = 127 << 8;
+			break;
+		}
+	child_group = 0;
+	if (WIFSIGNALED(status))
+		return 128 + WTERMSIG(status);
+	return WEXITSTATUS(status);
+}
+
+/*
+ * --files with "-": the list is read from standard input here, once, so
+ * that every stage gets the same paths.
+ */
+static void read_listed(struct impact_opts *o, struct args *listed)
+{
+	char *line = NULL;
+	size_t cap = 0, i;
+	ssize_t len;
+
+	for (i = 0; i < o->nfiles; i++) {
+		if (strcmp(o->files[i], "-")) {
+			args_add(listed, o->files[i]);
+			continue;
+		}
+		while ((len = getline(&line, &cap, stdin)) > 0) {
+			while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+				line[--len] = '\0';
+			if (*line)
+				args_add(listed, line);
+		}
+	}
+	free(line);
+	if (ferror(stdin))
+		die(EXIT_ENV, "relgate ship: cannot read the list of files from standard input");
+	if (!listed->n)
+		die(EXIT_USAGE, "relgate ship: --files -: standard input named no file");
+	o->files = listed->v;
+	o->nfiles = listed->n;
+}
+
+/* ---- what each product went through ---- */
+
+enum gate_verdict { GV_NONE, GV_PASSED, GV_FAILED, GV_NOT_RUN };
+
+struct shipped {
+	const char *name;
+	enum gate_verdict gate;
+	char *why;                 /* GV_FAILED, GV_NOT_RUN: the step that failed, or why */
+	char *report;              /* the report that passed it (--from-reports) */
+	char before[RELEASE_ID_MAX], after[RELEASE_ID_MAX], watched[RELEASE_ID_MAX];
+	int release_code;          /* -1: not tried */
+	bool watch_tried;
+};
+
+static int by_name(const void *a, const void *b)
+{
+	return strcmp(((const struct shipped *)a)->name, ((const struct shipped *)b)->name);
+}
+
+/* The products the change reaches, sorted by name. */
+static int affected_products(const struct setup *s, const struct impact_opts *o,
+			     struct shipped **out, size_t *n)
+{
+	struct impact im;
+	struct shipped *v;
+	size_t i;
+
+	memset(&im, 0, sizeof(im));
+	*out = NULL;
+	*n = 0;
+	if (impact_run(&im, s, o) < 0) {
+		impact_release(&im);
+		return -1;
+	}
+	v = xcalloc(im.head.nproducts + 1, sizeof(*v));
+	for (i = 0; i < im.head.nproducts; i++) {
+		const struct impact_product *ip = &im.head.products[i];
+		const struct cfg_product *cp;
+
+		if (!walk_reached(&im.walk, ip->node))
+			continue;
+		/* the names must outlive the analysis: take relgate.json's */
+		cp = config_product(&s->cfg, ip->name);
+		if (!cp)
+			continue;
+		v[*n].name = cp->name;
+		v[*n].release_code = -1;
+		(*n)++;
+	}
+	impact_release(&im);
+	qsort(v, *n, sizeof(*v), by_name);
+	*out = v;
+	return 0;
+}
+
+/* The first step of a product's report entry that did not pass, for people. */
+static char *failed_step(json_t *entry)
+{
+	json_t *st;
+	size_t i;
+
+	json_array_foreach(json_object_get(entry, "steps"), i, st) {
+		const char *name = json_string_value(json_object_get(st, "name"));
+		const char *outcome = json_string_value(json_object_get(st, "outcome"));
+
+		if (name && outcome && strcmp(outcome, "passed") && strcmp(outcome, "skipped"))
+			return xasprintf("%s %s", name, outcome);
+	}
+	return xstrdup("no step passed");
+}
+
+static json_t *read_report(const char *path)
+{
+	struct buf text = BUF_INIT;
+	json_t *root = NULL;
+
+	if (read_file(path, &text, (size_t)64 << 20) == 0)
+		root = jsonfile_parse(path, text.data, text.len, 0);
+	else
+		error_as(FAULT_INPUT, "cannot read %s:", path);
+	buf_release(&text);
+	return root;
+}
+
+static json_t *report_entry(json_t *root, const char *product)
+{
+	json_t *p;
+	size_t i;
+
+	json_array_foreach(json_object_get(root, "products"), i, p)
+		if (json_is_string(json_object_get(p, "name")) &&
+		    !strcmp(json_string_value(json_object_get(p, "name")), product))
+			return p;
+	return NULL;
+}
+
+/* The gate's verdicts, from the report this run's relgate test wrote. */
+static void read_verdicts(const char *path, struct shipped *v, size_t n)
+{
+	json_t *root = read_report(path);
+
+	for (size_t i = 0; i < n; i++) {
+		json_t *e = root ? report_entry(root, v[i].name) : NULL;
+
+		if (!e) {
+			v[i].gate = GV_NOT_RUN;
+			v[i].why = xstrdup(root ? "the gate's report has no entry for it" :
+					   "the gate wrote no report");
+		} else if (json_is_true(json_object_get(e, "passed"))) {
+			v[i].gate = GV_PASSED;
+			/* a build that left nothing: the gate passed no artifact */
+			if (!json_is_string(json_object_get(json_object_get(e, "artifact"),
+							    "digest"))) {
+				v[i].gate = GV_FAILED;
+				v[i].why = xstrdup("no artifact built");
+			}
+		} else {
+			v[i].gate = GV_FAILED;
+			v[i].why = failed_step(e);
+		}
+	}
+	if (!root)
+		fault_clear();
+	json_decref(root);
+}
+
+/*
+ * --from-reports: for each product, the report in dir whose entry passed
+ * the artifact as it is here (its digest); else why there is none.
+ */
+static int verdicts_from(const struct setup *s, const char *dir, struct shipped *v, size_t n)
+{
+	struct dirent **names;
+	int k, count = scandir(dir, &names, NULL, alphasort);
+
+	if (count < 0)
+		return error_as(FAULT_INPUT, "cannot read the reports folder %s:", dir);
+	for (size_t i = 0; i < n; i++) {
+		const struct cfg_product *cp = config_product(&s->cfg, v[i].name);
+		char hex[ARTIFACT_DIGEST_HEX] = "";
+		struct artifact a;
+		const char *why = "no report in the folder has an entry for it";
+
+		if (cp && cp->artifact) {
+			char *path = path_join(s->root, cp->artifact);
+
+			fault_clear();
+			if (artifact_scan(path, &a) == 0) {
+				artifact_hex(a.digest, hex);
+				artifact_release(&a);
+			}
+			fault_clear();
+			free(path);
+		}
+		v[i].gate = GV_NOT_RUN;
+		if (!*hex) {
+			v[i].why = xstrdup("no artifact here to release (relgate.json's \"artifact\")");
+			continue;
+		}
+		for (k = 0; k < count && v[i].gate != GV_PASSED; k++) {
+			const char *name = names[k]->d_name;
+			size_t len = strlen(name);
+			char *path;
+			json_t *root, *e;
+
+			if (len < 6 || strcmp(name + len - 5, ".json"))
+				continue;
+			path = path_join(dir, name);
+			if (!(root = read_report(path))) {
+				warn("%s is not a gate report: left aside", path);
+				fault_clear();
+				free(path);
+				continue;
+			}
+			if ((e = report_entry(root, v[i].name))) {
+				const char *d = json_string_value(json_object_get(json_object_get(e,
+							"artifact"), "digest"));
+
+				if (!d || strcmp(d, hex)) {
+					why = "the reports checked another artifact (its digest differs)";
+				} else if (json_is_true(json_object_get(e, "passed"))) {
+					v[i].gate = GV_PASSED;
+					v[i].report = path;
+					path = NULL;
+				} else {
+					free(v[i].why);
+					v[i].why = failed_step(e);
+					v[i].gate = GV_FAILED;
+				}
+			}
+			json_decref(root);
+			free(path);
+		}
+		if (v[i].gate == GV_PASSED) {
+			free(v[i].why);
+			v[i].why = NULL;
+		} else if (v[i].gate == GV_NOT_RUN) {
+			v[i].why = xstrdup(why);
+		}
+	}
+	for (k = 0; k < count; k++)
+		free(names[k]);
+	free(names);
+	return 0;
+}
+
+/* Each product's active release, into before or after; false when there is no store to read. */
+static bool read_active(const struct setup *s, struct shipped *v, size_t n, bool after)
+{
+	struct store st;
+	int r = open_store_if_any(s, &st);
+
+	for (size_t i = 0; i < n; i++)
+		*(after ? v[i].after : v[i].before) = '\0';
+	if (r <= 0) {
+		fault_clear();
+		return false;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (history_active(st.h, v[i].name, after ? v[i].after : v[i].before) < 0)
+			fault_clear();
+	store_close(&st);
+	return true;
+}
+
+/* ---- the stages ---- */
+
+static void stage(int k, const char *what)
+{
+	printf("\n%s== ship %d/4: %s%s\n", term_bold(), k, what, term_reset());
+	fflush(stdout);
+}
+
+static void print_summary(const struct shipped *v, size_t n, int64_t bake_ms)
+{
+	size_t w = 7, i;
+
+	for (i = 0; i < n; i++)
+		if (strlen(v[i].name) > w)
+			w = strlen(v[i].name);
+	printf("\n%s%-*s  %-24s %-30s %s%s\n", term_bold(), (int)w, "product", "gate", "release",
+	       "watch", term_reset());
+	for (i = 0; i < n; i++) {
+		const struct shipped *p = &v[i];
+		char gate[64], rel[96], watch[96];
+
+		switch (p->gate) {
+		case GV_PASSED: snprintf(gate, sizeof(gate), "passed"); break;
+		case GV_FAILED: snprintf(gate, sizeof(gate), "%s", p->why); break;
+		default: snprintf(gate, sizeof(gate), "%s", p->gate == GV_NONE ? "-" : "no verdict");
+		}
+		if (p->release_code < 0)
+			snprintf(rel, sizeof(rel), "not released");
+		else if (p->release_code)
+			snprintf(rel, sizeof(rel), "refused (exit %d)", p->release_code);
+		else if (!strcmp(p->before, p->watched))
+			snprintf(rel, sizeof(rel), "%s already active", p->watched);
+		else
+			snprintf(rel, sizeof(rel), "%s (was %s)", p->watched,
+				 *p->before ? p->before : "none");
+		if (!p->watch_tried)
+			snprintf(watch, sizeof(watch), "-");
+		else if (!*p->after || strcmp(p->after, p->watched))
+			snprintf(watch, sizeof(watch), "rolled back to %s",
+				 *p->after ? p->after : "none");
+		else
+			snprintf(watch, sizeof(watch), "healthy for %llds",
+				 (long long)(bake_ms / 1000));
+		printf("%-*s  %-24s %-30s %s\n", (int)w, term_safe(p->name), term_safe(gate),
+		       term_safe(rel), term_safe(watch));
+	}
+}
+
+static bool shipped_ok(const struct shipped *p)
+{
+	return p->gate == GV_PASSED && p->release_code == 0 &&
+	       (!p->watch_tried || !strcmp(p->after, p->watched));
+}
+
+int cmd_ship(int argc, char **argv, struct setup *s)
+{
+	static const struct option longopts[] = {
+		CHANGE_LONG_OPTIONS,
+		{"dry-run", no_argument, NULL, 'n'},
+		{"no-watch", no_argument, NULL, 'W'},
+		{"no-notify", no_argument, NULL, 'N'},
+		{"junit", required_argument, NULL, 'J'},
+		{"json", required_argument, NULL, 'S'},
+		{"from-reports", required_argument, NULL, 'R'},
+		{"jobs", required_argument, NULL, 'j'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	struct impact_opts o = {0};
+	struct ship sh = {0};
+	struct sigaction sa = {0}, old_int, old_term;
+	const char *junit = NULL, *json = NULL, *from = NULL, *jobs = NULL;
+	bool watch = true, notify = true;
+	struct shipped *v = NULL;
+	struct args a = {0}, listed = {0};
+	char report[PATH_MAX] = "";
+	size_t n = 0, i, passed = 0, released = 0, ok = 0;
+	int c, files = 0, ret = EXIT_OK, r;
+	long jobs_n;
+
+	while ((c = getopt_long(argc, argv, "hj:", longopts, NULL)) != -1) {
+		if (change_option(c, optarg, &o, &files))
+			continue;
+		switch (c) {
+		case 'n': sh.dry_run = true; break;
+		case 'W': watch = false; break;
+		case 'N': notify = false; break;
+		case 'J': junit = optarg; break;
+		case 'S': json = optarg; break;
+		case 'R': from = optarg; break;
+		case 'j':
+			if (count_option("ship", "-j", optarg, 1, 1024, &jobs_n) < 0)
+				return EXIT_USAGE;
+			jobs = optarg;
+			break;
+		case 'h': fputs(usage, stdout); return EXIT_OK;
+		default: fputs(usage, stderr); return EXIT_USAGE;
+		}
+	}
+	change_options_done("ship", &o, files, argc, argv);
+	if (from && (junit || json || jobs))
+		die(EXIT_USAGE, "relgate ship: --from-reports runs no gate here: --junit, --json "
+		    "and -j belong to the runs that wrote the reports");
+	if (setup_check(s) < 0)
+		return EXIT_USAGE;
+	if (relgate_binary(sh.self, sizeof(sh.self)) < 0)
+		return EXIT_ENV;
+	sh.s = s;
+
+	/* the change, read once: --files - is read here, and the children get the paths */
+	if (files)
+		read_listed(&o, &listed);
+	if (affected_products(s, &o, &v, &n) < 0) {
+		args_free(&listed);
+		return exit_code_of_failure();
+	}
+	if (global_opts.config) {
+		char *abs = realpath(global_opts.config, NULL);
+
+		args_add(&sh.global, "--config");
+		args_add(&sh.global, abs ? abs : global_opts.config);
+		free(abs);
+	}
+	if (term_color_mode != COLOR_AUTO)
+		args_add(&sh.global, term_color_mode == COLOR_ALWAYS ? "--color=always" :
+			 "--color=never");
+	if (diag_level < 0)
+		args_add(&sh.global, "-q");
+	else if (diag_level > 0)
+		args_add(&sh.global, "-v");
+	if (o.base) {
+		args_add(&sh.change, "--base");
+		args_add(&sh.change, o.base);
+		if (o.head) {
+			args_add(&sh.change, "--head");
+			args_add(&sh.change, o.head);
+		}
+	} else if (o.uncommitted) {
+		args_add(&sh.change, "--uncommitted");
+	}
+	if (o.no_imports)
+		args_add(&sh.change, "--no-imports");
+	if (o.no_cache)
+		args_add(&sh.change, "--no-cache");
+	if (files) {
+		args_add(&sh.change, "--files");
+		for (i = 0; i < o.nfiles; i++)
+			args_add(&sh.change, o.files[i]);
+	}
+
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, &old_int);
+	sigaction(SIGTERM, &sa, &old_term);
+
+	/* 1. the plan */
+	stage(1, sh.dry_run ? "plan (dry run: nobody is told)" : "plan");
+	relgate_args(&sh, &a, "plan");
+	for (i = 0; i < sh.change.n; i++)
+		args_add(&a, sh.change.v[i]);
+	if (notify && !sh.dry_run)
+		args_add(&a, "--notify");
+	r = run_child(&a, true);
+	args_free(&a);
+	if (r != 0 || stop_signal) {
+		ret = stop_signal || r == EXIT_INTERRUPTED || r == 128 + SIGINT ? EXIT_INTERRUPTED :
+		      r < 0 ? EXIT_ENV : r;
+		goto out;
+	}
+	if (!n) {
+		printf("\nrelgate ship: the change reaches no product: nothing to gate, release or "
+		       "watch\n");
+		goto out;
+	}
+
+	/* 2. the gate */
+	relgate_args(&sh, &a, "test");
+	if (from) {
+		stage(2, "gate: the reports of a gate run elsewhere");
+	} else {
+		char *base = getenv("TMPDIR");
+		int fd;
+
+		stage(2, "gate");
+		for (i = 0; i < n; i++)
+			args_add(&a, v[i].name);
+		if (jobs) {
+			args_add(&a, "-j");
+			args_add(&a, jobs);
+		}
+		if (notify)
+			args_add(&a, "--notify");
+		if (junit) {
+			args_add(&a, "--junit");
+			args_add(&a, junit);
+		}
+		/* ship reads the verdicts from the JSON report: the user's, or its own */
+		if (json || sh.dry_run) {
+			snprintf(report, sizeof(report), "%s", json ? json : "REPORT.json");
+		} else {
+			snprintf(report, sizeof(report), "%s/relgate-ship-XXXXXX.json",
+				 base && *base ? base : "/tmp");
+			if ((fd = mkstemps(report, 5)) < 0) {
+				error("cannot make a file for the gate's report %s:", report);
+				*report = '\0';
+				ret = EXIT_ENV;
+				goto out;
+			}
+			close(fd);
+		}
+		args_add(&a, "--json");
+		args_add(&a, report);
+	}
+	if (sh.dry_run) {
+		if (from) {
+			printf("would release what the reports in %s passed\n", from);
+		} else {
+			printf("would run:\n");
+			print_command(&a);
+		}
+		args_free(&a);
+		printf("would release each product that passes:\n");
+		for (i = 0; i < n; i++) {
+			relgate_args(&sh, &a, "release");
+			args_add(&a, v[i].name);
+			args_add(&a, "--gate-report");
+			args_add(&a, from ? "DIR/REPORT.json" : "REPORT.json");
+			print_command(&a);
+			args_free(&a);
+		}
+		if (watch && s->cfg.bake_ms > 0)
+			printf("would watch each new release for its bake window (%lld s):\n"
+			       "  relgate watch --until-baked PRODUCT...\n",
+			       (long long)(s->cfg.bake_ms / 1000));
+		printf("\nrelgate ship: dry run: nothing was built, released or sent\n");
+		goto out;
+	}
+	if (from) {
+		args_free(&a);
+		if (verdicts_from(s, from, v, n) < 0) {
+			ret = EXIT_USAGE;
+			goto out;
+		}
+		for (i = 0; i < n; i++)
+			printf("%s: %s%s%s\n", term_safe(v[i].name),
+			       v[i].gate == GV_PASSED ? "passed in " : "", v[i].gate == GV_PASSED ?
+			       v[i].report : v[i].gate == GV_FAILED ? "failed: " : "no verdict: ",
+			       v[i].why ? v[i].why : "");
+	} else {
+		r = run_child(&a, true);
+		args_free(&a);
+		if (stop_signal || r == EXIT_INTERRUPTED || r == 128 + SIGINT || r == 128 + SIGTERM) {
+			ret = EXIT_INTERRUPTED;
+			read_verdicts(report, v, n);
+			goto out;
+		}
+		if (r < 0 || r == EXIT_USAGE) {
+			ret = r < 0 ? EXIT_ENV : r;
+			goto out;
+		}
+		/* 3: a check that could not run (no browser) is no verdict: the others go on */
+		if (r == EXIT_ENV)
+			ret = EXIT_ENV;
+		read_verdicts(report, v, n);
+	}
+	for (i = 0; i < n; i++)
+		passed += v[i].gate == GV_PASSED;
+
+	/* 3. release what passed, each bound to the report that passed it */
+	stage(3, "release what passed");
+	read_active(s, v, n, false);
+	if (!passed)
+		printf("nothing passed the gate: nothing is released\n");
+	for (i = 0; i < n && !stop_signal; i++) {
+		if (v[i].gate != GV_PASSED) {
+			printf("%s: not released: %s\n", term_safe(v[i].name),
+			       v[i].why ? v[i].why : "the gate did not pass it");
+			continue;
+		}
+		relgate_args(&sh, &a, "release");
+		args_add(&a, v[i].name);
+		args_add(&a, "--gate-report");
+		args_add(&a, v[i].report ? v[i].report : report);
+		/* never cut short: a release takes milliseconds, and half of one is none */
+		v[i].release_code = run_child(&a, false);
+		args_free(&a);
+	}
+	read_active(s, v, n, true);
+	for (i = 0; i < n; i++) {
+		memcpy(v[i].watched, v[i].after, sizeof(v[i].watched));
+		released += v[i].release_code == 0 && strcmp(v[i].before, v[i].after);
+	}
+	if (stop_signal) {
+		ret = EXIT_INTERRUPTED;
+		goto out;
+	}
+
+	/* 4. watch what is new */
+	if (!watch) {
+		stage(4, "watch: skipped (--no-watch)");
+	} else if (!released) {
+		stage(4, "watch: nothing new was activated");
+	} else if (s->cfg.bake_ms <= 0) {
+		stage(4, "watch: no bake window (watch.bake is 0)");
+	} else {
+		char what[128];
+
+		snprintf(what, sizeof(what), "watch the new releases for their bake window (%lld s)",
+			 (long long)(s->cfg.bake_ms / 1000));
+		stage(4, what);
+		relgate_args(&sh, &a, "watch");
+		args_add(&a, "--until-baked");
+		for (i = 0; i < n; i++)
+			if (v[i].release_code == 0 && strcmp(v[i].before, v[i].after)) {
+				args_add(&a, v[i].name);
+				v[i].watch_tried = true;
+			}
+		r = run_child(&a, true);
+		args_free(&a);
+		read_active(s, v, n, true);
+		if (stop_signal) {
+			ret = EXIT_INTERRUPTED;
+			goto out;
+		}
+		if (r < 0 || r == EXIT_USAGE || r == EXIT_ENV)
+			ret = r < 0 ? EXIT_ENV : r;
+	}
+
+out:
+	if (n && !sh.dry_run) {
+		print_summary(v, n, s->cfg.bake_ms);
+		for (i = 0; i < n; i++)
+			ok += shipped_ok(&v[i]);
+		if (stop_signal)
+			printf("\n%sinterrupted by %s%s: %zu of %zu products shipped; nothing was left "
+			       "half-released\n", term_red(), strsignal(stop_signal), term_reset(),
+			       ok, n);
+		else if (ok == n && n == 1)
+			printf("\n%sshipped the affected product%s\n", term_green(), term_reset());
+		else if (ok == n)
+			printf("\n%sshipped all %zu affected products%s\n", term_green(), n,
+			       term_reset());
+		else
+			printf("\n%s%zu of %zu affected products shipped%s\n", term_red(), ok, n,
+			       term_reset());
+		if (ret == EXIT_OK && ok < n)
+			ret = EXIT_GATE;
+	}
+	if (stop_signal)
+		ret = EXIT_INTERRUPTED;
+	if (*report && !json && !sh.dry_run)
+		unlink(report);
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGTERM, &old_term, NULL);
+	for (i = 0; i < n; i++) {
+		free(v[i].why);
+		free(v[i].report);
+	}
+	free(v);
+	args_free(&sh.global);
+	args_free(&sh.change);
+	args_free(&listed);
+	return ret;
+}
