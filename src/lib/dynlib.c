@@ -359,7 +359,7 @@ const union MHD_DaemonInfo *MHD_get_daemon_info(struct MHD_Daemon *d, enum MHD_D
 	F(int, sqlite3_bind_null, (sqlite3_stmt * s, int i), (s, i))                           \
 	F(int, sqlite3_bind_text,                                                              \
 	  (sqlite3_stmt * s, int i, const char *v, int n, void (*d)(void *)), (s, i, v, n, d))  \
-	F(int, sqlite3_busy_timeout, (sqlite3 * db, int ms), (db, ms))                         \
+	F(int, sqlite3_busy_handler, (sqlite3 * db, int (*f)(void *, int), void *p), (db, f, p)) \
 	F(int, sqlite3_changes, (sqlite3 * db), (db))                                          \
 	F(int, sqlite3_close_v2, (sqlite3 * db), (db))                                         \
 	F(sqlite3_int64, sqlite3_column_int64, (sqlite3_stmt * s, int i), (s, i))              \

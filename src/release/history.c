@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "lib/diag.h"
 #include "lib/util.h"
@@ -244,6 +245,24 @@ fail:
 	return -1;
 }
 
+/*
+ * Another connection holds the write lock (a relgate sending notifications,
+ * serve's writer): try again every millisecond, up to BUSY_TIMEOUT_MS.
+ * SQLite's own handler backs off to 100 ms between tries, so that a
+ * rollback waiting on a transaction of 5 ms could wait 80; a rollback is
+ * wanted at once.
+ */
+static int busy_wait(void *data, int tries)
+{
+	static const struct timespec ms = {0, 1000000};
+
+	(void)data;
+	if (tries >= BUSY_TIMEOUT_MS)
+		return 0;
+	nanosleep(&ms, NULL);
+	return 1;
+}
+
 int history_open(struct history **out, const char *path)
 {
 	struct history *h = xcalloc(1, sizeof(*h));
@@ -259,7 +278,7 @@ int history_open(struct history **out, const char *path)
 		history_close(h);
 		return -1;
 	}
-	sqlite3_busy_timeout(h->db, BUSY_TIMEOUT_MS);
+	sqlite3_busy_handler(h->db, busy_wait, h);
 	/* WAL: readers never wait for the writer; synchronous FULL: a commit survives a crash */
 	if (exec(h, "PRAGMA journal_mode = WAL", "cannot use a write-ahead log") < 0 ||
 	    exec(h, "PRAGMA synchronous = FULL", "cannot make commits durable") < 0 ||
