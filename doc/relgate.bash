@@ -29,7 +29,8 @@ _relgate()
 		return ;;
 	esac
 	case $cmd in
-	"") COMPREPLY=($(compgen -W "affected graph plan test boot release rollback status history diff fsck notify snippet serve watch ship runbook -C --config --color -q -v --help --version" -- "$cur")) ;;
+	help) COMPREPLY=($(compgen -W "affected graph plan test boot release rollback status history diff fsck notify snippet serve watch ship runbook" -- "$cur")) ;;
+	"") COMPREPLY=($(compgen -W "affected graph plan test boot release rollback status history diff fsck notify snippet serve watch ship runbook help -C --config --color -q -v --help --version" -- "$cur")) ;;
 	release) COMPREPLY=($(compgen -W "--from --gate-report --no-activate --force --reason --format --help" -- "$cur")) ;;
 	rollback) COMPREPLY=($(compgen -W "--to --expect --reason --force --format --help" -- "$cur")) ;;
 	status) COMPREPLY=($(compgen -W "--format --help" -- "$cur")) ;;

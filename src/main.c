@@ -83,9 +83,10 @@ static void print_usage(FILE *f)
 		   "               COMMAND [ARGS]\n\ncommands:\n");
 	for (i = 0; i < ARRAY_LEN(commands); i++)
 		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].help);
-	fprintf(f, "\n'relgate COMMAND --help' tells more about a command.\n"
+	fprintf(f, "\n'relgate help COMMAND' (or 'relgate COMMAND --help') tells more about a "
+		   "command.\n"
 		   "\nexit codes: 0 success, 1 the gate said no, 2 usage or configuration error,\n"
-		   "            3 environment error (git, browser, store)\n");
+		   "            3 environment error (git, browser, store), 130 interrupted\n");
 }
 
 /* Global options; returns the index of the command. */
@@ -146,6 +147,21 @@ int main(int argc, char **argv)
 
 	i = parse_globals(argc, argv);
 	if (i >= argc) {
+		print_usage(stderr);
+		return EXIT_USAGE;
+	}
+	/* relgate help [COMMAND], as git has it: the command's own --help */
+	if (!strcmp(argv[i], "help")) {
+		char *help_argv[] = {argv[i + 1 < argc ? i + 1 : i], "--help", NULL};
+
+		if (i + 1 >= argc) {
+			print_usage(stdout);
+			return 0;
+		}
+		for (k = 0; k < ARRAY_LEN(commands); k++)
+			if (!strcmp(commands[k].name, argv[i + 1]))
+				return commands[k].run(2, help_argv, NULL);
+		error("\"%s\" is not a relgate command", argv[i + 1]);
 		print_usage(stderr);
 		return EXIT_USAGE;
 	}

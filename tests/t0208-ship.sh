@@ -149,7 +149,11 @@ test_expect_success 'usage: a change is required; --from-reports runs no gate he
 	test_expect_code 2 "$RELGATE" ship --bogus 2>err &&
 	"$RELGATE" ship --help >out &&
 	test_grep "^usage: relgate ship" out &&
-	test_grep "130 interrupted" out
+	test_grep "130 interrupted" out &&
+	"$RELGATE" help ship >help &&
+	test_cmp out help &&
+	test_expect_code 2 "$RELGATE" help shipit 2>err &&
+	test_grep "\"shipit\" is not a relgate command" err
 '
 
 test_expect_success 'a change that reaches no product: said, exit 0, nothing built' '

@@ -106,12 +106,18 @@ static void args_free(struct args *a)
 	memset(a, 0, sizeof(*a));
 }
 
+struct shipped;
 struct ship {
 	const struct setup *s;
 	char self[PATH_MAX];
 	struct args global;       /* the options given before "ship", for every child */
 	struct args change;       /* the change, as the children take it */
-	bool dry_run;
+	bool dry_run, watch, notify;
+	const char *junit, *json, *from, *jobs;
+	char report[PATH_MAX];    /* the gate's JSON report, where ship reads the verdicts */
+	bool own_report;          /* made by ship, removed at the end */
+	struct shipped *v;        /* the affected products, by name */
+	size_t n;
 };
 
 /* A relgate command line for stage: ship's global options, then the command. */
@@ -237,7 +243,7 @@ static void read_listed(struct impact_opts *o, struct args *listed)
 enum gate_verdict { GV_NONE, GV_PASSED, GV_FAILED, GV_NOT_RUN };
 
 struct shipped {
-	const char *name;
+	char *name;
 	enum gate_verdict gate;
 	char *why;                 /* GV_FAILED, GV_NOT_RUN: the step that failed, or why */
 	char *report;              /* the report that passed it (--from-reports) */
@@ -269,15 +275,10 @@ static int affected_products(const struct setup *s, const struct impact_opts *o,
 	v = xcalloc(im.head.nproducts + 1, sizeof(*v));
 	for (i = 0; i < im.head.nproducts; i++) {
 		const struct impact_product *ip = &im.head.products[i];
-		const struct cfg_product *cp;
 
 		if (!walk_reached(&im.walk, ip->node))
 			continue;
-		/* the names must outlive the analysis: take relgate.json's */
-		cp = config_product(&s->cfg, ip->name);
-		if (!cp)
-			continue;
-		v[*n].name = cp->name;
+		v[*n].name = xstrdup(ip->name);
 		v[*n].release_code = -1;
 		(*n)++;
 	}
@@ -511,6 +512,284 @@ static bool shipped_ok(const struct shipped *p)
 	       (!p->watch_tried || !strcmp(p->after, p->watched));
 }
 
+/* The interruption, said as an exit code: every stage ends on it with 130. */
+static int stopped_code(int r)
+{
+	return stop_signal || r == EXIT_INTERRUPTED || r == 128 + SIGTERM ? EXIT_INTERRUPTED :
+	       r < 0 ? EXIT_ENV : r;
+}
+
+/* What every child is told: ship's global options, and the change as it was given. */
+static void child_options(struct ship *sh, const struct impact_opts *o, bool files)
+{
+	if (global_opts.config) {
+		char *abs = realpath(global_opts.config, NULL);
+
+		args_add(&sh->global, "--config");
+		args_add(&sh->global, abs ? abs : global_opts.config);
+		free(abs);
+	}
+	if (term_color_mode != COLOR_AUTO)
+		args_add(&sh->global, term_color_mode == COLOR_ALWAYS ? "--color=always" :
+			 "--color=never");
+	if (diag_level < 0)
+		args_add(&sh->global, "-q");
+	else if (diag_level > 0)
+		args_add(&sh->global, "-v");
+	if (o->base) {
+		args_add(&sh->change, "--base");
+		args_add(&sh->change, o->base);
+		if (o->head) {
+			args_add(&sh->change, "--head");
+			args_add(&sh->change, o->head);
+		}
+	} else if (o->uncommitted) {
+		args_add(&sh->change, "--uncommitted");
+	}
+	if (o->no_imports)
+		args_add(&sh->change, "--no-imports");
+	if (o->no_cache)
+		args_add(&sh->change, "--no-cache");
+	if (files) {
+		args_add(&sh->change, "--files");
+		for (size_t i = 0; i < o->nfiles; i++)
+			args_add(&sh->change, o->files[i]);
+	}
+}
+
+/* 1: relgate plan, sent unless --no-notify or --dry-run.  An exit code: 0 goes on. */
+static int stage_plan(struct ship *sh)
+{
+	struct args a = {0};
+	int r;
+
+	stage(1, sh->dry_run ? "plan (dry run: nobody is told)" : "plan");
+	relgate_args(sh, &a, "plan");
+	for (size_t i = 0; i < sh->change.n; i++)
+		args_add(&a, sh->change.v[i]);
+	if (sh->notify && !sh->dry_run)
+		args_add(&a, "--notify");
+	r = run_child(&a, true);
+	args_free(&a);
+	return r || stop_signal ? stopped_code(r) : EXIT_OK;
+}
+
+/* The relgate test command of the gate, its report where ship reads it. */
+static int gate_command(struct ship *sh, struct args *a)
+{
+	relgate_args(sh, a, "test");
+	for (size_t i = 0; i < sh->n; i++)
+		args_add(a, sh->v[i].name);
+	if (sh->jobs) {
+		args_add(a, "-j");
+		args_add(a, sh->jobs);
+	}
+	if (sh->notify)
+		args_add(a, "--notify");
+	if (sh->junit) {
+		args_add(a, "--junit");
+		args_add(a, sh->junit);
+	}
+	if (sh->json || sh->dry_run) {
+		snprintf(sh->report, sizeof(sh->report), "%s", sh->json ? sh->json : "REPORT.json");
+	} else {
+		const char *tmp = getenv("TMPDIR");
+		int fd;
+
+		snprintf(sh->report, sizeof(sh->report), "%s/relgate-ship-XXXXXX.json",
+			 tmp && *tmp ? tmp : "/tmp");
+		if ((fd = mkstemps(sh->report, 5)) < 0) {
+			error("cannot make a file for the gate's report %s:", sh->report);
+			*sh->report = '\0';
+			return -1;
+		}
+		close(fd);
+		sh->own_report = true;
+	}
+	args_add(a, "--json");
+	args_add(a, sh->report);
+	return 0;
+}
+
+/* --dry-run: the commands the stages after the plan would run. */
+static void dry_run(struct ship *sh)
+{
+	struct args a = {0};
+
+	stage(2, "gate, release, watch: what would run");
+	if (sh->from) {
+		printf("would release what the reports in %s passed\n", sh->from);
+	} else if (gate_command(sh, &a) == 0) {
+		printf("would run:\n");
+		print_command(&a);
+	}
+	args_free(&a);
+	printf("would release each product that passes:\n");
+	for (size_t i = 0; i < sh->n; i++) {
+		relgate_args(sh, &a, "release");
+		args_add(&a, sh->v[i].name);
+		args_add(&a, "--gate-report");
+		args_add(&a, sh->from ? "DIR/REPORT.json" : "REPORT.json");
+		print_command(&a);
+		args_free(&a);
+	}
+	if (sh->watch && sh->s->cfg.bake_ms > 0)
+		printf("would watch each new release for its bake window (%lld s):\n"
+		       "  relgate watch --until-baked PRODUCT...\n",
+		       (long long)(sh->s->cfg.bake_ms / 1000));
+	printf("\nrelgate ship: dry run: nothing was built, released or sent\n");
+}
+
+/*
+ * 2: relgate test on the affected products, or the reports of --from-reports;
+ * the verdicts into sh->v.  An exit code: 0 or 3 (a check that could not
+ * run is no verdict: the products that passed go on) goes on.
+ */
+static int stage_gate(struct ship *sh)
+{
+	struct args a = {0};
+	size_t i;
+	int r;
+
+	if (sh->from) {
+		stage(2, "gate: the reports of a gate run elsewhere");
+		if (verdicts_from(sh->s, sh->from, sh->v, sh->n) < 0)
+			return EXIT_USAGE;
+		for (i = 0; i < sh->n; i++) {
+			const struct shipped *p = &sh->v[i];
+
+			printf("%s: %s%s\n", term_safe(p->name),
+			       p->gate == GV_PASSED ? "passed in " : p->gate == GV_FAILED ?
+			       "failed: " : "no verdict: ", p->gate == GV_PASSED ? p->report : p->why);
+		}
+		return EXIT_OK;
+	}
+	stage(2, "gate");
+	if (gate_command(sh, &a) < 0) {
+		args_free(&a);
+		return EXIT_ENV;
+	}
+	r = run_child(&a, true);
+	args_free(&a);
+	/* interrupted, the report is written all the same: the summary shows it */
+	if (r == 0 || r == EXIT_GATE || r == EXIT_ENV || stop_signal ||
+	    r == EXIT_INTERRUPTED || r == 128 + SIGTERM)
+		read_verdicts(sh->report, sh->v, sh->n);
+	if (stop_signal || r == EXIT_INTERRUPTED || r == 128 + SIGTERM)
+		return EXIT_INTERRUPTED;
+	return r == EXIT_GATE ? EXIT_OK : r < 0 ? EXIT_ENV : r;
+}
+
+/*
+ * 3: relgate release for each product that passed, bound to the report that
+ * passed it; *released counts the releases newly activated.  A release in
+ * progress is never cut short; after an interruption no other is begun.
+ */
+static int stage_release(struct ship *sh, size_t *released)
+{
+	struct args a = {0};
+	size_t i, passed = 0;
+
+	stage(3, "release what passed");
+	read_active(sh->s, sh->v, sh->n, false);
+	for (i = 0; i < sh->n; i++)
+		passed += sh->v[i].gate == GV_PASSED;
+	if (!passed)
+		printf("nothing passed the gate: nothing is released\n");
+	for (i = 0; i < sh->n && !stop_signal; i++) {
+		struct shipped *p = &sh->v[i];
+
+		if (p->gate != GV_PASSED) {
+			printf("%s: not released: %s\n", term_safe(p->name),
+			       p->why ? p->why : "the gate did not pass it");
+			continue;
+		}
+		relgate_args(sh, &a, "release");
+		args_add(&a, p->name);
+		args_add(&a, "--gate-report");
+		args_add(&a, p->report ? p->report : sh->report);
+		p->release_code = run_child(&a, false);
+		args_free(&a);
+	}
+	read_active(sh->s, sh->v, sh->n, true);
+	*released = 0;
+	for (i = 0; i < sh->n; i++) {
+		struct shipped *p = &sh->v[i];
+
+		memcpy(p->watched, p->after, sizeof(p->watched));
+		*released += p->release_code == 0 && strcmp(p->before, p->after);
+	}
+	return stop_signal ? EXIT_INTERRUPTED : EXIT_OK;
+}
+
+/* 4: relgate watch --until-baked on the releases newly activated. */
+static int stage_watch(struct ship *sh, size_t released)
+{
+	struct args a = {0};
+	char what[128];
+	int r;
+
+	if (!sh->watch) {
+		stage(4, "watch: skipped (--no-watch)");
+		return EXIT_OK;
+	}
+	if (!released) {
+		stage(4, "watch: nothing new was activated");
+		return EXIT_OK;
+	}
+	if (sh->s->cfg.bake_ms <= 0) {
+		stage(4, "watch: no bake window (watch.bake is 0)");
+		return EXIT_OK;
+	}
+	snprintf(what, sizeof(what), "watch the new releases for their bake window (%lld s)",
+		 (long long)(sh->s->cfg.bake_ms / 1000));
+	stage(4, what);
+	relgate_args(sh, &a, "watch");
+	args_add(&a, "--until-baked");
+	for (size_t i = 0; i < sh->n; i++) {
+		struct shipped *p = &sh->v[i];
+
+		if (p->release_code == 0 && strcmp(p->before, p->after)) {
+			args_add(&a, p->name);
+			p->watch_tried = true;
+		}
+	}
+	r = run_child(&a, true);
+	args_free(&a);
+	read_active(sh->s, sh->v, sh->n, true);
+	if (stop_signal)
+		return EXIT_INTERRUPTED;
+	/* 1 is a rollback: the summary says which */
+	return r == 0 || r == EXIT_GATE ? EXIT_OK : stopped_code(r);
+}
+
+/* The summary, and the exit code it makes of ret. */
+static int finish(struct ship *sh, int ret)
+{
+	size_t ok = 0, i;
+
+	if (!sh->n || sh->dry_run)
+		return stop_signal ? EXIT_INTERRUPTED : ret;
+	print_summary(sh->v, sh->n, sh->s->cfg.bake_ms);
+	for (i = 0; i < sh->n; i++)
+		ok += shipped_ok(&sh->v[i]);
+	if (stop_signal)
+		printf("\n%sinterrupted by %s%s: %zu of %zu products shipped; nothing was left "
+		       "half-released\n", term_red(), strsignal(stop_signal), term_reset(), ok,
+		       sh->n);
+	else if (ok == sh->n && sh->n == 1)
+		printf("\n%sshipped the affected product%s\n", term_green(), term_reset());
+	else if (ok == sh->n)
+		printf("\n%sshipped all %zu affected products%s\n", term_green(), sh->n,
+		       term_reset());
+	else
+		printf("\n%s%zu of %zu affected products shipped%s\n", term_red(), ok, sh->n,
+		       term_reset());
+	if (stop_signal)
+		return EXIT_INTERRUPTED;
+	return ret == EXIT_OK && ok < sh->n ? EXIT_GATE : ret;
+}
+
 int cmd_ship(int argc, char **argv, struct setup *s)
 {
 	static const struct option longopts[] = {
@@ -528,36 +807,33 @@ int cmd_ship(int argc, char **argv, struct setup *s)
 	struct impact_opts o = {0};
 	struct ship sh = {0};
 	struct sigaction sa = {0}, old_int, old_term;
-	const char *junit = NULL, *json = NULL, *from = NULL, *jobs = NULL;
-	bool watch = true, notify = true;
-	struct shipped *v = NULL;
-	struct args a = {0}, listed = {0};
-	char report[PATH_MAX] = "";
-	size_t n = 0, i, passed = 0, released = 0, ok = 0;
-	int c, files = 0, ret = EXIT_OK, r;
+	struct args listed = {0};
+	size_t released = 0, i;
+	int c, files = 0, ret;
 	long jobs_n;
 
+	sh.watch = sh.notify = true;
 	while ((c = getopt_long(argc, argv, "hj:", longopts, NULL)) != -1) {
 		if (change_option(c, optarg, &o, &files))
 			continue;
 		switch (c) {
 		case 'n': sh.dry_run = true; break;
-		case 'W': watch = false; break;
-		case 'N': notify = false; break;
-		case 'J': junit = optarg; break;
-		case 'S': json = optarg; break;
-		case 'R': from = optarg; break;
+		case 'W': sh.watch = false; break;
+		case 'N': sh.notify = false; break;
+		case 'J': sh.junit = optarg; break;
+		case 'S': sh.json = optarg; break;
+		case 'R': sh.from = optarg; break;
 		case 'j':
 			if (count_option("ship", "-j", optarg, 1, 1024, &jobs_n) < 0)
 				return EXIT_USAGE;
-			jobs = optarg;
+			sh.jobs = optarg;
 			break;
 		case 'h': fputs(usage, stdout); return EXIT_OK;
 		default: fputs(usage, stderr); return EXIT_USAGE;
 		}
 	}
 	change_options_done("ship", &o, files, argc, argv);
-	if (from && (junit || json || jobs))
+	if (sh.from && (sh.junit || sh.json || sh.jobs))
 		die(EXIT_USAGE, "relgate ship: --from-reports runs no gate here: --junit, --json "
 		    "and -j belong to the runs that wrote the reports");
 	if (setup_check(s) < 0)
@@ -569,253 +845,47 @@ int cmd_ship(int argc, char **argv, struct setup *s)
 	/* the change, read once: --files - is read here, and the children get the paths */
 	if (files)
 		read_listed(&o, &listed);
-	if (affected_products(s, &o, &v, &n) < 0) {
+	if (affected_products(s, &o, &sh.v, &sh.n) < 0) {
 		args_free(&listed);
 		return exit_code_of_failure();
 	}
-	if (global_opts.config) {
-		char *abs = realpath(global_opts.config, NULL);
-
-		args_add(&sh.global, "--config");
-		args_add(&sh.global, abs ? abs : global_opts.config);
-		free(abs);
-	}
-	if (term_color_mode != COLOR_AUTO)
-		args_add(&sh.global, term_color_mode == COLOR_ALWAYS ? "--color=always" :
-			 "--color=never");
-	if (diag_level < 0)
-		args_add(&sh.global, "-q");
-	else if (diag_level > 0)
-		args_add(&sh.global, "-v");
-	if (o.base) {
-		args_add(&sh.change, "--base");
-		args_add(&sh.change, o.base);
-		if (o.head) {
-			args_add(&sh.change, "--head");
-			args_add(&sh.change, o.head);
-		}
-	} else if (o.uncommitted) {
-		args_add(&sh.change, "--uncommitted");
-	}
-	if (o.no_imports)
-		args_add(&sh.change, "--no-imports");
-	if (o.no_cache)
-		args_add(&sh.change, "--no-cache");
-	if (files) {
-		args_add(&sh.change, "--files");
-		for (i = 0; i < o.nfiles; i++)
-			args_add(&sh.change, o.files[i]);
-	}
+	child_options(&sh, &o, files);
 
 	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, &old_int);
 	sigaction(SIGTERM, &sa, &old_term);
 
-	/* 1. the plan */
-	stage(1, sh.dry_run ? "plan (dry run: nobody is told)" : "plan");
-	relgate_args(&sh, &a, "plan");
-	for (i = 0; i < sh.change.n; i++)
-		args_add(&a, sh.change.v[i]);
-	if (notify && !sh.dry_run)
-		args_add(&a, "--notify");
-	r = run_child(&a, true);
-	args_free(&a);
-	if (r != 0 || stop_signal) {
-		ret = stop_signal || r == EXIT_INTERRUPTED || r == 128 + SIGINT ? EXIT_INTERRUPTED :
-		      r < 0 ? EXIT_ENV : r;
-		goto out;
-	}
-	if (!n) {
+	ret = stage_plan(&sh);
+	if (ret == EXIT_OK && !sh.n)
 		printf("\nrelgate ship: the change reaches no product: nothing to gate, release or "
 		       "watch\n");
-		goto out;
-	}
+	else if (ret == EXIT_OK && sh.dry_run)
+		dry_run(&sh);
+	else if (ret == EXIT_OK) {
+		int gate = stage_gate(&sh);
 
-	/* 2. the gate */
-	relgate_args(&sh, &a, "test");
-	if (from) {
-		stage(2, "gate: the reports of a gate run elsewhere");
-	} else {
-		char *base = getenv("TMPDIR");
-		int fd;
-
-		stage(2, "gate");
-		for (i = 0; i < n; i++)
-			args_add(&a, v[i].name);
-		if (jobs) {
-			args_add(&a, "-j");
-			args_add(&a, jobs);
-		}
-		if (notify)
-			args_add(&a, "--notify");
-		if (junit) {
-			args_add(&a, "--junit");
-			args_add(&a, junit);
-		}
-		/* ship reads the verdicts from the JSON report: the user's, or its own */
-		if (json || sh.dry_run) {
-			snprintf(report, sizeof(report), "%s", json ? json : "REPORT.json");
-		} else {
-			snprintf(report, sizeof(report), "%s/relgate-ship-XXXXXX.json",
-				 base && *base ? base : "/tmp");
-			if ((fd = mkstemps(report, 5)) < 0) {
-				error("cannot make a file for the gate's report %s:", report);
-				*report = '\0';
-				ret = EXIT_ENV;
-				goto out;
-			}
-			close(fd);
-		}
-		args_add(&a, "--json");
-		args_add(&a, report);
-	}
-	if (sh.dry_run) {
-		if (from) {
-			printf("would release what the reports in %s passed\n", from);
-		} else {
-			printf("would run:\n");
-			print_command(&a);
-		}
-		args_free(&a);
-		printf("would release each product that passes:\n");
-		for (i = 0; i < n; i++) {
-			relgate_args(&sh, &a, "release");
-			args_add(&a, v[i].name);
-			args_add(&a, "--gate-report");
-			args_add(&a, from ? "DIR/REPORT.json" : "REPORT.json");
-			print_command(&a);
-			args_free(&a);
-		}
-		if (watch && s->cfg.bake_ms > 0)
-			printf("would watch each new release for its bake window (%lld s):\n"
-			       "  relgate watch --until-baked PRODUCT...\n",
-			       (long long)(s->cfg.bake_ms / 1000));
-		printf("\nrelgate ship: dry run: nothing was built, released or sent\n");
-		goto out;
-	}
-	if (from) {
-		args_free(&a);
-		if (verdicts_from(s, from, v, n) < 0) {
-			ret = EXIT_USAGE;
-			goto out;
-		}
-		for (i = 0; i < n; i++)
-			printf("%s: %s%s%s\n", term_safe(v[i].name),
-			       v[i].gate == GV_PASSED ? "passed in " : "", v[i].gate == GV_PASSED ?
-			       v[i].report : v[i].gate == GV_FAILED ? "failed: " : "no verdict: ",
-			       v[i].why ? v[i].why : "");
-	} else {
-		r = run_child(&a, true);
-		args_free(&a);
-		if (stop_signal || r == EXIT_INTERRUPTED || r == 128 + SIGINT || r == 128 + SIGTERM) {
-			ret = EXIT_INTERRUPTED;
-			read_verdicts(report, v, n);
-			goto out;
-		}
-		if (r < 0 || r == EXIT_USAGE) {
-			ret = r < 0 ? EXIT_ENV : r;
-			goto out;
-		}
-		/* 3: a check that could not run (no browser) is no verdict: the others go on */
-		if (r == EXIT_ENV)
+		/* a check that could not run (exit 3) stops only its product */
+		ret = gate == EXIT_ENV ? EXIT_OK : gate;
+		if (ret == EXIT_OK)
+			ret = stage_release(&sh, &released);
+		if (ret == EXIT_OK)
+			ret = stage_watch(&sh, released);
+		if (ret == EXIT_OK && gate == EXIT_ENV)
 			ret = EXIT_ENV;
-		read_verdicts(report, v, n);
 	}
-	for (i = 0; i < n; i++)
-		passed += v[i].gate == GV_PASSED;
+	ret = finish(&sh, ret);
 
-	/* 3. release what passed, each bound to the report that passed it */
-	stage(3, "release what passed");
-	read_active(s, v, n, false);
-	if (!passed)
-		printf("nothing passed the gate: nothing is released\n");
-	for (i = 0; i < n && !stop_signal; i++) {
-		if (v[i].gate != GV_PASSED) {
-			printf("%s: not released: %s\n", term_safe(v[i].name),
-			       v[i].why ? v[i].why : "the gate did not pass it");
-			continue;
-		}
-		relgate_args(&sh, &a, "release");
-		args_add(&a, v[i].name);
-		args_add(&a, "--gate-report");
-		args_add(&a, v[i].report ? v[i].report : report);
-		/* never cut short: a release takes milliseconds, and half of one is none */
-		v[i].release_code = run_child(&a, false);
-		args_free(&a);
-	}
-	read_active(s, v, n, true);
-	for (i = 0; i < n; i++) {
-		memcpy(v[i].watched, v[i].after, sizeof(v[i].watched));
-		released += v[i].release_code == 0 && strcmp(v[i].before, v[i].after);
-	}
-	if (stop_signal) {
-		ret = EXIT_INTERRUPTED;
-		goto out;
-	}
-
-	/* 4. watch what is new */
-	if (!watch) {
-		stage(4, "watch: skipped (--no-watch)");
-	} else if (!released) {
-		stage(4, "watch: nothing new was activated");
-	} else if (s->cfg.bake_ms <= 0) {
-		stage(4, "watch: no bake window (watch.bake is 0)");
-	} else {
-		char what[128];
-
-		snprintf(what, sizeof(what), "watch the new releases for their bake window (%lld s)",
-			 (long long)(s->cfg.bake_ms / 1000));
-		stage(4, what);
-		relgate_args(&sh, &a, "watch");
-		args_add(&a, "--until-baked");
-		for (i = 0; i < n; i++)
-			if (v[i].release_code == 0 && strcmp(v[i].before, v[i].after)) {
-				args_add(&a, v[i].name);
-				v[i].watch_tried = true;
-			}
-		r = run_child(&a, true);
-		args_free(&a);
-		read_active(s, v, n, true);
-		if (stop_signal) {
-			ret = EXIT_INTERRUPTED;
-			goto out;
-		}
-		if (r < 0 || r == EXIT_USAGE || r == EXIT_ENV)
-			ret = r < 0 ? EXIT_ENV : r;
-	}
-
-out:
-	if (n && !sh.dry_run) {
-		print_summary(v, n, s->cfg.bake_ms);
-		for (i = 0; i < n; i++)
-			ok += shipped_ok(&v[i]);
-		if (stop_signal)
-			printf("\n%sinterrupted by %s%s: %zu of %zu products shipped; nothing was left "
-			       "half-released\n", term_red(), strsignal(stop_signal), term_reset(),
-			       ok, n);
-		else if (ok == n && n == 1)
-			printf("\n%sshipped the affected product%s\n", term_green(), term_reset());
-		else if (ok == n)
-			printf("\n%sshipped all %zu affected products%s\n", term_green(), n,
-			       term_reset());
-		else
-			printf("\n%s%zu of %zu affected products shipped%s\n", term_red(), ok, n,
-			       term_reset());
-		if (ret == EXIT_OK && ok < n)
-			ret = EXIT_GATE;
-	}
-	if (stop_signal)
-		ret = EXIT_INTERRUPTED;
-	if (*report && !json && !sh.dry_run)
-		unlink(report);
+	if (sh.own_report)
+		unlink(sh.report);
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGTERM, &old_term, NULL);
-	for (i = 0; i < n; i++) {
-		free(v[i].why);
-		free(v[i].report);
+	for (i = 0; i < sh.n; i++) {
+		free(sh.v[i].name);
+		free(sh.v[i].why);
+		free(sh.v[i].report);
 	}
-	free(v);
+	free(sh.v);
 	args_free(&sh.global);
 	args_free(&sh.change);
 	args_free(&listed);
