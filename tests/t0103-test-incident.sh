@@ -2,9 +2,11 @@
 #
 # t0103: the incident of examples/hotel-suite, caught by relgate test: the
 # change to @hotel/shared reaches commander and distributor; commander
-# builds and starts; distributor builds and its boot check fails with the
-# real TypeError of its mangled bundle; portal is not run at all.  At the
-# commit before the change, distributor passes.
+# builds and starts; distributor builds, its e2e suite (playwright-core
+# against the unminified dev server, which it leaves running) passes and
+# ends with the server killed, and its boot check fails with the real
+# TypeError of its mangled bundle; portal is not run at all.  At the commit
+# before the change, distributor passes.
 
 . "$(dirname "$0")/test-lib.sh"
 
@@ -43,7 +45,7 @@ test_expect_success 'commander passed: it built and it starts' '
 test_expect_success 'distributor built, and its boot check failed with the real TypeError' '
 	jq -r ".products[] | select(.name == \"distributor\") | .steps[] | [.name, .outcome] | @tsv" \
 		hs/j.json >actual &&
-	printf "build\tpassed\nunit\tpassed\nboot\tfailed\n" >expect &&
+	printf "build\tpassed\nunit\tpassed\ne2e\tpassed\nboot\tfailed\n" >expect &&
 	test_cmp expect actual &&
 	jq -r ".products[] | select(.name == \"distributor\") | .steps[] | select(.name == \"boot\") | .message" \
 		hs/j.json >msg &&
@@ -52,6 +54,15 @@ test_expect_success 'distributor built, and its boot check failed with the real 
 	test_grep "app\.js:[0-9]+:[0-9]+" msg &&
 	test_grep "distributor: boot failed" out &&
 	test_grep "TypeError: i\.get\(\.\.\.\) is not a function" out
+'
+
+test_expect_success 'the e2e suite that leaves its dev server running ended on time, the server killed' '
+	jq -r ".products[] | select(.name == \"distributor\") | .steps[] | select(.name == \"e2e\") |
+		[.outcome, .leftovers] | @tsv" hs/j.json >e2e &&
+	read outcome leftovers <e2e &&
+	test "$outcome" = passed &&
+	test "$leftovers" -ge 1 &&
+	! pgrep -f "$TRASH/hs/tools/dev/serve.js" >/dev/null
 '
 
 test_expect_success 'the JUnit report says it too' '
@@ -70,7 +81,7 @@ test_expect_success 'at before, distributor passes' '
 	git -C hs checkout -q before &&
 	"$RELGATE" -C hs test --json "$TRASH/before.json" distributor >out 2>err &&
 	jq -r ".products[] | .steps[] | [.name, .outcome] | @tsv" before.json >actual &&
-	printf "build\tpassed\nunit\tpassed\nboot\tpassed\n" >expect &&
+	printf "build\tpassed\nunit\tpassed\ne2e\tpassed\nboot\tpassed\n" >expect &&
 	test_cmp expect actual &&
 	test "$(jq -r .passed before.json)" = true
 '

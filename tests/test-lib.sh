@@ -36,9 +36,9 @@ require_hotel_suite() {
 	REPLAY=$HS/replay-incident.sh
 	command -v jq >/dev/null || skip_all "jq is missing (apt-get install jq)"
 	test -x "$REPLAY" || skip_all "$REPLAY is missing"
-	if ! test -d "$HS/node_modules/terser"; then
+	if ! test -d "$HS/node_modules/terser" || ! test -d "$HS/node_modules/playwright-core"; then
 		if test -n "${RELGATE_REQUIRE_PEERS:-}"; then
-			echo "Bail out! examples/hotel-suite has no node_modules/terser: run npm ci there (make test does)"
+			echo "Bail out! examples/hotel-suite has no node_modules/terser or playwright-core: run npm ci there (make test does)"
 			exit 1
 		fi
 		skip_all "examples/hotel-suite needs npm ci (make test does it)"

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Replays the incident in a fresh git repository:
 #
-#   ./replay-incident.sh [-v] [--link-node-modules] DEST
+#   ./replay-incident.sh [-v] [--link-node-modules] [--port N] DEST
 #
 # copies this workspace to DEST (without node_modules, dist, .relgate, incident/ and
 # this script), commits it and tags it "before", then applies the change kept in
@@ -12,24 +12,33 @@
 #                      workspace's (run "npm ci" here first), so that DEST builds
 #                      without an install. node_modules/@hotel/* are copied as the
 #                      relative links npm made, so they point into DEST itself.
+# --port N             the products' urls and relgate serve's address on port N of
+#                      127.0.0.1 instead of 8080 (before the first commit, so that the
+#                      history has it).
 set -eu
 
 usage() {
-    echo "usage: $0 [-v] [--link-node-modules] DEST" >&2
+    echo "usage: $0 [-v] [--link-node-modules] [--port N] DEST" >&2
     exit 2
 }
 
 verbose=0
 link=0
+port=
 dest=
-for arg in "$@"; do
-    case $arg in
+while [ $# -gt 0 ]; do
+    case $1 in
         -v) verbose=1 ;;
         --link-node-modules) link=1 ;;
+        --port) [ $# -ge 2 ] || usage; port=$2; shift ;;
         -*) usage ;;
-        *) [ -z "$dest" ] || usage; dest=$arg ;;
+        *) [ -z "$dest" ] || usage; dest=$1 ;;
     esac
+    shift
 done
+case $port in
+    ''|*[!0-9]*) [ -z "$port" ] || usage ;;
+esac
 [ -n "$dest" ] || usage
 
 say() {
@@ -53,6 +62,10 @@ say "copying the workspace to $dest"
 (cd "$here" && tar -cf - --exclude=node_modules --exclude=dist --exclude=.relgate \
     --exclude=notifications.log --exclude=./incident --exclude=./replay-incident.sh \
     .) | (cd "$dest" && tar -xf -)
+if [ -n "$port" ]; then
+    sed "s/127\.0\.0\.1:8080/127.0.0.1:$port/g" "$dest/relgate.json" >"$dest/relgate.json.new"
+    mv "$dest/relgate.json.new" "$dest/relgate.json"
+fi
 
 export GIT_AUTHOR_NAME="Hotel Dev" GIT_AUTHOR_EMAIL="dev@hotel.example"
 export GIT_COMMITTER_NAME="Hotel Dev" GIT_COMMITTER_EMAIL="dev@hotel.example"

@@ -6,6 +6,9 @@
 // reads    apps/<app>/index.html and apps/<app>/src/main.js with everything it imports,
 // writes   apps/<app>/dist/index.html and apps/<app>/dist/app.js (one minified script).
 //
+// require('./build.js').build(app, {minify, out}) does the same into another folder
+// (tools/dev/serve.js, the dev server, builds unminified into apps/<app>/.dev).
+//
 // A deliberately small bundler. It follows static `import` and `export ... from`
 // statements written at the start of a line, relative ("./registry.js") or naming a
 // workspace package ("@hotel/shared", resolved through that package's "exports" or
@@ -273,7 +276,11 @@ async function main(argv) {
   if (args.length !== 1 || argv.some((a) => a.startsWith('--') && a !== '--no-minify')) {
     throw new BuildError('usage: node tools/build/build.js <app> [--no-minify]');
   }
-  const app = args[0];
+  process.stdout.write(`${await build(args[0], { minify })}\n`);
+}
+
+// Build app into out (default apps/<app>/dist); returns what it did, in one line.
+async function build(app, { minify = true, out } = {}) {
   const appDir = path.join(ROOT, 'apps', app);
   const entry = path.join(appDir, 'src', 'main.js');
   if (!fs.existsSync(entry)) throw new BuildError(`no such app: ${rel(entry)} is missing`);
@@ -288,16 +295,20 @@ async function main(argv) {
     code = `${result.code}\n`;
   }
 
-  const dist = path.join(appDir, 'dist');
+  const dist = out || path.join(appDir, 'dist');
   fs.rmSync(dist, { recursive: true, force: true });
   fs.mkdirSync(dist, { recursive: true });
   fs.copyFileSync(path.join(appDir, 'index.html'), path.join(dist, 'index.html'));
   fs.writeFileSync(path.join(dist, 'app.js'), code);
   const how = minify ? `terser ${rel(configFile)}` : 'not minified';
-  process.stdout.write(`${app}: ${rel(dist)}/app.js, ${code.length} bytes, ${modules.length} modules (${how})\n`);
+  return `${app}: ${rel(dist)}/app.js, ${code.length} bytes, ${modules.length} modules (${how})`;
 }
 
-main(process.argv.slice(2)).catch((err) => {
-  process.stderr.write(`build: ${err instanceof BuildError ? err.message : err.stack}\n`);
-  process.exit(1);
-});
+module.exports = { build, BuildError };
+
+if (require.main === module) {
+  main(process.argv.slice(2)).catch((err) => {
+    process.stderr.write(`build: ${err instanceof BuildError ? err.message : err.stack}\n`);
+    process.exit(1);
+  });
+}
