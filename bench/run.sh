@@ -285,6 +285,18 @@ if [ "$HAVE_RELGATE" = 1 ]; then
 	serve=$(bash "$BENCH_DIR/serve.sh") || die "bench/serve.sh failed"
 fi
 
+# relgate ship's own time, and the demo's timeline.
+ship="## Ship
+
+Not measured in this run (./relgate was not built)."
+if [ "$HAVE_RELGATE" = 1 ]; then
+	echo "bench: relgate ship and the demo's timeline (bench/ship.sh)" >&2
+	ship=$(bash "$BENCH_DIR/ship.sh") || die "bench/ship.sh failed"
+	ship="## Ship
+
+$ship"
+fi
+
 # The snippet's size: what every page of a release carries.
 snippet="## Snippet
 
@@ -364,6 +376,7 @@ EOF
 	printf '%s\n' "$store"
 	echo
 	printf '%s\n\n' "$serve"
+	printf '%s\n\n' "$ship"
 	printf '%s\n' "$snippet"
 } >"$RESULTS.tmp"
 mv "$RESULTS.tmp" "$RESULTS"

@@ -191,7 +191,8 @@ cat <<EOF
 with a two-frame stack), each from another visitor (its own User-Agent, so that the per-client
 rate limit does not apply); nginx answers 204 on a location and stores nothing, so the ratio is
 what a 204 that means "committed" costs. The static file is 27 KB under \`/p/\`. nginx runs one
-worker; relgate serve its libmicrohttpd thread pool ($(nproc) cores here) and one writer.
+worker; relgate serve its libmicrohttpd thread pool (a thread per core but one: $(nproc) cores
+here) and one writer.
 
 | | relgate req/s | nginx req/s | relgate / nginx | relgate p99 ms | nginx p99 ms |
 | --- | ---: | ---: | ---: | ---: | ---: |
