@@ -24,6 +24,7 @@ _relgate()
 		case $cmd in
 		graph) COMPREPLY=($(compgen -W "json dot mermaid" -- "$cur")) ;;
 		boot|release|rollback|history|diff|snippet) COMPREPLY=($(compgen -W "text json" -- "$cur")) ;;
+		plan) COMPREPLY=($(compgen -W "text json markdown github-matrix gitlab" -- "$cur")) ;;
 		*) COMPREPLY=($(compgen -W "text json markdown" -- "$cur")) ;;
 		esac
 		return ;;

@@ -19,7 +19,10 @@ struct global_opts {
 
 extern struct global_opts global_opts;
 
-enum output_format { FORMAT_TEXT, FORMAT_JSON, FORMAT_MARKDOWN, FORMAT_DOT, FORMAT_MERMAID };
+enum output_format {
+	FORMAT_TEXT, FORMAT_JSON, FORMAT_MARKDOWN, FORMAT_DOT, FORMAT_MERMAID,
+	FORMAT_GITHUB_MATRIX, FORMAT_GITLAB
+};
 
 /* Parse --format's argument among the allowed ones; exits 2 when not allowed. */
 enum output_format parse_format(const char *cmd, const char *arg, unsigned allowed);

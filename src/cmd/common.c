@@ -17,7 +17,8 @@
 #include "gate/browser.h"
 #include "release/snippet.h"
 
-static const char *const format_names[] = {"text", "json", "markdown", "dot", "mermaid"};
+static const char *const format_names[] = {"text", "json", "markdown", "dot", "mermaid",
+					    "github-matrix", "gitlab"};
 
 enum output_format parse_format(const char *cmd, const char *arg, unsigned allowed)
 {

@@ -25,8 +25,8 @@
 
 static const char usage[] =
 	"usage: relgate plan (--base REF [--head REF] | --uncommitted | --files PATH...|-)\n"
-	"                    [--built] [--notify] [--format text|json|markdown] [--no-imports]\n"
-	"                    [--no-cache]\n"
+	"                    [--built] [--notify] [--no-imports] [--no-cache]\n"
+	"                    [--format text|json|markdown|github-matrix|gitlab]\n"
 	"\n"
 	"The release plan of a change: every product it releases, with the chain of\n"
 	"reasons, its owners and their channels (and relgate.json's \"notify\": {\"plan\"},\n"
@@ -35,6 +35,12 @@ static const char usage[] =
 	"releases nothing new.  --notify sends the plan to those channels, once per\n"
 	"branch or pull request and content (what was sent, and what could not be,\n"
 	"on stderr; see relgate notify).  Without --notify it only reads the history.\n"
+	"To fan the gate out over the CI's runners, a job per affected product:\n"
+	"  github-matrix  {\"include\": [{\"product\": ..., \"artifact\": ...}]} on one line, for\n"
+	"                 a job's strategy.matrix (fromJSON); {\"include\": []} when none\n"
+	"  gitlab         a child pipeline: a gate job per product (its JUnit and JSON\n"
+	"                 reports and its artifact kept), then relgate ship --from-reports\n"
+	"                 (needs --base: a pipeline runs on commits)\n"
 	"\n"
 	"exit codes: 0 done, 2 usage or configuration error, 3 environment error\n";
 
@@ -220,6 +226,94 @@ static void plan_json(const struct setup *s, struct impact *im, struct planned *
 	buf_release(&note);
 }
 
+/* github-matrix: one line, for GitHub Actions' strategy.matrix through fromJSON(). */
+static void plan_github_matrix(struct planned *v, size_t n, struct buf *out)
+{
+	struct jw w;
+
+	jw_init(&w, out);
+	jw_object(&w);
+	jw_key(&w, "include");
+	jw_array(&w);
+	for (size_t i = 0; i < n; i++) {
+		jw_object(&w);
+		jw_kstr(&w, "product", v[i].ip->name);
+		jw_kstr(&w, "artifact", v[i].cp ? v[i].cp->artifact : NULL);
+		jw_end(&w);
+	}
+	jw_end(&w);
+	jw_end(&w);
+	jw_done(&w);
+}
+
+/* A YAML scalar, double-quoted: whatever relgate.json holds stays one string. */
+static void yaml_str(struct buf *b, const char *s)
+{
+	buf_addc(b, '"');
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\')
+			buf_addf(b, "\\%c", c);
+		else if (c < 0x20 || c == 0x7f)
+			buf_addf(b, "\\x%02x", c);
+		else
+			buf_addc(b, (char)c);
+	}
+	buf_addc(b, '"');
+}
+
+/*
+ * gitlab: a child pipeline.  A gate job per affected product, which keeps
+ * its reports and its artifact, then one job that releases what they
+ * passed, on the commits the plan read.
+ */
+static void plan_gitlab(struct impact *im, struct planned *v, size_t n, struct buf *b)
+{
+	size_t i;
+
+	buf_addf(b, "# relgate plan --format gitlab: the gate of %.12s...%.12s, a job per affected\n"
+		 "# product, then the release of what passed (relgate ship --from-reports).\n"
+		 "stages:\n  - gate\n  - release\n", im->changes.base_hex, im->changes.head_hex);
+	if (!n) {
+		buf_adds(b, "nothing-to-gate:\n  stage: gate\n  script:\n"
+			 "    - echo \"relgate: the change reaches no product\"\n");
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		const char *name = v[i].ip->name;
+		char *job = xasprintf("gate %s", name);
+		char *xml = xasprintf("gate-reports/%s.xml", name);
+		char *json = xasprintf("gate-reports/%s.json", name);
+
+		yaml_str(b, job);
+		buf_adds(b, ":\n  stage: gate\n  script:\n    - ");
+		/* the product's name is a store name: no quote, no space, no $ */
+		buf_addf(b, "relgate test %s --junit %s --json %s\n", name, xml, json);
+		buf_adds(b, "  artifacts:\n    when: always\n    paths:\n      - gate-reports/\n");
+		if (v[i].cp && v[i].cp->artifact) {
+			buf_adds(b, "      - ");
+			yaml_str(b, v[i].cp->artifact);
+			buf_addc(b, '\n');
+		}
+		buf_addf(b, "    reports:\n      junit: %s\n", xml);
+		free(job);
+		free(xml);
+		free(json);
+	}
+	buf_adds(b, "release:\n  stage: release\n  needs:\n");
+	for (i = 0; i < n; i++) {
+		char *job = xasprintf("gate %s", v[i].ip->name);
+
+		buf_adds(b, "    - job: ");
+		yaml_str(b, job);
+		buf_adds(b, "\n      artifacts: true\n");
+		free(job);
+	}
+	buf_addf(b, "  script:\n    - relgate ship --base %s --head %s --from-reports gate-reports\n",
+		 im->changes.base_hex, im->changes.head_hex);
+}
+
 static void plan_markdown(const struct setup *s, struct impact *im, struct planned *v, size_t n,
 			  size_t total, bool built, struct buf *o)
 {
@@ -376,13 +470,16 @@ int cmd_plan(int argc, char **argv, struct setup *s)
 		case 'n': notify = true; break;
 		case 'f':
 			format = parse_format("plan", optarg,
-					      FMT(FORMAT_TEXT) | FMT(FORMAT_JSON) | FMT(FORMAT_MARKDOWN));
+					      FMT(FORMAT_TEXT) | FMT(FORMAT_JSON) | FMT(FORMAT_MARKDOWN) |
+					      FMT(FORMAT_GITHUB_MATRIX) | FMT(FORMAT_GITLAB));
 			break;
 		case 'h': fputs(usage, stdout); return 0;
 		default: fputs(usage, stderr); return EXIT_USAGE;
 		}
 	}
 	change_options_done("plan", &o, files, argc, argv);
+	if (format == FORMAT_GITLAB && !o.base)
+		die(EXIT_USAGE, "relgate plan: --format gitlab needs --base: a pipeline runs on commits");
 	if (setup_check(s) < 0)
 		return EXIT_USAGE;
 	if (impact_run(&im, s, &o) < 0) {
@@ -426,12 +523,17 @@ int cmd_plan(int argc, char **argv, struct setup *s)
 			compare_built(s, have_store ? &st : NULL, p);
 	}
 	qsort(v, n, sizeof(*v), by_name);
-	if (format == FORMAT_JSON || format == FORMAT_MARKDOWN) {
+	if (format != FORMAT_TEXT) {
 		struct buf out = BUF_INIT;
 
 		if (format == FORMAT_JSON) {
 			plan_json(s, &im, v, n, &out);
 			buf_addc(&out, '\n');
+		} else if (format == FORMAT_GITHUB_MATRIX) {
+			plan_github_matrix(v, n, &out);
+			buf_addc(&out, '\n');
+		} else if (format == FORMAT_GITLAB) {
+			plan_gitlab(&im, v, n, &out);
 		} else {
 			plan_markdown(s, &im, v, n, im.head.nproducts, built, &out);
 		}

@@ -448,6 +448,13 @@ int cmd_test(int argc, char **argv, struct setup *s)
 		ret = exit_code_of_failure();
 	if (n)
 		print_summary(&g);
+	if (getenv("GITHUB_ACTIONS") && !strcmp(getenv("GITHUB_ACTIONS"), "true")) {
+		struct buf ann = BUF_INIT;
+
+		report_annotations(&g, &ann);
+		fwrite(ann.data, 1, ann.len, stdout);
+		buf_release(&ann);
+	}
 	if (g.stop_signal)
 		ret = EXIT_INTERRUPTED;
 	/* a check that could not run for the machine's sake is no verdict on the product */

@@ -353,6 +353,95 @@ static int write_report(const char *path, void (*fn)(const struct gate *, struct
 	return r;
 }
 
+/* A workflow command's data: %, CR and LF encoded, as GitHub reads them. */
+static void annotation_text(struct buf *b, const char *s, bool property)
+{
+	for (; *s; s++) {
+		if (*s == '%')
+			buf_adds(b, "%25");
+		else if (*s == '\r')
+			buf_adds(b, "%0D");
+		else if (*s == '\n')
+			buf_adds(b, "%0A");
+		else if (property && *s == ':')
+			buf_adds(b, "%3A");
+		else if (property && *s == ',')
+			buf_adds(b, "%2C");
+		else
+			buf_addc(b, *s);
+	}
+}
+
+/* "at FILE:LINE:COL" in a step's message (a boot error's place): 1 found, 0 not. */
+static int message_place(const char *msg, char *file, size_t size, long *line, long *col)
+{
+	for (const char *p = msg; (p = strstr(p, "at ")); p += 3) {
+		const char *start = p + 3, *end = start + strcspn(start, " \n");
+		const char *c2 = NULL, *c1 = NULL;
+
+		if (p != msg && p[-1] != ' ' && p[-1] != '\n')
+			continue;
+		for (const char *q = start; q < end; q++)
+			if (*q == ':') {
+				c1 = c2;
+				c2 = q;
+			}
+		if (!c1 || c1 == start || (size_t)(c1 - start) >= size ||
+		    strspn(c1 + 1, "0123456789") != (size_t)(c2 - c1 - 1) ||
+		    strspn(c2 + 1, "0123456789") != (size_t)(end - c2 - 1) || c2 == c1 + 1 ||
+		    end == c2 + 1)
+			continue;
+		memcpy(file, start, (size_t)(c1 - start));
+		file[c1 - start] = '\0';
+		*line = strtol(c1 + 1, NULL, 10);
+		*col = strtol(c2 + 1, NULL, 10);
+		return !strstr(file, "://") && !strstr(file, "..");
+	}
+	return 0;
+}
+
+void report_annotations(const struct gate *g, struct buf *out)
+{
+	struct buf msg = BUF_INIT, title = BUF_INIT;
+
+	for (size_t i = 0; i < g->n; i++) {
+		const struct gate_product *gp = &g->products[i];
+
+		for (size_t k = 0; k < gp->n; k++) {
+			const struct gate_step *st = &gp->steps[k];
+			char file[256];
+			long line = 0, col = 0;
+
+			if (st->skipped || !st->finished || st->res.outcome == SV_PASSED)
+				continue;
+			buf_reset(&msg);
+			buf_reset(&title);
+			gate_step_message(st, &msg);
+			buf_addf(&title, "relgate: %s %s %s", gp->p->name, st->name,
+				 sv_outcome_name(st->res.outcome));
+			buf_adds(out, "::error ");
+			if (st->kind == GATE_BOOT && gp->p->artifact &&
+			    message_place(msg.data, file, sizeof(file), &line, &col)) {
+				char *path = xasprintf("%s/%s", gp->p->artifact, file);
+
+				buf_adds(out, "file=");
+				annotation_text(out, path, true);
+				buf_addf(out, ",line=%ld,col=%ld,", line, col);
+				free(path);
+			} else {
+				buf_adds(out, "file=relgate.json,");
+			}
+			buf_adds(out, "title=");
+			annotation_text(out, title.data, true);
+			buf_adds(out, "::");
+			annotation_text(out, msg.len ? msg.data : title.data, false);
+			buf_addc(out, '\n');
+		}
+	}
+	buf_release(&msg);
+	buf_release(&title);
+}
+
 int report_write_all(const struct gate *g, const char *junit, const char *json)
 {
 	const char *summary = getenv("GITHUB_STEP_SUMMARY");

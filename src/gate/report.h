@@ -16,6 +16,13 @@ void report_junit(const struct gate *g, struct buf *out);
 void report_json(const struct gate *g, struct buf *out);
 /* A markdown table, for GITHUB_STEP_SUMMARY and pull requests. */
 void report_markdown(const struct gate *g, struct buf *out);
+/*
+ * GitHub Actions' annotations: an ::error line per step that did not pass,
+ * titled with the product and the step, placed at the file and line the
+ * step's message names (a boot error's place in the built bundle, under the
+ * product's artifact), else at relgate.json.
+ */
+void report_annotations(const struct gate *g, struct buf *out);
 
 /*
  * Write the reports asked for (junit, json: paths, or NULL) and, on GitHub
