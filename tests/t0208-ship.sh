@@ -226,6 +226,7 @@ test_expect_success 'a release that does not start live is rolled back by the wa
 	test_expect_code 1 "$RELGATE" ship --base HEAD~1 >out 2>err &&
 	rm no-index-web &&
 	config &&
+	test_grep "^web: the artifact against release $good:" out &&
 	test_grep "^web: watching r[0-9]+ until its bake window ends .*probing http" out &&
 	test "$(current_of web)" = "$good" &&
 	test_grep "^web +passed +r[0-9]+ \(was $good\) +rolled back to $good" out &&

@@ -7,7 +7,8 @@
  *   plan      relgate plan CHANGE --notify     the products, why, the owners told
  *   gate      relgate test PRODUCT... --notify  build and check (or --from-reports:
  *                                              the reports of a gate run elsewhere)
- *   release   relgate release PRODUCT --gate-report REPORT, for each that passed
+ *   release   relgate diff PRODUCT (what the build changes against the live release),
+ *             then relgate release PRODUCT --gate-report REPORT, for each that passed
  *   watch     relgate watch --until-baked PRODUCT..., for each newly activated
  *
  * ship itself reads the change (to know the products), the gate's JSON
@@ -55,7 +56,8 @@ static const char usage[] =
 	"  gate     build and check those products (relgate test --notify: the owners of\n"
 	"           a product that fails are told why)\n"
 	"  release  each product that passed, bound to the artifact the gate checked\n"
-	"           (relgate release --gate-report); a product that failed is not released\n"
+	"           (relgate release --gate-report), after what its built output changes\n"
+	"           against the live release (relgate diff); one that failed is not released\n"
 	"  watch    each newly activated release, for its bake window (watch.bake): one\n"
 	"           that fails to start in browsers is rolled back (relgate watch)\n"
 	"  --dry-run           print the plan and the commands, do nothing\n"
@@ -703,6 +705,13 @@ static int stage_release(struct ship *sh, size_t *released)
 			printf("%s: not released: %s\n", term_safe(p->name),
 			       p->why ? p->why : "the gate did not pass it");
 			continue;
+		}
+		/* what the built output changes against what is live: the plan could not know */
+		if (*p->before) {
+			relgate_args(sh, &a, "diff");
+			args_add(&a, p->name);
+			run_child(&a, false);
+			args_free(&a);
 		}
 		relgate_args(sh, &a, "release");
 		args_add(&a, p->name);
