@@ -106,10 +106,13 @@ test_expect_success 'github-matrix: a job per product, then ship --from-reports 
 	test "$(jq -r ".include[] | select(.product == \"web\") | .artifact" matrix.json)" = apps/web/dist &&
 	rm -rf gate-reports && mkdir gate-reports &&
 	touch fail-web &&
+	rm -f failed &&
 	for p in $(jq -r ".include[].product" matrix.json); do
-		"$RELGATE" test "$p" --json "gate-reports/$p.json" >"$p.out" 2>&1
-	done;
+		"$RELGATE" test "$p" --json "gate-reports/$p.json" >"$p.out" 2>&1 ||
+			echo "$p" >>failed
+	done &&
 	rm fail-web &&
+	test "$(cat failed)" = web &&
 	web=$(current_of web) admin=$(current_of admin) &&
 	test_expect_code 1 "$RELGATE" ship --base main --from-reports gate-reports --no-watch >out 2>err &&
 	test "$(current_of web)" = "$web" &&
