@@ -348,6 +348,25 @@ test_expect_success 'SIGINT during the watch: 130, the release stays, the watch 
 	test -n "$new" && test "$(current_of web)" = "$new"
 '
 
+test_expect_success 'relgate watch left running watches a release made after it went idle' '
+	cd ws &&
+	config 3s &&
+	good=$(current_of web) &&
+	{ "$RELGATE" watch web >watch.out 2>watch.err & } &&
+	watch_pid=$! &&
+	sleep 3.5 &&
+	touch no-index-web && sh build.sh web && rm no-index-web &&
+	"$RELGATE" release web --force --reason "no page" >out &&
+	bad=$(current_of web) &&
+	test "$bad" != "$good" &&
+	i=0 && while test "$(current_of web)" = "$bad" && test $i -lt 100; do
+		sleep 0.1 && i=$((i + 1)) || return 1
+	done &&
+	kill -TERM $watch_pid && wait $watch_pid &&
+	config &&
+	test "$(current_of web)" = "$good"
+'
+
 test_expect_success 'relgate serve stops cleanly' '
 	cd ws &&
 	kill -TERM $serve_pid && wait $serve_pid && serve_pid=

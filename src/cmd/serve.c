@@ -445,15 +445,20 @@ int cmd_watch(int argc, char **argv, struct setup *s)
 		bool again = false, all = true;
 
 		for (i = 0; i < products.n && !x.stop; i++) {
-			int r = settled[i] ? WATCH_IDLE : watch_product(&x.w, products.v[i]);
+			int r;
 
+			/* --until-baked: out of the window, or acted on, is settled for good */
+			if (until_baked && settled[i])
+				continue;
+			r = watch_product(&x.w, products.v[i]);
 			if (r < 0)
 				ret = EXIT_ENV;
-			/* --until-baked: out of the window, or acted on, is settled */
-			if (until_baked && !settled[i] && r == WATCH_IDLE)
-				say_baking(&x, products.v[i], true);
-			settled[i] = r == WATCH_IDLE || r == WATCH_DONE || r == WATCH_FAILED;
-			all &= settled[i];
+			if (until_baked) {
+				if (r == WATCH_IDLE)
+					say_baking(&x, products.v[i], true);
+				settled[i] = r == WATCH_IDLE || r == WATCH_DONE || r == WATCH_FAILED;
+				all &= settled[i];
+			}
 			/* --once: a probe that failed is tried again, up to three in all */
 			for (size_t k = 0; k < x.w.nprobes; k++)
 				again |= !strcmp(x.w.probes[k].product, products.v[i]) &&
