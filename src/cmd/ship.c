@@ -41,7 +41,7 @@
 #include "lib/artifact.h"
 #include "lib/diag.h"
 #include "lib/file.h"
-#include "lib/jsonfile.h"
+#include "gate/report.h"
 #include "lib/term.h"
 #include "release/store.h"
 
@@ -290,70 +290,53 @@ static int affected_products(const struct setup *s, const struct impact_opts *o,
 	return 0;
 }
 
-/* The first step of a product's report entry that did not pass, for people. */
-static char *failed_step(json_t *entry)
+/*
+ * What a report says of p's artifact (digest NULL: the one this run built),
+ * into p->gate and p->why.
+ */
+static enum report_verdict take_verdict(json_t *root, const char *digest, struct shipped *p)
 {
-	json_t *st;
-	size_t i;
+	char step[128];
+	enum report_verdict r = report_verdict(root, p->name, digest, step, sizeof(step));
 
-	json_array_foreach(json_object_get(entry, "steps"), i, st) {
-		const char *name = json_string_value(json_object_get(st, "name"));
-		const char *outcome = json_string_value(json_object_get(st, "outcome"));
-
-		if (name && outcome && strcmp(outcome, "passed") && strcmp(outcome, "skipped"))
-			return xasprintf("%s %s", name, outcome);
+	free(p->why);
+	p->why = NULL;
+	switch (r) {
+	case REPORT_PASSED:
+		p->gate = GV_PASSED;
+		break;
+	case REPORT_FAILED:
+		p->gate = GV_FAILED;
+		p->why = xstrdup(step);
+		break;
+	case REPORT_NO_ARTIFACT:
+		p->gate = GV_FAILED;
+		p->why = xstrdup("no artifact built");
+		break;
+	case REPORT_NO_ENTRY:
+		p->gate = GV_NOT_RUN;
+		p->why = xstrdup(digest ? "no report in the folder has an entry for it" :
+				 "the gate's report has no entry for it");
+		break;
+	case REPORT_OTHER_ARTIFACT:
+		p->gate = GV_NOT_RUN;
+		p->why = xstrdup("the reports checked another artifact (its digest differs)");
+		break;
 	}
-	return xstrdup("no step passed");
-}
-
-static json_t *read_report(const char *path)
-{
-	struct buf text = BUF_INIT;
-	json_t *root = NULL;
-
-	if (read_file(path, &text, (size_t)64 << 20) == 0)
-		root = jsonfile_parse(path, text.data, text.len, 0);
-	else
-		error_as(FAULT_INPUT, "cannot read %s:", path);
-	buf_release(&text);
-	return root;
-}
-
-static json_t *report_entry(json_t *root, const char *product)
-{
-	json_t *p;
-	size_t i;
-
-	json_array_foreach(json_object_get(root, "products"), i, p)
-		if (json_is_string(json_object_get(p, "name")) &&
-		    !strcmp(json_string_value(json_object_get(p, "name")), product))
-			return p;
-	return NULL;
+	return r;
 }
 
 /* The gate's verdicts, from the report this run's relgate test wrote. */
 static void read_verdicts(const char *path, struct shipped *v, size_t n)
 {
-	json_t *root = read_report(path);
+	json_t *root = report_read(path);
 
 	for (size_t i = 0; i < n; i++) {
-		json_t *e = root ? report_entry(root, v[i].name) : NULL;
-
-		if (!e) {
-			v[i].gate = GV_NOT_RUN;
-			v[i].why = xstrdup(root ? "the gate's report has no entry for it" :
-					   "the gate wrote no report");
-		} else if (json_is_true(json_object_get(e, "passed"))) {
-			v[i].gate = GV_PASSED;
-			/* a build that left nothing: the gate passed no artifact */
-			if (!json_is_string(json_object_get(json_object_get(e, "artifact"),
-							    "digest"))) {
-				v[i].gate = GV_FAILED;
-				v[i].why = xstrdup("no artifact built");
-			}
+		if (root) {
+			take_verdict(root, NULL, &v[i]);
 		} else {
-			v[i].gate = GV_FAILED;
-			v[i].why = failed_step(e);
+			v[i].gate = GV_NOT_RUN;
+			v[i].why = xstrdup("the gate wrote no report");
 		}
 	}
 	if (!root)
@@ -361,88 +344,102 @@ static void read_verdicts(const char *path, struct shipped *v, size_t n)
 	json_decref(root);
 }
 
+/* The digest of product's artifact as it is here, into hex ("" when there is none). */
+static void artifact_here(const struct setup *s, const char *product,
+			  char hex[ARTIFACT_DIGEST_HEX])
+{
+	const struct cfg_product *cp = config_product(&s->cfg, product);
+	struct artifact a;
+	char *path;
+
+	*hex = '\0';
+	if (!cp || !cp->artifact)
+		return;
+	path = path_join(s->root, cp->artifact);
+	fault_clear();
+	if (artifact_scan(path, &a) == 0) {
+		artifact_hex(a.digest, hex);
+		artifact_release(&a);
+	}
+	fault_clear();
+	free(path);
+}
+
 /*
- * --from-reports: for each product, the report in dir whose entry passed
- * the artifact as it is here (its digest); else why there is none.
+ * --from-reports: each report of dir read once; for each product, the
+ * first (by name) that passed the artifact as it is here, else why none
+ * did (the last report that had a say).
  */
 static int verdicts_from(const struct setup *s, const char *dir, struct shipped *v, size_t n)
 {
 	struct dirent **names;
-	int k, count = scandir(dir, &names, NULL, alphasort);
+	json_t **roots;
+	char **paths;
+	size_t i, k, nr = 0;
+	int count = scandir(dir, &names, NULL, alphasort);
 
 	if (count < 0)
 		return error_as(FAULT_INPUT, "cannot read the reports folder %s:", dir);
-	for (size_t i = 0; i < n; i++) {
-		const struct cfg_product *cp = config_product(&s->cfg, v[i].name);
-		char hex[ARTIFACT_DIGEST_HEX] = "";
-		struct artifact a;
-		const char *why = "no report in the folder has an entry for it";
+	roots = xcalloc((size_t)count + 1, sizeof(*roots));
+	paths = xcalloc((size_t)count + 1, sizeof(*paths));
+	for (k = 0; k < (size_t)count; k++) {
+		const char *name = names[k]->d_name;
+		size_t len = strlen(name);
+		char *path;
 
-		if (cp && cp->artifact) {
-			char *path = path_join(s->root, cp->artifact);
-
-			fault_clear();
-			if (artifact_scan(path, &a) == 0) {
-				artifact_hex(a.digest, hex);
-				artifact_release(&a);
-			}
-			fault_clear();
-			free(path);
-		}
-		v[i].gate = GV_NOT_RUN;
-		if (!*hex) {
-			v[i].why = xstrdup("no artifact here to release (relgate.json's \"artifact\")");
-			continue;
-		}
-		for (k = 0; k < count && v[i].gate != GV_PASSED; k++) {
-			const char *name = names[k]->d_name;
-			size_t len = strlen(name);
-			char *path;
-			json_t *root, *e;
-
-			if (len < 6 || strcmp(name + len - 5, ".json"))
-				continue;
+		if (len >= 6 && !strcmp(name + len - 5, ".json")) {
 			path = path_join(dir, name);
-			if (!(root = read_report(path))) {
+			if ((roots[nr] = report_read(path))) {
+				paths[nr++] = path;
+			} else {
 				warn("%s is not a gate report: left aside", path);
 				fault_clear();
 				free(path);
-				continue;
 			}
-			if ((e = report_entry(root, v[i].name))) {
-				const char *d = json_string_value(json_object_get(json_object_get(e,
-							"artifact"), "digest"));
-
-				if (!d || strcmp(d, hex)) {
-					why = "the reports checked another artifact (its digest differs)";
-				} else if (json_is_true(json_object_get(e, "passed"))) {
-					v[i].gate = GV_PASSED;
-					v[i].report = path;
-					path = NULL;
-				} else {
-					free(v[i].why);
-					v[i].why = failed_step(e);
-					v[i].gate = GV_FAILED;
-				}
-			}
-			json_decref(root);
-			free(path);
 		}
-		if (v[i].gate == GV_PASSED) {
-			free(v[i].why);
-			v[i].why = NULL;
-		} else if (v[i].gate == GV_NOT_RUN) {
-			v[i].why = xstrdup(why);
+		free(names[k]);
+	}
+	free(names);
+	for (i = 0; i < n; i++) {
+		struct shipped *p = &v[i];
+		char hex[ARTIFACT_DIGEST_HEX];
+
+		artifact_here(s, p->name, hex);
+		p->gate = GV_NOT_RUN;
+		if (!*hex) {
+			p->why = xstrdup("no artifact here to release (relgate.json's \"artifact\")");
+			continue;
+		}
+		p->why = xstrdup("no report in the folder has an entry for it");
+		for (k = 0; k < nr; k++) {
+			struct shipped said = {.name = p->name};
+			enum report_verdict r = take_verdict(roots[k], hex, &said);
+
+			/* a report without an entry for it does not speak over one that has */
+			if (r != REPORT_NO_ENTRY) {
+				free(p->why);
+				p->why = said.why;
+				p->gate = said.gate;
+			} else {
+				free(said.why);
+			}
+			if (r == REPORT_PASSED) {
+				p->report = xstrdup(paths[k]);
+				break;
+			}
 		}
 	}
-	for (k = 0; k < count; k++)
-		free(names[k]);
-	free(names);
+	for (k = 0; k < nr; k++) {
+		json_decref(roots[k]);
+		free(paths[k]);
+	}
+	free(roots);
+	free(paths);
 	return 0;
 }
 
-/* Each product's active release, into before or after; false when there is no store to read. */
-static bool read_active(const struct setup *s, struct shipped *v, size_t n, bool after)
+/* Each product's active release, into before or after ("" when there is no store). */
+static void read_active(const struct setup *s, struct shipped *v, size_t n, bool after)
 {
 	struct store st;
 	int r = open_store_if_any(s, &st);
@@ -451,13 +448,12 @@ static bool read_active(const struct setup *s, struct shipped *v, size_t n, bool
 		*(after ? v[i].after : v[i].before) = '\0';
 	if (r <= 0) {
 		fault_clear();
-		return false;
+		return;
 	}
 	for (size_t i = 0; i < n; i++)
 		if (history_active(st.h, v[i].name, after ? v[i].after : v[i].before) < 0)
 			fault_clear();
 	store_close(&st);
-	return true;
 }
 
 /* ---- the stages ---- */
@@ -514,11 +510,16 @@ static bool shipped_ok(const struct shipped *p)
 	       (!p->watch_tried || !strcmp(p->after, p->watched));
 }
 
-/* The interruption, said as an exit code: every stage ends on it with 130. */
+/* Was ship, or the child that ended with r, interrupted (SIGINT is 128 + 2 = 130)? */
+static bool interrupted(int r)
+{
+	return stop_signal || r == EXIT_INTERRUPTED || r == 128 + SIGTERM;
+}
+
+/* A child's exit code as ship's: 130 for an interruption, 3 when it could not start. */
 static int stopped_code(int r)
 {
-	return stop_signal || r == EXIT_INTERRUPTED || r == 128 + SIGTERM ? EXIT_INTERRUPTED :
-	       r < 0 ? EXIT_ENV : r;
+	return interrupted(r) ? EXIT_INTERRUPTED : r < 0 ? EXIT_ENV : r;
 }
 
 /* What every child is told: ship's global options, and the change as it was given. */
@@ -674,12 +675,9 @@ static int stage_gate(struct ship *sh)
 	r = run_child(&a, true);
 	args_free(&a);
 	/* interrupted, the report is written all the same: the summary shows it */
-	if (r == 0 || r == EXIT_GATE || r == EXIT_ENV || stop_signal ||
-	    r == EXIT_INTERRUPTED || r == 128 + SIGTERM)
+	if (r == 0 || r == EXIT_GATE || r == EXIT_ENV || interrupted(r))
 		read_verdicts(sh->report, sh->v, sh->n);
-	if (stop_signal || r == EXIT_INTERRUPTED || r == 128 + SIGTERM)
-		return EXIT_INTERRUPTED;
-	return r == EXIT_GATE ? EXIT_OK : r < 0 ? EXIT_ENV : r;
+	return r == EXIT_GATE && !interrupted(r) ? EXIT_OK : stopped_code(r);
 }
 
 /*

@@ -16,9 +16,9 @@
 #include "analyze/changes.h"
 #include "analyze/setup.h"
 #include "cmd/cmd.h"
+#include "gate/report.h"
 #include "lib/artifact.h"
 #include "lib/diag.h"
-#include "lib/jsonfile.h"
 #include "lib/jsonw.h"
 #include "lib/term.h"
 #include "notify/notice.h"
@@ -132,45 +132,36 @@ static bool is_older(const char *root, const char *older, const char *newer)
 
 /*
  * Whether the relgate test --json report at path passed product's
- * artifact with digest: 1 yes, 0 no (why, into *why), -1 unreadable.
+ * artifact with digest: 1 yes, 0 no (why, into why), -1 unreadable.
  */
 static int report_passes(const char *path, const char *product, const char *digest,
-			 const char **why)
+			 char *why, size_t size)
 {
-	struct buf text = BUF_INIT;
-	json_t *root, *p, *v;
-	size_t i;
-	int ret = 0;
+	json_t *root = report_read(path);
+	char step[128];
 
-	*why = "it has no entry for the product";
-	if (read_file(path, &text, (size_t)64 << 20) < 0) {
-		buf_release(&text);
-		return error_as(FAULT_INPUT, "cannot read %s:", path);
-	}
-	root = jsonfile_parse(path, text.data, text.len, 0);
-	buf_release(&text);
 	if (!root)
-		return fault(FAULT_INPUT);
-	json_array_foreach(json_object_get(root, "products"), i, p) {
-		if (!json_is_string(v = json_object_get(p, "name")) ||
-		    strcmp(json_string_value(v), product))
-			continue;
-		v = json_object_get(json_object_get(p, "artifact"), "digest");
-		if (!json_is_string(v)) {
-			*why = "its entry has no artifact digest";
-		} else if (strcmp(json_string_value(v), digest)) {
-			*why = "it checked another artifact (its digest differs)";
-		} else if (!json_is_true(json_object_get(p, "passed"))) {
-			*why = "the gate did not pass it";
-		} else {
-			ret = 1;
-			break;
-		}
+		return -1;
+	switch (report_verdict(root, product, digest, step, sizeof(step))) {
+	case REPORT_PASSED:
+		json_decref(root);
+		return 1;
+	case REPORT_FAILED:
+		snprintf(why, size, "the gate did not pass it: %s", step);
+		break;
+	case REPORT_NO_ENTRY:
+		snprintf(why, size, "it has no entry for the product");
+		break;
+	case REPORT_NO_ARTIFACT:
+		snprintf(why, size, "its entry has no artifact digest");
+		break;
+	case REPORT_OTHER_ARTIFACT:
+		snprintf(why, size, "it checked another artifact (its digest differs)");
+		break;
 	}
 	json_decref(root);
-	return ret;
+	return 0;
 }
-
 
 /*
  * The artifact of product (DIR, else relgate.json's "artifact"), scanned
@@ -443,9 +434,9 @@ int cmd_release(int argc, char **argv, struct setup *s)
 	}
 	/* only what the gate passed */
 	if (report) {
-		const char *why;
+		char why[192];
 
-		passed = report_passes(report, product, hex, &why);
+		passed = report_passes(report, product, hex, why, sizeof(why));
 		if (passed < 0) {
 			ret = EXIT_USAGE;
 			goto out;

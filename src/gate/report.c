@@ -17,6 +17,7 @@
 #include "gate/report.h"
 #include "lib/diag.h"
 #include "lib/file.h"
+#include "lib/jsonfile.h"
 #include "lib/jsonw.h"
 
 /* XML text: escaped, control characters dropped, invalid UTF-8 replaced. */
@@ -351,6 +352,51 @@ static int write_report(const char *path, void (*fn)(const struct gate *, struct
 		r = error_as(FAULT_ENV, "cannot write %s:", path);
 	buf_release(&b);
 	return r;
+}
+
+json_t *report_read(const char *path)
+{
+	struct buf text = BUF_INIT;
+	json_t *root = NULL;
+
+	if (read_file(path, &text, (size_t)64 << 20) == 0)
+		root = jsonfile_parse(path, text.data, text.len, 0);
+	else
+		error_as(FAULT_INPUT, "cannot read %s:", path);
+	buf_release(&text);
+	return root;
+}
+
+enum report_verdict report_verdict(json_t *root, const char *product, const char *digest,
+				   char *step, size_t size)
+{
+	json_t *p, *st, *v;
+	size_t i;
+
+	json_array_foreach(json_object_get(root, "products"), i, p) {
+		if (!json_is_string(v = json_object_get(p, "name")) ||
+		    strcmp(json_string_value(v), product))
+			continue;
+		v = json_object_get(json_object_get(p, "artifact"), "digest");
+		if (digest && json_is_string(v) && strcmp(json_string_value(v), digest))
+			return REPORT_OTHER_ARTIFACT;
+		if (!json_is_true(json_object_get(p, "passed"))) {
+			snprintf(step, size, "no step passed");
+			json_array_foreach(json_object_get(p, "steps"), i, st) {
+				const char *name = json_string_value(json_object_get(st, "name"));
+				const char *outcome = json_string_value(json_object_get(st, "outcome"));
+
+				if (name && outcome && strcmp(outcome, "passed") &&
+				    strcmp(outcome, "skipped")) {
+					snprintf(step, size, "%s %s", name, outcome);
+					break;
+				}
+			}
+			return REPORT_FAILED;
+		}
+		return json_is_string(v) ? REPORT_PASSED : REPORT_NO_ARTIFACT;
+	}
+	return REPORT_NO_ENTRY;
 }
 
 /* A workflow command's data: %, CR and LF encoded, as GitHub reads them. */
