@@ -177,6 +177,9 @@ test_expect_success '--dry-run: the plan and the commands, and nothing done' '
 	test_grep "relgate release web --gate-report REPORT.json" out &&
 	test_grep "relgate watch --until-baked" out &&
 	test_grep "nothing was built, released or sent" out &&
+	echo packages/shared/index.js | "$RELGATE" ship --files - --dry-run >out 2>err &&
+	test_grep "^Release plan: 2 of 2 products" out &&
+	test_grep "relgate test admin web --notify --json REPORT.json" out &&
 	test ! -e apps/web/dist && test ! -e apps/admin/dist &&
 	test ! -e .relgate/store/web &&
 	test ! -e notes.log

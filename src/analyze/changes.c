@@ -510,9 +510,22 @@ static void add_listed(struct changes *c, const char *root, const char *cwd, con
 	free(rel);
 }
 
+struct listing {
+	struct changes *c;
+	const char *root, *cwd;
+};
+
+static void add_line(const char *line, void *data)
+{
+	const struct listing *l = data;
+
+	add_listed(l->c, l->root, l->cwd, line);
+}
+
 int changes_files(struct changes *c, git_repository *repo, const char *root, const char *cwd,
 		  char **paths, size_t n)
 {
+	struct listing l = {c, root, cwd};
 	size_t i;
 
 	memset(c, 0, sizeof(*c));
@@ -525,22 +538,10 @@ int changes_files(struct changes *c, git_repository *repo, const char *root, con
 			c->old_tree = (git_tree *)head;
 	}
 	for (i = 0; i < n; i++) {
-		if (!strcmp(paths[i], "-")) {
-			char *line = NULL;
-			size_t cap = 0;
-			ssize_t len;
-
-			while ((len = getline(&line, &cap, stdin)) > 0) {
-				while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
-					line[--len] = '\0';
-				add_listed(c, root, cwd, line);
-			}
-			free(line);
-			if (ferror(stdin))
-				return error_as(FAULT_ENV, "cannot read the list of files from standard input:");
-		} else {
+		if (strcmp(paths[i], "-"))
 			add_listed(c, root, cwd, paths[i]);
-		}
+		else if (read_lines(stdin, add_line, &l) < 0)
+			return error_as(FAULT_ENV, "cannot read the list of files from standard input:");
 	}
 	return 0;
 }

@@ -209,31 +209,23 @@ static int run_child(const struct args *a, bool forward)
 	return WEXITSTATUS(status);
 }
 
+static void add_line(const char *line, void *data)
+{
+	if (*line)
+		args_add(data, line);
+}
+
 /*
  * --files with "-": the list is read from standard input here, once, so
  * that every stage gets the same paths.
  */
 static void read_listed(struct impact_opts *o, struct args *listed)
 {
-	char *line = NULL;
-	size_t cap = 0, i;
-	ssize_t len;
-
-	for (i = 0; i < o->nfiles; i++) {
-		if (strcmp(o->files[i], "-")) {
+	for (size_t i = 0; i < o->nfiles; i++)
+		if (strcmp(o->files[i], "-"))
 			args_add(listed, o->files[i]);
-			continue;
-		}
-		while ((len = getline(&line, &cap, stdin)) > 0) {
-			while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
-				line[--len] = '\0';
-			if (*line)
-				args_add(listed, line);
-		}
-	}
-	free(line);
-	if (ferror(stdin))
-		die(EXIT_ENV, "relgate ship: cannot read the list of files from standard input");
+		else if (read_lines(stdin, add_line, listed) < 0)
+			die(EXIT_ENV, "relgate ship: cannot read the list of files from standard input:");
 	if (!listed->n)
 		die(EXIT_USAGE, "relgate ship: --files -: standard input named no file");
 	o->files = listed->v;

@@ -87,6 +87,21 @@ fail:
 	return -1;
 }
 
+int read_lines(FILE *f, void (*fn)(const char *line, void *data), void *data)
+{
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t len;
+
+	while ((len = getline(&line, &cap, f)) > 0) {
+		while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+			line[--len] = '\0';
+		fn(line, data);
+	}
+	free(line);
+	return ferror(f) ? -1 : 0;
+}
+
 int read_file(const char *path, struct buf *b, size_t limit)
 {
 	return read_file_at(AT_FDCWD, path, b, limit);

@@ -15,6 +15,8 @@
 #include <stddef.h>
 #include <sys/stat.h>
 
+#include <stdio.h>
+
 #include "lib/util.h"
 
 /*
@@ -22,6 +24,12 @@
  * EFBIG when the file is larger than limit bytes (0: no limit).
  */
 int read_file(const char *path, struct buf *b, size_t limit);
+
+/*
+ * Call fn with each line of f, its end (\n, \r\n) taken off, until the end
+ * of f.  Returns 0, or -1 with errno set when f could not be read.
+ */
+int read_lines(FILE *f, void (*fn)(const char *line, void *data), void *data);
 /* Same, relative to directory descriptor dirfd. */
 int read_file_at(int dirfd, const char *path, struct buf *b, size_t limit);
 /* The same, with what fstat(2) said of the file when it was opened. */
