@@ -374,13 +374,11 @@ static void say_baking(struct ctx *x, const char *product, bool over)
 		       url ? "probing " : "", url ? term_safe(url) : "no url to probe",
 		       ", counting beacons");
 	else {
-		const struct watch_probe *p = NULL;
+		const struct watch_probe *p = watch_probe_find(&x->w, product);
 		char probed[320];
 
-		for (size_t k = 0; k < x->w.nprobes; k++)
-			if (!strcmp(x->w.probes[k].product, product) &&
-			    !strcmp(x->w.probes[k].release, l.active))
-				p = &x->w.probes[k];
+		if (p && strcmp(p->release, l.active))
+			p = NULL;
 		if (!url)
 			snprintf(probed, sizeof(probed), "; no url probed");
 		else if (p && p->failures)
@@ -445,6 +443,7 @@ int cmd_watch(int argc, char **argv, struct setup *s)
 		bool again = false, all = true;
 
 		for (i = 0; i < products.n && !x.stop; i++) {
+			const struct watch_probe *tried;
 			int r;
 
 			/* --until-baked: out of the window, or acted on, is settled for good */
@@ -460,9 +459,8 @@ int cmd_watch(int argc, char **argv, struct setup *s)
 				all &= settled[i];
 			}
 			/* --once: a probe that failed is tried again, up to three in all */
-			for (size_t k = 0; k < x.w.nprobes; k++)
-				again |= !strcmp(x.w.probes[k].product, products.v[i]) &&
-					 x.w.probes[k].failures > 0 && r == WATCH_HEALTHY;
+			tried = watch_probe_find(&x.w, products.v[i]);
+			again |= tried && tried->failures > 0 && r == WATCH_HEALTHY;
 		}
 		if (once && (!again || round >= 2))
 			break;

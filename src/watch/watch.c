@@ -92,13 +92,28 @@ static int probe_boot(struct watch *w, const struct cfg_product *cp, char *why, 
 	return ret;
 }
 
-static struct watch_probe *probe_of(struct watch *w, const char *product, const char *release)
+/* The index of product's probe, w->nprobes when there is none. */
+static size_t probe_index(const struct watch *w, const char *product)
 {
 	size_t i;
 
 	for (i = 0; i < w->nprobes; i++)
 		if (!strcmp(w->probes[i].product, product))
 			break;
+	return i;
+}
+
+const struct watch_probe *watch_probe_find(const struct watch *w, const char *product)
+{
+	size_t i = probe_index(w, product);
+
+	return i < w->nprobes ? &w->probes[i] : NULL;
+}
+
+static struct watch_probe *probe_of(struct watch *w, const char *product, const char *release)
+{
+	size_t i = probe_index(w, product);
+
 	if (i == w->nprobes) {
 		w->probes = xreallocarray(w->probes, ++w->nprobes, sizeof(*w->probes));
 		memset(&w->probes[i], 0, sizeof(w->probes[i]));

@@ -77,4 +77,7 @@ enum watch_outcome {
 int watch_product(struct watch *w, const char *product);
 void watch_release(struct watch *w);
 
+/* What the probe found of product (one entry a product), or NULL when it was never probed. */
+const struct watch_probe *watch_probe_find(const struct watch *w, const char *product);
+
 #endif
