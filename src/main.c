@@ -89,6 +89,17 @@ static void print_usage(FILE *f)
 		   "            3 environment error (git, browser, store), 130 interrupted\n");
 }
 
+/* The command of that name, or NULL after saying there is none. */
+static const struct command *find_command(const char *name)
+{
+	for (size_t k = 0; k < ARRAY_LEN(commands); k++)
+		if (!strcmp(commands[k].name, name))
+			return &commands[k];
+	error("\"%s\" is not a relgate command", name);
+	print_usage(stderr);
+	return NULL;
+}
+
 /* Global options; returns the index of the command. */
 static int parse_globals(int argc, char **argv)
 {
@@ -142,7 +153,6 @@ int main(int argc, char **argv)
 {
 	const struct command *cmd = NULL;
 	struct setup setup, *s = NULL;
-	size_t k;
 	int i, ret;
 
 	i = parse_globals(argc, argv);
@@ -152,27 +162,19 @@ int main(int argc, char **argv)
 	}
 	/* relgate help [COMMAND], as git has it: the command's own --help */
 	if (!strcmp(argv[i], "help")) {
-		char *help_argv[] = {argv[i + 1 < argc ? i + 1 : i], "--help", NULL};
+		char *help_argv[3] = {NULL, "--help", NULL};
 
 		if (i + 1 >= argc) {
 			print_usage(stdout);
 			return 0;
 		}
-		for (k = 0; k < ARRAY_LEN(commands); k++)
-			if (!strcmp(commands[k].name, argv[i + 1]))
-				return commands[k].run(2, help_argv, NULL);
-		error("\"%s\" is not a relgate command", argv[i + 1]);
-		print_usage(stderr);
-		return EXIT_USAGE;
+		if (!(cmd = find_command(argv[i + 1])))
+			return EXIT_USAGE;
+		help_argv[0] = argv[i + 1];
+		return cmd->run(2, help_argv, NULL);
 	}
-	for (k = 0; k < ARRAY_LEN(commands); k++)
-		if (!strcmp(commands[k].name, argv[i]))
-			cmd = &commands[k];
-	if (!cmd) {
-		error("\"%s\" is not a relgate command", argv[i]);
-		print_usage(stderr);
+	if (!(cmd = find_command(argv[i])))
 		return EXIT_USAGE;
-	}
 	/* jansson seeds its hash tables on first use: do it before any thread parses */
 	json_object_seed(0);
 	optind = 1;
