@@ -25,30 +25,6 @@ export ADV BIN HOSTILE_PIDS
 # Slack on every time bound, for a loaded machine.
 SLACK_MS=1500
 
-# The pids of live processes whose environment holds HOSTILE_TAG=$1.
-tagged() {
-	grep -lzx "HOSTILE_TAG=$1" /proc/[0-9]*/environ 2>/dev/null |
-		sed -e 's|^/proc/||' -e 's|/environ$||'
-}
-
-# No process tagged $1 may live (a moment is given for the kernel to finish
-# killing); survivors are listed, then killed so that they do not outlive
-# the test.
-no_survivors() {
-	for i in 1 2 3 4 5 6 7 8 9 10; do
-		left=$(tagged "$1")
-		test -z "$left" && return 0
-		sleep 0.1
-	done
-	echo "processes of the step survived relgate:"
-	for p in $left; do
-		printf '  %s %s\n' "$p" "$(tr '\0' ' ' 2>/dev/null <"/proc/$p/cmdline")"
-	done
-	# shellcheck disable=SC2086
-	kill -9 $left 2>/dev/null
-	return 1
-}
-
 # The pids noted by the hostile step (it must have run at all), and none of
 # them alive with the tag: noted_pids_gone TAG MIN
 noted_pids_gone() {
@@ -191,7 +167,7 @@ test_expect_success "$mode: a step that sleeps forever times out" '
 	mode_ok $mode &&
 	test_grep "forever: build timed out" out &&
 	noted_pids_gone "$tag" 1 &&
-	no_survivors "$tag"
+	no_survivors "HOSTILE_TAG=$tag"
 '
 
 test_expect_success "$mode: a step whose processes all ignore SIGTERM is killed after the grace" '
@@ -200,7 +176,7 @@ test_expect_success "$mode: a step whose processes all ignore SIGTERM is killed 
 	within $((1000 + 500 + 1000)) &&
 	step_is outcome "timed out" &&
 	noted_pids_gone "$tag" 4 &&
-	no_survivors "$tag"
+	no_survivors "HOSTILE_TAG=$tag"
 '
 
 test_expect_success "$mode: a setsid daemon holding stdout is killed as a leftover, no waiting for EOF" '
@@ -211,7 +187,7 @@ test_expect_success "$mode: a setsid daemon holding stdout is killed as a leftov
 	step_is exitCode 0 &&
 	test "$(jq ".products[0].steps[0].leftovers" r.json)" -ge 1 &&
 	noted_pids_gone "$tag" 1 &&
-	no_survivors "$tag"
+	no_survivors "HOSTILE_TAG=$tag"
 '
 
 test_expect_success "$mode: a grandchild writing to the pipe after the main process exited" '
@@ -221,7 +197,7 @@ test_expect_success "$mode: a grandchild writing to the pipe after the main proc
 	step_is outcome passed &&
 	test "$(jq ".products[0].steps[0].leftovers" r.json)" -ge 1 &&
 	noted_pids_gone "$tag" 1 &&
-	no_survivors "$tag"
+	no_survivors "HOSTILE_TAG=$tag"
 '
 
 test_expect_success "$mode: a step that stopped itself (SIGSTOP) times out and goes" '
@@ -230,7 +206,7 @@ test_expect_success "$mode: a step that stopped itself (SIGSTOP) times out and g
 	within $((1000 + 500 + 1000)) &&
 	step_is outcome "timed out" &&
 	noted_pids_gone "$tag" 2 &&
-	no_survivors "$tag"
+	no_survivors "HOSTILE_TAG=$tag"
 '
 
 test_expect_success "$mode: a step that writes 1 GB: bounded memory, capped log" '
@@ -254,7 +230,7 @@ test_expect_success "$mode: a step that writes 1 GB: bounded memory, capped log"
 		test_grep "log cut" log-end
 	fi &&
 	rss_bounded &&
-	no_survivors "$tag"
+	no_survivors "HOSTILE_TAG=$tag"
 '
 
 test_expect_success "$mode: a step writing without end, cut by its timeout: bounded memory" '
@@ -266,7 +242,7 @@ test_expect_success "$mode: a step writing without end, cut by its timeout: boun
 	step_is outcome "timed out" &&
 	rss_bounded &&
 	noted_pids_gone "$tag" 1 &&
-	no_survivors "$tag"
+	no_survivors "HOSTILE_TAG=$tag"
 '
 
 test_expect_success "$mode: a step that writes nothing for its idle timeout stalls" '
@@ -276,7 +252,7 @@ test_expect_success "$mode: a step that writes nothing for its idle timeout stal
 	step_is outcome stalled &&
 	test_grep "no output for 1s" out &&
 	noted_pids_gone "$tag" 1 &&
-	no_survivors "$tag"
+	no_survivors "HOSTILE_TAG=$tag"
 '
 
 test_expect_success "$mode: a step reading stdin gets EOF at once (/dev/null)" '
@@ -305,7 +281,7 @@ test_expect_success "$mode: a child holding the pipe on descriptor 100 after the
 	log=$(jq -r ".products[0].steps[0].log" r.json) &&
 	test_grep "child holds descriptor 100" "$log" &&
 	noted_pids_gone "$tag" 1 &&
-	no_survivors "$tag"
+	no_survivors "HOSTILE_TAG=$tag"
 '
 
 test_expect_success "$mode: a step that keeps forking while it is killed" '
@@ -314,7 +290,7 @@ test_expect_success "$mode: a step that keeps forking while it is killed" '
 	within $((1000 + 500 + 1000)) &&
 	step_is outcome "timed out" &&
 	noted_pids_gone "$tag" 20 &&
-	no_survivors "$tag"
+	no_survivors "HOSTILE_TAG=$tag"
 '
 
 test_expect_success "$mode: a step killed by SIGSEGV crashed" '
@@ -358,7 +334,7 @@ test_expect_success "$mode: a daemon with a cleared environment (env -i) is stil
 	within $((500 + 1000 + 1000)) &&
 	step_is outcome passed &&
 	noted_pids_gone "$tag" 1 &&
-	no_survivors "$tag"
+	no_survivors "HOSTILE_TAG=$tag"
 '
 
 test_expect_success "$mode: a daemon with a 100 KB environment before the marker is still found" '
@@ -367,7 +343,7 @@ test_expect_success "$mode: a daemon with a 100 KB environment before the marker
 	within $((500 + 1000 + 1000)) &&
 	step_is outcome passed &&
 	noted_pids_gone "$tag" 1 &&
-	no_survivors "$tag"
+	no_survivors "HOSTILE_TAG=$tag"
 '
 
 for sig in INT TERM; do
@@ -413,7 +389,7 @@ test_expect_success "$mode: relgate gets SIG$sig during a long step: trees kille
 	test_grep "<error [^>]*type=\"interrupted\"" j.xml &&
 	test ! -e ws/check-ran &&
 	noted_pids_gone "$tag" 1 &&
-	no_survivors "$tag" &&
+	no_survivors "HOSTILE_TAG=$tag" &&
 	queued_ms=$(jq -r "[.products[] | select(.name == \"queued\")][0].ms" r.json) &&
 	echo "the product that never started took $queued_ms ms" &&
 	test "$queued_ms" -le "$total" &&

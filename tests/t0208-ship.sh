@@ -30,31 +30,6 @@ current_of() {
 	readlink ".relgate/store/$1/current" | sed 's|^releases/||'
 }
 
-# Processes that carry this file's tag in their environment, other than this shell's own.
-tagged() {
-	for e in /proc/[0-9]*/environ; do
-		p=${e#/proc/}
-		p=${p%/environ}
-		test "$p" = $$ && continue
-		grep -qzx "SHIP_TAG=$SHIP_TAG" "$e" 2>/dev/null && alive "$p" && echo "$p"
-	done
-}
-
-no_survivors() {
-	for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
-		left=$(tagged)
-		test -z "$left" && return 0
-		sleep 0.1
-	done
-	echo "processes left behind by relgate ship:"
-	for p in $left; do
-		printf '  %s %s\n' "$p" "$(tr '\0' ' ' 2>/dev/null <"/proc/$p/cmdline")"
-	done
-	# shellcheck disable=SC2086
-	kill -9 $left 2>/dev/null
-	return 1
-}
-
 # wait_line FILE PATTERN: until a line of FILE matches (at most 20 s).
 wait_line() {
 	i=0
@@ -302,7 +277,7 @@ interrupt() {
 	echo "exit $rc" &&
 	test $rc = 130 &&
 	test_grep "interrupted by" out &&
-	no_survivors
+	no_survivors "SHIP_TAG=$SHIP_TAG"
 }
 
 test_expect_success 'SIGINT while the plan is being sent: 130, nothing built, nothing left' '

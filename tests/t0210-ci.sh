@@ -81,9 +81,9 @@ test_expect_success 'ci/relgate-ci.sh: an unknown command is refused' '
 	test_grep "must be ship, test or plan" err
 '
 
+if test -x /usr/bin/chromium; then
 test_expect_success 'a boot error is annotated at its place in the built bundle' '
 	cd ws &&
-	test -x /usr/bin/chromium || { echo "no chromium: skipped"; return 0; } &&
 	mkdir -p crash/dist &&
 	echo "<html><body><script src=app.js></script></body></html>" >crash/dist/index.html &&
 	printf "var a = 1;\nnull.boom();\n" >crash/dist/app.js &&
@@ -95,6 +95,9 @@ test_expect_success 'a boot error is annotated at its place in the built bundle'
 	test $rc = 1 &&
 	test_grep "^::error file=crash/dist/app.js,line=2,col=[0-9]+,title=relgate%3A crash boot failed::TypeError" out
 '
+else
+	test_skip 'a boot error is annotated at its place in the built bundle' 'no /usr/bin/chromium'
+fi
 
 test_expect_success 'github-matrix: a job per product, then ship --from-reports releases what passed' '
 	cd ws &&

@@ -250,6 +250,36 @@ alive() {
 	test -n "$state" && test "$state" != Z
 }
 
+# tagged NAME=VALUE: the pids of live processes, other than this shell, whose
+# environment holds that line (the tag a test gives what it starts).
+tagged() {
+	grep -lzx "$1" /proc/[0-9]*/environ 2>/dev/null |
+		sed -e 's|^/proc/||' -e 's|/environ$||' |
+		while read -r p; do
+			test "$p" != $$ && alive "$p" && echo "$p"
+		done
+}
+
+# no_survivors NAME=VALUE: no process so tagged may live (2 s are given for
+# the kernel to finish killing); survivors are listed, then killed so that
+# they do not outlive the test.
+no_survivors() {
+	i=0
+	while test $i -lt 20; do
+		left=$(tagged "$1")
+		test -z "$left" && return 0
+		sleep 0.1
+		i=$((i + 1))
+	done
+	echo "processes tagged $1 are left behind:"
+	for p in $left; do
+		printf '  %s %s\n' "$p" "$(tr '\0' ' ' 2>/dev/null <"/proc/$p/cmdline")"
+	done
+	# shellcheck disable=SC2086
+	kill -9 $left 2>/dev/null
+	return 1
+}
+
 # wait_bounded PID SECONDS: wait for a background job, at most SECONDS;
 # a job still running then is killed, and 255 returned.
 wait_bounded() {
