@@ -258,44 +258,23 @@ esac
 turbo_pkg=$(basename "$(dirname "$(dirname "$(dirname "$TURBO_BIN")")")")/$(basename "$(dirname "$(dirname "$TURBO_BIN")")")
 turbo_pkg=${turbo_pkg#node_modules/}
 
-# The supervisor's section: measured now, unless only the peers are timed.
-supervisor="## Supervisor
-
-Not measured in this run (./relgate was not built)."
-if [ "$HAVE_RELGATE" = 1 ]; then
-	echo "bench: the supervisor and the boot check" >&2
-	supervisor=$(bash "$BENCH_DIR/supervise.sh") || die "bench/supervise.sh failed"
-fi
-
-# The store's section: measured now, unless only the peers are timed.
-store="## Store
-
-Not measured in this run (./relgate was not built)."
-if [ "$HAVE_RELGATE" = 1 ]; then
-	echo "bench: the store (bench/store.sh)" >&2
-	store=$(bash "$BENCH_DIR/store.sh") || die "bench/store.sh failed"
-fi
-
-# The collector and the static server against nginx, and the watch's times.
-serve="## Serve
-
-Not measured in this run (./relgate was not built)."
-if [ "$HAVE_RELGATE" = 1 ]; then
-	echo "bench: relgate serve against nginx (bench/serve.sh)" >&2
-	serve=$(bash "$BENCH_DIR/serve.sh") || die "bench/serve.sh failed"
-fi
-
-# relgate ship's own time, and the demo's timeline.
-ship="## Ship
-
-Not measured in this run (./relgate was not built)."
-if [ "$HAVE_RELGATE" = 1 ]; then
-	echo "bench: relgate ship and the demo's timeline (bench/ship.sh)" >&2
-	ship=$(bash "$BENCH_DIR/ship.sh") || die "bench/ship.sh failed"
-	ship="## Ship
-
-$ship"
-fi
+# section TITLE SCRIPT WHAT: the section bench/SCRIPT prints (its own "## TITLE"
+# first), measured now, or a line saying why not when only the peers are timed.
+section() {
+	if [ "$HAVE_RELGATE" != 1 ]; then
+		printf '## %s\n\nNot measured in this run (./relgate was not built).' "$1"
+		return 0
+	fi
+	echo "bench: $3 (bench/$2)" >&2
+	bash "$BENCH_DIR/$2"
+}
+supervisor=$(section Supervisor supervise.sh "the supervisor and the boot check") ||
+	die "bench/supervise.sh failed"
+store=$(section Store store.sh "the store") || die "bench/store.sh failed"
+serve=$(section Serve serve.sh "relgate serve against nginx, the watch's times") ||
+	die "bench/serve.sh failed"
+ship=$(section Ship ship.sh "relgate ship's own time, the demo's timeline") ||
+	die "bench/ship.sh failed"
 
 # The snippet's size: what every page of a release carries.
 snippet="## Snippet

@@ -71,6 +71,8 @@ done
 median=$(printf '%s\n' $overheads | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
 
 cat <<EOF
+## Ship
+
 \`relgate ship --base before --head incident --no-watch\` on a replay of examples/hotel-suite
 (bench/ship.sh), v1 of every product released first, the plan and the gate's failure sent to a
 local receiver. The gate's critical path is the longest product's build and checks (its
