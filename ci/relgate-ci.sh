@@ -48,10 +48,10 @@ if [ -n "${GITHUB_STEP_SUMMARY:-}" ]; then
 fi
 if [ "${RELGATE_COMMENT:-}" = true ] && [ "${GITHUB_EVENT_NAME:-}" = pull_request ] &&
    command -v gh >/dev/null 2>&1; then
-	pr=$(sed -n 's|^refs/pull/\([0-9]*\)/merge$|\1|p' <<-EOF
-	${GITHUB_REF:-}
-	EOF
-	)
+	pr=
+	case ${GITHUB_REF:-} in
+	refs/pull/*/merge) pr=${GITHUB_REF#refs/pull/} pr=${pr%/merge} ;;
+	esac
 	if [ -n "$pr" ]; then
 		gh pr comment "$pr" --body-file "$reports/plan.md" --edit-last 2>/dev/null ||
 			gh pr comment "$pr" --body-file "$reports/plan.md" ||

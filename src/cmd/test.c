@@ -357,6 +357,7 @@ int cmd_test(int argc, char **argv, struct setup *s)
 	struct loop *loop = NULL;
 	struct impact im;
 	char self[PATH_MAX], *log_dir = NULL, *config_abs = NULL;
+	const char *env;
 	size_t n = 0, i;
 	int c, files = 0, ret = 0;
 
@@ -448,7 +449,7 @@ int cmd_test(int argc, char **argv, struct setup *s)
 		ret = exit_code_of_failure();
 	if (n)
 		print_summary(&g);
-	if (getenv("GITHUB_ACTIONS") && !strcmp(getenv("GITHUB_ACTIONS"), "true")) {
+	if ((env = getenv("GITHUB_ACTIONS")) && !strcmp(env, "true")) {
 		struct buf ann = BUF_INIT;
 
 		report_annotations(&g, &ann);

@@ -57,7 +57,6 @@ void live_release(struct live *l)
 	l->kind = NULL;
 }
 
-
 /* ---- HTML ---- */
 
 struct html {

@@ -121,7 +121,6 @@ struct server {
 	pthread_mutex_t answers_lock;
 	struct kept_answer answers[ANSWER_SLOTS];
 
-
 	atomic_uint_fast64_t requests[R_COUNT][NCODES];
 	atomic_uint_fast64_t accepted, dropped[D_COUNT], rollbacks, batches;
 };
