@@ -55,26 +55,12 @@ rport=$(free_port)
 RELGATE_TOKEN=bench "$RELGATE" serve --listen "127.0.0.1:$rport" >serve.out 2>serve.err &
 rpid=$!
 nport=$(free_port)
-cat >"$WORK/nginx/nginx.conf" <<EOF
-daemon off;
-worker_processes 1;
-error_log $WORK/nginx/error.log;
-pid $WORK/nginx/nginx.pid;
-events { worker_connections 1024; }
-http {
-	access_log off;
-	include /etc/nginx/mime.types;
-	client_body_temp_path $WORK/nginx/body;
-	proxy_temp_path $WORK/nginx/proxy;
-	fastcgi_temp_path $WORK/nginx/fastcgi;
-	uwsgi_temp_path $WORK/nginx/uwsgi;
-	scgi_temp_path $WORK/nginx/scgi;
+sh "$ROOT/tests/nginx-conf.sh" "$WORK/nginx" <<EOF
 	server {
 		listen 127.0.0.1:$nport;
 		location = /beacon { return 204; }
 		location /p/web/ { alias $WORK/ws/.relgate/store/web/releases/$release/; }
 	}
-}
 EOF
 nginx -c "$WORK/nginx/nginx.conf" -p "$WORK/nginx" &
 npid=$!

@@ -54,22 +54,7 @@ test_expect_success 'setup: a product released twice, relgate serve, nginx in fr
 		>apps/web/dist/index.html &&
 	"$RELGATE" release web --force --reason v2 >out &&
 	store=$PWD/.relgate/store &&
-	mkdir -p "$TRASH/nginx" &&
-	write_file "$TRASH/nginx/nginx.conf" <<-EOF &&
-	daemon off;
-	worker_processes 1;
-	error_log $TRASH/nginx/error.log;
-	pid $TRASH/nginx/nginx.pid;
-	events { worker_connections 64; }
-	http {
-		access_log off;
-		include /etc/nginx/mime.types;
-		client_body_temp_path $TRASH/nginx/body;
-		proxy_temp_path $TRASH/nginx/proxy;
-		fastcgi_temp_path $TRASH/nginx/fastcgi;
-		uwsgi_temp_path $TRASH/nginx/uwsgi;
-		scgi_temp_path $TRASH/nginx/scgi;
-		open_file_cache off;
+	sh "$SRCDIR/tests/nginx-conf.sh" "$TRASH/nginx" "open_file_cache off" <<-EOF &&
 		server {
 			listen 127.0.0.1:$nport;
 			location = /beacon {
@@ -81,7 +66,6 @@ test_expect_success 'setup: a product released twice, relgate serve, nginx in fr
 				add_header Cache-Control no-cache;
 			}
 		}
-	}
 	EOF
 	{ "$NGINX" -c "$TRASH/nginx/nginx.conf" -p "$TRASH/nginx" 2>"$TRASH/nginx/stderr" & } &&
 	nginx_pid=$! &&
